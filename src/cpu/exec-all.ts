@@ -1,2 +1,4 @@
 // Registers every handler module with the dispatch table (handlers.ts).
-export {};
+import './exec-int.js';
+import './system/index.js';
+import './fpu/index.js';

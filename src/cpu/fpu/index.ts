@@ -1,0 +1,2 @@
+// x87 instruction handlers. Owned by the FPU code.
+export {};
