@@ -33,6 +33,12 @@ export class Cpu extends CpuState {
   /** The one VM exit record (hv/exit.ts). */
   readonly exit = new VmExit();
   intr: InterruptSource = noInterrupts;
+  /**
+   * Linear addresses of the last 64 block starts (the target of every block-ending instruction), for
+   * crash reports: `trail[(trailPos - 1) & 63]` is the newest.
+   */
+  readonly trail = new Int32Array(64);
+  trailPos = 0;
   /** Called when an unimplemented mnemonic is executed (the machine reports it). */
   onUnimplemented: (name: string) => void = () => {};
 
@@ -121,6 +127,10 @@ export class Cpu extends CpuState {
     if (i.entry !== null && i.entry.privileged && this.cpl !== 0) raiseCode(this, Vec.GP, 0);
     handlers[i.mn](this, i);
     this.icount++;
+    if (i.entry !== null && i.entry.blockEnd) {
+      this.trail[this.trailPos] = (this.segBase[Seg.CS] + this.eip) | 0;
+      this.trailPos = (this.trailPos + 1) & 63;
+    }
   }
 
   // ---------------------------------------------------------------- registers
