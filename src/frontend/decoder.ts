@@ -1,16 +1,281 @@
 /**
- * Decoder. PLACEHOLDER written by the skeleton: the frontend owner implements it from the table.
+ * Decoder: fills a caller-owned `Insn` from instruction bytes, driven by the lookup arrays that
+ * table.ts builds from the one instruction table. Allocates nothing per instruction.
  *
- * decode(insn, src, addr, default32): fill `insn` in place from the bytes at src.fetch8(addr),
- * src.fetch8(addr+1)... `default32` is the code segment's D bit. Undefined encodings give
- * mn = Mn.INVALID with the length consumed; more than 15 bytes gives mn = Mn.INVALID and len = 16
- * (the CPU raises #GP(0)). Allocates nothing.
+ *   decode(insn, src, addr, default32)
+ *
+ * reads src.fetch8(addr), src.fetch8(addr+1)...; `default32` is the code segment's D bit.
+ * Undefined encodings give mn = Mn.INVALID (the CPU raises #UD) with len = bytes consumed;
+ * an instruction longer than 15 bytes gives mn = Mn.INVALID and len = 16 (#GP(0), SDM Vol. 2A
+ * §2.1.1 "Instruction Prefixes": the 15-byte limit). The 16th byte is never fetched.
+ *
+ * Prefixes (SDM Vol. 2A §2.1.1): any number, in any order, repeated or redundant; the last segment
+ * override and the last of F2/F3 win; 66/67 toggle the operand/address size from the default.
  */
-import type { ByteSource, Insn } from './insn.js';
+import { Insn, OpKind, Rep, Seg, type ByteSource } from './insn.js';
 import { Mn } from './mnemonics.js';
+import { Op } from './operands.js';
+import { entries, lookupDirect, lookupModrm, pauseEntryId, INVALID_ENTRY, type Entry } from './table.js';
 
-export function decode(insn: Insn, src: ByteSource, addr: number, default32: boolean): void {
-  void src; void addr; void default32;
+/** Thrown internally when a 16th byte would be needed; caught in decode(). */
+const TOO_LONG = { tooLong: true };
+
+// Decoder state for the instruction being decoded (module-level: no allocation, no closures).
+let src: ByteSource;
+let pc = 0;
+let count = 0;
+let osize = 4;
+let asize = 4;
+let modrm = -1;
+let opcodeLow = 0;
+let bad = false;
+// Result of operand(): kind, value, size.
+let opK = 0;
+let opV = 0;
+let opS = 0;
+
+function byte(): number {
+  if (count >= 15) throw TOO_LONG;
+  const b = src.fetch8(pc) & 0xff;
+  pc = (pc + 1) | 0;
+  count++;
+  return b;
+}
+
+function word(): number {
+  const lo = byte();
+  return lo | (byte() << 8);
+}
+
+function dword(): number {
+  const b0 = byte();
+  const b1 = byte();
+  const b2 = byte();
+  return b0 | (b1 << 8) | (b2 << 16) | (byte() << 24);
+}
+
+/** Prefix bytes: 1 = operand size, 2 = address size, 3 = LOCK, 4 = REPNE, 5 = REP, 8+seg = segment. */
+const PREFIX = new Uint8Array(256);
+PREFIX[0x66] = 1; PREFIX[0x67] = 2; PREFIX[0xf0] = 3; PREFIX[0xf2] = 4; PREFIX[0xf3] = 5;
+PREFIX[0x26] = 8 + Seg.ES; PREFIX[0x2e] = 8 + Seg.CS; PREFIX[0x36] = 8 + Seg.SS;
+PREFIX[0x3e] = 8 + Seg.DS; PREFIX[0x64] = 8 + Seg.FS; PREFIX[0x65] = 8 + Seg.GS;
+
+export function decode(insn: Insn, source: ByteSource, addr: number, default32: boolean): void {
+  src = source;
+  pc = addr;
+  count = 0;
+  try {
+    decodeBytes(insn, default32);
+  } catch (e) {
+    if (e !== TOO_LONG) throw e;
+    setInvalid(insn);
+    insn.len = 16;
+  }
+}
+
+function setInvalid(insn: Insn): void {
   insn.mn = Mn.INVALID;
-  insn.len = 1;
+  insn.entry = INVALID_ENTRY;
+  insn.k0 = 0; insn.k1 = 0; insn.k2 = 0;
+  insn.len = count;
+}
+
+function decodeBytes(insn: Insn, default32: boolean): void {
+  osize = default32 ? 4 : 2;
+  asize = osize;
+  let segOverride = -1;
+  let rep = Rep.None as number;
+  let lock = false;
+  let b = byte();
+  let p: number;
+  while ((p = PREFIX[b]) !== 0) {
+    if (p === 1) osize = default32 ? 2 : 4;
+    else if (p === 2) asize = default32 ? 2 : 4;
+    else if (p === 3) lock = true;
+    else if (p === 4) rep = Rep.Repne;
+    else if (p === 5) rep = Rep.Rep;
+    else segOverride = p - 8;
+    b = byte();
+  }
+  let op = b;
+  if (b === 0x0f) op = 0x100 | byte();
+  opcodeLow = op & 7;
+
+  insn.osize = osize;
+  insn.asize = asize;
+  insn.rep = rep;
+  insn.lock = lock;
+  insn.segOverride = segOverride;
+  insn.seg = segOverride >= 0 ? segOverride : Seg.DS;
+  insn.base = -1;
+  insn.index = -1;
+  insn.scale = 0;
+  insn.disp = 0;
+  insn.farSel = 0;
+  bad = false;
+
+  let id = lookupDirect[op];
+  let isMem = false;
+  if (id < 0) {
+    modrm = byte();
+    id = lookupModrm[(op << 7) | (modrm >= 0xc0 ? 64 : 0) | (modrm & 0x3f)];
+    const e = entries[id];
+    if (modrm < 0xc0 && !e.forceReg) {
+      isMem = true;
+      if (asize === 4) decodeMem32(insn, segOverride);
+      else decodeMem16(insn, segOverride);
+    }
+  } else {
+    modrm = -1;
+    if (op === 0x90 && rep === Rep.Rep) id = pauseEntryId;
+  }
+  insn.modrm = modrm;
+  const e = entries[id];
+  insn.mn = e.mn;
+  insn.entry = e;
+  insn.cc = e.cc < 0 ? 0 : e.cc;
+  if (e.byteOp) insn.osize = 1;
+
+  const n = e.nops;
+  if (n > 0) {
+    operand(insn, e, e.op0, isMem);
+    insn.k0 = opK; insn.v0 = opV; insn.s0 = opS;
+  } else insn.k0 = 0;
+  if (n > 1) {
+    operand(insn, e, e.op1, isMem);
+    insn.k1 = opK; insn.v1 = opV; insn.s1 = opS;
+  } else insn.k1 = 0;
+  if (n > 2) {
+    operand(insn, e, e.op2, isMem);
+    insn.k2 = opK; insn.v2 = opV; insn.s2 = opS;
+  } else insn.k2 = 0;
+  insn.len = count;
+
+  // LOCK is only allowed on the lockable read-modify-write forms with a memory destination
+  // (SDM Vol. 2A "LOCK": otherwise #UD).
+  if (bad || (lock && (!e.lockable || !isMem))) setInvalid(insn);
+}
+
+/** 32-bit ModRM/SIB addressing (SDM Vol. 2A Tables 2-2 and 2-3). */
+function decodeMem32(insn: Insn, segOverride: number): void {
+  const mod = modrm >> 6;
+  const rm = modrm & 7;
+  let base = -1;
+  let disp = 0;
+  if (rm === 4) {
+    const sib = byte();
+    const idx = (sib >> 3) & 7;
+    insn.scale = sib >> 6;
+    insn.index = idx === 4 ? -1 : idx;
+    const sb = sib & 7;
+    if (sb === 5 && mod === 0) disp = dword();
+    else base = sb;
+  } else if (rm === 5 && mod === 0) disp = dword();
+  else base = rm;
+  if (mod === 1) disp = (byte() << 24) >> 24;
+  else if (mod === 2) disp = dword();
+  insn.base = base;
+  insn.disp = disp;
+  // EBP and ESP bases address the stack segment (SDM Vol. 1 §3.7.5 "Specifying an Offset").
+  insn.seg = segOverride >= 0 ? segOverride : base === 4 || base === 5 ? Seg.SS : Seg.DS;
+}
+
+/** 16-bit ModRM addressing (SDM Vol. 2A Table 2-1): BX/BP + SI/DI; BP-based defaults to SS. */
+const BASE16 = [3, 3, 5, 5, 6, 7, 5, 3];
+const INDEX16 = [6, 7, 6, 7, -1, -1, -1, -1];
+
+function decodeMem16(insn: Insn, segOverride: number): void {
+  const mod = modrm >> 6;
+  const rm = modrm & 7;
+  let base = BASE16[rm];
+  let disp = 0;
+  if (mod === 0 && rm === 6) {
+    base = -1;
+    disp = word();
+  } else if (mod === 1) disp = (byte() << 24) >> 24;
+  else if (mod === 2) disp = (word() << 16) >> 16;
+  insn.base = base;
+  insn.index = INDEX16[rm];
+  insn.scale = 0;
+  insn.disp = disp;
+  insn.seg = segOverride >= 0 ? segOverride : base === 5 ? Seg.SS : Seg.DS;
+}
+
+/** Sizes of the memory-only operand codes Mb..M512 (Mv, Mp, Ma depend on the operand size). */
+function memSize(code: number): number {
+  switch (code) {
+    case Op.M0: return 0;
+    case Op.Mb: return 1;
+    case Op.Mw: return 2;
+    case Op.Md: return 4;
+    case Op.Mq: return 8;
+    case Op.Mt: return 10;
+    case Op.Mv: return osize;
+    case Op.Mp: return osize + 2;
+    case Op.Ms: return 6;
+    case Op.Ma: return osize * 2;
+    case Op.Mblk: return 0;
+    default: return 512;
+  }
+}
+
+/** Decode one operand into opK/opV/opS. Immediates are read here, in operand order. */
+function operand(insn: Insn, e: Entry, code: number, isMem: boolean): void {
+  switch (code) {
+    case Op.Eb: rmOperand(isMem, 1); return;
+    case Op.Ew: rmOperand(isMem, 2); return;
+    case Op.Ed: rmOperand(isMem, 4); return;
+    case Op.Ev: rmOperand(isMem, osize); return;
+    case Op.Esw: rmOperand(isMem, isMem ? 2 : osize); return;
+    case Op.Gb: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = 1; return;
+    case Op.Gw: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = 2; return;
+    case Op.Gd: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = 4; return;
+    case Op.Gv: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = osize; return;
+    case Op.M0: case Op.Mb: case Op.Mw: case Op.Md: case Op.Mq: case Op.Mt: case Op.Mv:
+    case Op.Mp: case Op.Ms: case Op.Ma: case Op.Mblk: case Op.M512:
+      opK = OpKind.Mem; opV = 0; opS = memSize(code); return;
+    case Op.Rd: opK = OpKind.Reg; opV = modrm & 7; opS = 4; return;
+    case Op.Cd: {
+      opK = OpKind.Creg; opV = (modrm >> 3) & 7; opS = 4;
+      // CR1, CR5-CR7 do not exist: #UD (SDM Vol. 2B "MOV—Move to/from Control Registers").
+      if (opV === 1 || opV > 4) bad = true;
+      return;
+    }
+    case Op.Dd: opK = OpKind.Dreg; opV = (modrm >> 3) & 7; opS = 4; return;
+    case Op.Sw: {
+      opK = OpKind.Sreg; opV = (modrm >> 3) & 7; opS = 2;
+      // Only ES..GS exist; MOV CS, r/m is #UD (SDM Vol. 2B "MOV—Move").
+      if (opV > 5 || (opV === Seg.CS && e.op0 === Op.Sw)) bad = true;
+      return;
+    }
+    case Op.Ib: opK = OpKind.Imm; opV = byte(); opS = 1; return;
+    case Op.Ibs: opK = OpKind.Imm; opV = (byte() << 24) >> 24; opS = osize; return;
+    case Op.Iw: opK = OpKind.Imm; opV = word(); opS = 2; return;
+    case Op.Iz: opK = OpKind.Imm; opV = osize === 4 ? dword() : word(); opS = osize; return;
+    case Op.Jb: opK = OpKind.Rel; opV = (byte() << 24) >> 24; opS = osize; return;
+    case Op.Jz: opK = OpKind.Rel; opV = osize === 4 ? dword() : (word() << 16) >> 16; opS = osize; return;
+    case Op.Ap: opK = OpKind.Far; opV = osize === 4 ? dword() : word(); opS = osize; insn.farSel = word(); return;
+    case Op.Ob: case Op.Ov:
+      opK = OpKind.Moffs; opV = 0; opS = code === Op.Ob ? 1 : osize;
+      insn.disp = asize === 4 ? dword() : word();
+      return;
+    case Op.AL: opK = OpKind.Reg; opV = 0; opS = 1; return;
+    case Op.CL: opK = OpKind.Reg; opV = 1; opS = 1; return;
+    case Op.DX: opK = OpKind.Reg; opV = 2; opS = 2; return;
+    case Op.eAX: opK = OpKind.Reg; opV = 0; opS = osize; return;
+    case Op.AX: opK = OpKind.Reg; opV = 0; opS = 2; return;
+    case Op.Zb: opK = OpKind.Reg; opV = opcodeLow; opS = 1; return;
+    case Op.Zv: opK = OpKind.Reg; opV = opcodeLow; opS = osize; return;
+    case Op.One: opK = OpKind.Imm; opV = 1; opS = 1; return;
+    case Op.sES: case Op.sCS: case Op.sSS: case Op.sDS: case Op.sFS: case Op.sGS:
+      opK = OpKind.Sreg; opV = code - Op.sES; opS = 2; return;
+    case Op.ST0: opK = OpKind.St; opV = 0; opS = 10; return;
+    case Op.STi: opK = OpKind.St; opV = modrm & 7; opS = 10; return;
+    default: throw new Error(`decoder: operand code ${code} not handled`);
+  }
+}
+
+function rmOperand(isMem: boolean, size: number): void {
+  if (isMem) { opK = OpKind.Mem; opV = 0; opS = size; }
+  else { opK = OpKind.Reg; opV = modrm & 7; opS = size; }
 }

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { dec } from './helpers.js';
+import { Mn } from '../../src/frontend/mnemonics.js';
+import { OpKind, Rep, Seg } from '../../src/frontend/insn.js';
+import { Flag } from '../../src/frontend/table-types.js';
+
+const { Reg, Mem, Imm, Rel, Sreg, Creg, Moffs, Far } = OpKind;
+
+describe('decoder: integer basics', () => {
+  it('add r/m32, r32 with SIB and disp8', () => {
+    // add [eax+ecx*4+0x10], edx
+    const i = dec('01 54 88 10');
+    expect([i.mn, i.len, i.osize, i.asize]).toEqual([Mn.ADD, 4, 4, 4]);
+    expect([i.k0, i.s0, i.k1, i.v1, i.s1]).toEqual([Mem, 4, Reg, 2, 4]);
+    expect([i.seg, i.base, i.index, i.scale, i.disp]).toEqual([Seg.DS, 0, 1, 2, 0x10]);
+    expect(i.entry!.flagsWritten & Flag.ARITH).toBe(Flag.ARITH);
+  });
+
+  it('EBP/ESP bases default to SS, overrides win', () => {
+    expect(dec('8b 45 fc').seg).toBe(Seg.SS); // mov eax,[ebp-4]
+    expect(dec('8b 45 fc').disp).toBe(-4);
+    expect(dec('8b 04 24').seg).toBe(Seg.SS); // mov eax,[esp]
+    expect(dec('64 8b 45 fc').seg).toBe(Seg.FS);
+    expect(dec('8b 05 78 56 34 12').base).toBe(-1); // mov eax,[0x12345678]
+    expect(dec('8b 05 78 56 34 12').disp).toBe(0x12345678);
+    expect(dec('8b 04 2d 00 01 00 00').seg).toBe(Seg.DS); // index ebp, no base -> DS
+  });
+
+  it('16-bit addressing and operand size prefixes', () => {
+    // 16-bit code: mov ax,[bp+si+2]
+    const i = dec('8b 42 02', false);
+    expect([i.mn, i.len, i.osize, i.asize, i.base, i.index, i.disp, i.seg]).toEqual([Mn.MOV, 3, 2, 2, 5, 6, 2, Seg.SS]);
+    // 32-bit code with 66 67: mov ax,[bx]
+    const j = dec('66 67 8b 07');
+    expect([j.osize, j.asize, j.base, j.index, j.seg, j.s0, j.len]).toEqual([2, 2, 3, -1, Seg.DS, 2, 4]);
+    expect(dec('8b 06 34 12', false).disp).toBe(0x1234); // [0x1234]
+  });
+
+  it('immediates: sign-extended imm8, imm16/32, ENTER, far pointer', () => {
+    const a = dec('83 c0 ff'); // add eax,-1
+    expect([a.mn, a.k1, a.v1, a.s1]).toEqual([Mn.ADD, Imm, -1, 4]);
+    const p = dec('6a 80'); // push -128
+    expect([p.mn, p.k0, p.v0, p.len]).toEqual([Mn.PUSH, Imm, -128, 2]);
+    const e = dec('c8 10 00 01'); // enter 0x10,1
+    expect([e.mn, e.k0, e.v0, e.s0, e.k1, e.v1, e.s1]).toEqual([Mn.ENTER, Imm, 16, 2, Imm, 1, 1]);
+    const f = dec('ea 78 56 34 12 08 00'); // jmp 0x8:0x12345678
+    expect([f.mn, f.k0, f.v0, f.farSel, f.len]).toEqual([Mn.JMPF, Far, 0x12345678, 8, 7]);
+    const im = dec('69 c1 00 01 00 00'); // imul eax,ecx,0x100
+    expect([im.k0, im.v0, im.k1, im.v1, im.k2, im.v2]).toEqual([Reg, 0, Reg, 1, Imm, 256]);
+  });
+
+  it('branches: Jcc rel8/rel32 with condition, blockEnd', () => {
+    const j = dec('74 fe');
+    expect([j.mn, j.cc, j.k0, j.v0, j.len]).toEqual([Mn.Jcc, 4, Rel, -2, 2]);
+    expect(j.entry!.blockEnd).toBe(true);
+    expect(j.entry!.flagsRead).toBe(Flag.ZF);
+    const k = dec('0f 8f 00 01 00 00');
+    expect([k.mn, k.cc, k.v0, k.len]).toEqual([Mn.Jcc, 15, 256, 6]);
+    expect(dec('0f 94 c0').mn).toBe(Mn.SETcc);
+    expect(dec('0f 44 c1').cc).toBe(4);
+  });
+
+  it('implicit operands: IN, shifts, string ops', () => {
+    const i = dec('ec'); // in al,dx
+    expect([i.mn, i.osize, i.k0, i.v0, i.s0, i.k1, i.v1, i.s1]).toEqual([Mn.IN, 1, Reg, 0, 1, Reg, 2, 2]);
+    const s = dec('d1 e0'); // shl eax,1
+    expect([s.mn, s.k1, s.v1]).toEqual([Mn.SHL, Imm, 1]);
+    const c = dec('d3 f8'); // sar eax,cl
+    expect([c.mn, c.k1, c.v1, c.s1]).toEqual([Mn.SAR, Reg, 1, 1]);
+    const m = dec('f3 66 a5'); // rep movsw
+    expect([m.mn, m.rep, m.osize, m.k0, m.seg]).toEqual([Mn.MOVS, Rep.Rep, 2, 0, Seg.DS]);
+    expect(dec('26 ac').seg).toBe(Seg.ES); // lods al,es:[esi]
+    expect(dec('f2 f3 a6').rep).toBe(Rep.Rep); // last of F2/F3 wins
+  });
+
+  it('movzx/movsx source sizes; moffs; sreg; cr', () => {
+    const z = dec('0f b6 c1'); // movzx eax,cl
+    expect([z.mn, z.osize, z.s0, z.s1]).toEqual([Mn.MOVZX, 4, 4, 1]);
+    const x = dec('66 0f bf c1'); // movsx ax,cx
+    expect([x.mn, x.osize, x.s0, x.s1]).toEqual([Mn.MOVSX, 2, 2, 2]);
+    const o = dec('a1 44 33 22 11');
+    expect([o.k1, o.disp, o.s1, o.seg]).toEqual([Moffs, 0x11223344, 4, Seg.DS]);
+    const sr = dec('8e d8'); // mov ds,eax
+    expect([sr.mn, sr.k0, sr.v0, sr.k1, sr.s1]).toEqual([Mn.MOVSEG, Sreg, 3, Reg, 2]);
+    expect(dec('8e c8').mn).toBe(Mn.INVALID); // mov cs,eax
+    const cr = dec('0f 22 d8'); // mov cr3,eax
+    expect([cr.mn, cr.k0, cr.v0, cr.k1, cr.v1]).toEqual([Mn.MOVCR, Creg, 3, Reg, 0]);
+    expect(cr.entry!.privileged).toBe(true);
+    expect(dec('0f 20 00').k0).toBe(Reg); // mod bits ignored: mov eax,cr0
+  });
+
+  it('memory operand sizes of special forms', () => {
+    expect(dec('0f 01 10').s0).toBe(6); // lgdt [eax]
+    expect(dec('ff 28').s0).toBe(6); // jmp far [eax]
+    expect(dec('66 ff 18').s0).toBe(4); // call far m16:16
+    expect(dec('62 00').s1).toBe(8); // bound eax,[eax]
+    expect(dec('0f c7 08').s0).toBe(8); // cmpxchg8b [eax]
+    expect(dec('0f 01 d0').mn).toBe(Mn.INVALID); // reg form of lgdt group: undefined on i686
+  });
+
+  it('NOP, PAUSE, multi-byte NOP, XCHG', () => {
+    expect(dec('90').mn).toBe(Mn.NOP);
+    expect(dec('f3 90').mn).toBe(Mn.PAUSE);
+    expect(dec('91').mn).toBe(Mn.XCHG);
+    const n = dec('0f 1f 44 00 00');
+    expect([n.mn, n.len]).toEqual([Mn.NOP, 5]);
+  });
+
+  it('LOCK rules, undefined encodings, 15-byte limit', () => {
+    expect(dec('f0 01 08').mn).toBe(Mn.ADD);
+    expect(dec('f0 01 c8').mn).toBe(Mn.INVALID); // register destination
+    expect(dec('f0 89 08').mn).toBe(Mn.INVALID); // mov is not lockable
+    const ud = dec('0f 0b');
+    expect([ud.mn, ud.len]).toEqual([Mn.UD2, 2]);
+    const inv = dec('0f 04');
+    expect([inv.mn, inv.len]).toEqual([Mn.INVALID, 2]);
+    const ok = dec('66 66 66 66 66 66 66 66 66 66 05 01 00'); // 13 bytes
+    expect([ok.mn, ok.len]).toEqual([Mn.ADD, 13]);
+    const long = dec('66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 05 01 00');
+    expect([long.mn, long.len]).toEqual([Mn.INVALID, 16]);
+  });
+});
