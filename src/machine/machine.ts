@@ -1,0 +1,200 @@
+/**
+ * Machine: builds CPU + memory + hypervisor + devices from a config, loads a guest, and runs it
+ * (DESIGN.md "Layers"). The run loop interleaves CPU slices with device timers on the virtual
+ * clock, fast-forwards time while the guest halts, and yields to Node's event loop regularly so the
+ * console keeps flowing.
+ */
+import { Cpu } from '../cpu/cpu.js';
+import { EF } from '../cpu/state.js';
+import { createPcPlatform, type PcPlatform } from '../devices/platform.js';
+import { CpuidPolicy } from '../hv/cpuid.js';
+import { MachineStop } from '../hv/exit.js';
+import { Hypervisor } from '../hv/hypervisor.js';
+import { IoBus } from '../hv/io-bus.js';
+import { MmioBus } from '../hv/mmio-bus.js';
+import { MsrTable } from '../hv/msr.js';
+import { installReservedRegion, type ReservedRegion } from '../hv/reserved.js';
+import { buildE820, type E820Entry } from '../loader/e820.js';
+import { loadLinux, planLinux } from '../loader/linux.js';
+import { Mmu } from '../mem/mmu.js';
+import { PhysMemory } from '../mem/phys.js';
+import { VirtualClock, type ClockMode } from './clock.js';
+import { formatCrashReport } from './crash-report.js';
+import { disassembleAt } from './disasm-at.js';
+import { createEngine, type Engine, type EngineMode } from './engine.js';
+
+export interface MachineOptions {
+  memBytes: number;
+  mode: EngineMode;
+  clock: ClockMode;
+  /** The hypervisor's reserved region, or null for none. */
+  reserve: ReservedRegion | null;
+  /** QEMU's isa-debug-exit and pc-testdev. */
+  testDevices: boolean;
+  /** Guest console output (the UART's transmitted bytes). */
+  console: (bytes: Uint8Array) => void;
+  jitThreshold: number;
+  jitVerify: boolean;
+}
+
+/** Largest guest RAM: below the PCI/MMIO hole at 3 GiB. */
+export const MAX_MEM = 3 * 1024 * 1024 * 1024;
+/** Smallest guest RAM we accept at all (a Linux guest needs far more; the loader says how much). */
+export const MIN_MEM = 1024 * 1024;
+
+/** How the run ended. */
+export interface RunResult {
+  exitCode: number;
+  why: string;
+}
+
+/** A guest-visible problem reported as one clear message plus the guest register dump. */
+export class GuestError extends MachineStop {}
+
+const SLICE = 20_000;
+const YIELD_MS = 15;
+
+export class Machine {
+  readonly mmio = new MmioBus();
+  readonly io = new IoBus();
+  readonly phys: PhysMemory;
+  readonly clock: VirtualClock;
+  readonly cpu: Cpu;
+  readonly hv: Hypervisor;
+  readonly msrs: MsrTable;
+  readonly platform: PcPlatform;
+  engine!: Engine;
+  readonly e820: E820Entry[];
+  private stop: MachineStop | null = null;
+  private consoleBuf: number[] = [];
+
+  constructor(readonly opts: MachineOptions) {
+    if (!(opts.memBytes >= MIN_MEM) || opts.memBytes > MAX_MEM || opts.memBytes % 4096 !== 0) {
+      throw new MachineStop(1, `--mem must be a multiple of 4K between 1M and 3G (got ${opts.memBytes} bytes)`);
+    }
+    try {
+      this.phys = new PhysMemory(opts.memBytes, this.mmio);
+    } catch (e) {
+      throw new MachineStop(1, `cannot allocate ${opts.memBytes >>> 20} MiB of guest RAM on this host (${(e as Error).message})`);
+    }
+    this.clock = new VirtualClock(opts.clock);
+    const mmu = new Mmu(this.phys, undefined as never);
+    // The CPU and MMU reference each other; the MMU reads paging state from the CPU.
+    const timeSource = { tsc: () => this.clock.tsc() + this.msrs.tscOffset };
+    this.cpu = new Cpu(mmu, { handleExit: (x) => this.hv.handleExit(x) }, timeSource);
+    (mmu as { cpu: unknown }).cpu = this.cpu;
+    this.clock.icount = () => this.cpu.icount;
+
+    this.platform = createPcPlatform({
+      io: this.io,
+      mmio: this.mmio,
+      phys: this.phys,
+      clock: this.clock,
+      ramBytes: opts.memBytes,
+      console: { write: (b) => this.consoleOut(b) },
+      testDevices: opts.testDevices,
+      onReset: () => this.requestStop(new MachineStop(0, 'guest requested a reset (i8042 0xFE); stopping')),
+      onPowerOff: () => this.requestStop(new MachineStop(0, 'guest powered off')),
+      onDebugExit: (code: number) => this.requestStop(new MachineStop((code << 1) | 1, `guest wrote ${code} to isa-debug-exit`)),
+    });
+    this.cpu.intr = this.platform.interrupts;
+
+    this.msrs = new MsrTable(this.cpu, this.clock, this.platform.apic ?? null);
+    this.hv = new Hypervisor(this.cpu, this.io, new CpuidPolicy({ apic: !!this.platform.apic, fxsr: true }), this.msrs, {
+      readPhys: (a, n) => this.phys.readBytes(a, n),
+      consoleWrite: (b) => this.opts.console(b),
+      powerOff: (status) => {
+        throw new MachineStop(status, `guest powered off by hypercall (status ${status})`);
+      },
+    });
+    if (opts.reserve) {
+      this.hv.counts = installReservedRegion(this.phys, opts.reserve);
+      this.phys.onReservedWrite = () => this.hv.countReservedWrite();
+    }
+    this.e820 = buildE820({ ramSize: opts.memBytes, reserved: opts.reserve ? [opts.reserve] : [] });
+  }
+
+  async init(): Promise<void> {
+    this.engine = await createEngine(this.opts.mode, this.cpu, this.phys, { threshold: this.opts.jitThreshold, verify: this.opts.jitVerify });
+  }
+
+  /** Load a Linux bzImage (+ initrd) per the 32-bit boot protocol. */
+  loadLinux(kernel: Uint8Array, kernelName: string, cmdline: string, initrd?: Uint8Array, initrdName?: string): void {
+    const plan = planLinux({ kernel, kernelName, initrd, initrdName, cmdline, e820: this.e820, acpiRsdp: this.platform.acpiRsdp });
+    loadLinux(this.phys, this.cpu, plan);
+  }
+
+  /** Send bytes to the guest console (UART receive). */
+  input(bytes: Uint8Array): void {
+    for (const b of bytes) this.platform.uart.receive(b);
+  }
+
+  requestStop(s: MachineStop): void {
+    if (!this.stop) this.stop = s;
+  }
+
+  private consoleOut(b: Uint8Array | number): void {
+    if (typeof b === 'number') this.consoleBuf.push(b & 0xff);
+    else for (const x of b) this.consoleBuf.push(x);
+  }
+
+  private flushConsole(): void {
+    if (this.consoleBuf.length === 0) return;
+    const out = Uint8Array.from(this.consoleBuf);
+    this.consoleBuf.length = 0;
+    this.opts.console(out);
+  }
+
+  /** Run until the guest stops (power-off, debug exit, triple fault) or an emulator error. */
+  async run(): Promise<RunResult> {
+    const { cpu, clock } = this;
+    const timed = this.platform.timed;
+    let lastYield = Date.now();
+    try {
+      for (;;) {
+        if (this.stop) break;
+        const now = clock.now();
+        let next = Infinity;
+        for (let k = 0; k < timed.length; k++) {
+          timed[k].advance(now);
+          const t = timed[k].nextDeadline(now);
+          if (t < next) next = t;
+        }
+        if (cpu.halted && !(cpu.eflags & EF.IF ? cpu.intr.hasInterrupt() : false)) {
+          if ((cpu.eflags & EF.IF) === 0) {
+            throw new GuestError(1, 'guest halted with interrupts disabled: nothing can wake it (machine stopped)');
+          }
+          if (next !== Infinity) clock.skipTo(next);
+          else {
+            // Nothing scheduled: wait for console input.
+            this.flushConsole();
+            await sleep(10);
+            lastYield = Date.now();
+          }
+          continue;
+        }
+        const budget = Math.min(SLICE, clock.insnsUntil(next));
+        this.engine.run(budget);
+        if (Date.now() - lastYield >= YIELD_MS) {
+          this.flushConsole();
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+      }
+    } catch (e) {
+      this.flushConsole();
+      if (e instanceof MachineStop) {
+        if (e.exitCode === 0 || e.why.startsWith('guest wrote')) return { exitCode: e.exitCode, why: e.why };
+        return { exitCode: e.exitCode || 1, why: formatCrashReport(cpu, e.why, disassembleAt) };
+      }
+      const err = e as Error;
+      return { exitCode: 2, why: formatCrashReport(cpu, `emulator error: ${err?.message ?? String(e)}`, disassembleAt) + `\n--- host stack ---\n${err?.stack ?? ''}` };
+    }
+    this.flushConsole();
+    return { exitCode: this.stop!.exitCode, why: this.stop!.why };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
