@@ -94,6 +94,7 @@ export class PhysMemory {
       const h = (e << PAGE_SHIFT) | (addr & 0xfff);
       return (h & 1) === 0 ? this.u16[h >>> 1] : this.u8[h] | (this.u8[h + 1] << 8);
     }
+    if (e < 0 && (addr & 0xfff) <= 0xffe) return this.slowRead(addr, 2);
     return this.read8(addr) | (this.read8((addr + 1) | 0) << 8);
   }
 
@@ -106,7 +107,7 @@ export class PhysMemory {
       const u = this.u8;
       return u[h] | (u[h + 1] << 8) | (u[h + 2] << 16) | (u[h + 3] << 24);
     }
-    if (e === NPT_MMIO && (addr & 0xfff) <= 0xffc) return this.mmio.read(addr, 4) | 0;
+    if (e < 0 && (addr & 0xfff) <= 0xffc) return this.slowRead(addr, 4);
     return this.read16(addr) | (this.read16((addr + 2) | 0) << 16);
   }
 
@@ -133,7 +134,7 @@ export class PhysMemory {
       }
       return;
     }
-    if (e === NPT_MMIO && (addr & 0xfff) <= 0xffe) return this.mmio.write(addr, 2, v & 0xffff);
+    if (e < 0 && (addr & 0xfff) <= 0xffe) return this.slowWrite(addr, 2, v);
     this.write8(addr, v);
     this.write8((addr + 1) | 0, v >> 8);
   }
@@ -153,7 +154,7 @@ export class PhysMemory {
       }
       return;
     }
-    if (e === NPT_MMIO && (addr & 0xfff) <= 0xffc) return this.mmio.write(addr, 4, v);
+    if (e < 0 && (addr & 0xfff) <= 0xffc) return this.slowWrite(addr, 4, v);
     this.write16(addr, v);
     this.write16((addr + 2) | 0, v >> 16);
   }
@@ -169,16 +170,20 @@ export class PhysMemory {
     return out;
   }
 
+  /** A non-RAM access of `size` bytes inside one page: MMIO, reserved or unmapped. */
   private slowRead(addr: number, size: number): number {
     const e = this.npt[addr >>> PAGE_SHIFT];
-    if (e === NPT_MMIO) return this.mmio.read(addr, size) & (size === 1 ? 0xff : 0xffff);
+    if (e === NPT_MMIO) {
+      const v = this.mmio.read(addr, size);
+      return size === 4 ? v | 0 : v & (size === 1 ? 0xff : 0xffff);
+    }
     if (e === NPT_RESERVED) this.reservedReads++;
-    return size === 1 ? 0xff : 0xffff;
+    return size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
   }
 
   private slowWrite(addr: number, size: number, v: number): void {
     const e = this.npt[addr >>> PAGE_SHIFT];
-    if (e === NPT_MMIO) this.mmio.write(addr, size, v & (size === 1 ? 0xff : 0xffff));
+    if (e === NPT_MMIO) this.mmio.write(addr, size, size === 4 ? v : v & (size === 1 ? 0xff : 0xffff));
     else if (e === NPT_RESERVED) this.onReservedWrite(addr >>> 0, size, v);
   }
 }
