@@ -15,7 +15,9 @@
 import { Insn, OpKind, Rep, Seg, type ByteSource } from './insn.js';
 import { Mn } from './mnemonics.js';
 import { Op } from './operands.js';
-import { entries, lookupDirect, lookupModrm, pauseEntryId, INVALID_ENTRY, type Entry } from './table.js';
+import {
+  entries, lookupDirect, lookupModrm, lookupPrefixed, opcodePrefixed, pauseEntryId, INVALID_ENTRY, type Entry,
+} from './table.js';
 
 /** Thrown internally when a 16th byte would be needed; caught in decode(). */
 const TOO_LONG = { tooLong: true };
@@ -86,10 +88,11 @@ function decodeBytes(insn: Insn, default32: boolean): void {
   let segOverride = -1;
   let rep = Rep.None as number;
   let lock = false;
+  let has66 = false;
   let b = byte();
   let p: number;
   while ((p = PREFIX[b]) !== 0) {
-    if (p === 1) osize = default32 ? 2 : 4;
+    if (p === 1) { osize = default32 ? 2 : 4; has66 = true; }
     else if (p === 2) asize = default32 ? 2 : 4;
     else if (p === 3) lock = true;
     else if (p === 4) rep = Rep.Repne;
@@ -98,7 +101,11 @@ function decodeBytes(insn: Insn, default32: boolean): void {
     b = byte();
   }
   let op = b;
-  if (b === 0x0f) op = 0x100 | byte();
+  if (b === 0x0f) {
+    op = byte();
+    // Three-byte maps 0F 38 / 0F 3A (SDM Vol. 2A §2.1.2) are at 0x200 / 0x300.
+    op = op === 0x38 ? 0x200 | byte() : op === 0x3a ? 0x300 | byte() : 0x100 | op;
+  }
   opcodeLow = op & 7;
 
   insn.osize = osize;
@@ -118,7 +125,13 @@ function decodeBytes(insn: Insn, default32: boolean): void {
   let isMem = false;
   if (id < 0) {
     modrm = byte();
-    id = lookupModrm[(op << 7) | (modrm >= 0xc0 ? 64 : 0) | (modrm & 0x3f)];
+    const slot = (op << 7) | (modrm >= 0xc0 ? 64 : 0) | (modrm & 0x3f);
+    if (opcodePrefixed[op] === 0) id = lookupModrm[slot];
+    else {
+      // Mandatory prefix: F3/F2 take precedence over 66 (SDM Vol. 2A §2.1.2).
+      const pfx = rep === Rep.Rep ? 2 : rep === Rep.Repne ? 3 : has66 ? 1 : 0;
+      id = lookupPrefixed[(pfx << 17) | slot];
+    }
     const e = entries[id];
     if (modrm < 0xc0 && !e.forceReg) {
       isMem = true;
@@ -271,8 +284,18 @@ function operand(insn: Insn, e: Entry, code: number, isMem: boolean): void {
       opK = OpKind.Sreg; opV = code - Op.sES; opS = 2; return;
     case Op.ST0: opK = OpKind.St; opV = 0; opS = 10; return;
     case Op.STi: opK = OpKind.St; opV = modrm & 7; opS = 10; return;
+    case Op.Vx: opK = OpKind.Xmm; opV = (modrm >> 3) & 7; opS = 16; return;
+    case Op.Wx: case Op.Ux: xmmOperand(isMem, 16); return;
+    case Op.Wq: xmmOperand(isMem, 8); return;
+    case Op.Wd: xmmOperand(isMem, 4); return;
+    case Op.Mx: opK = OpKind.Mem; opV = 0; opS = 16; return;
     default: throw new Error(`decoder: operand code ${code} not handled`);
   }
+}
+
+function xmmOperand(isMem: boolean, size: number): void {
+  if (isMem) { opK = OpKind.Mem; opV = 0; opS = size; }
+  else { opK = OpKind.Xmm; opV = modrm & 7; opS = 16; }
 }
 
 function rmOperand(isMem: boolean, size: number): void {

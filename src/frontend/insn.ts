@@ -32,6 +32,8 @@ export const OpKind = {
   Far: 9,
   /** Memory offset immediate (MOV AL, moffs): address is seg:disp, like Mem with no base/index. */
   Moffs: 10,
+  /** SSE register XMM(v). Only decoded for disassembly: SSE encodings execute as #UD (mn INVALID). */
+  Xmm: 11,
 } as const;
 export type OpKindValue = (typeof OpKind)[keyof typeof OpKind];
 

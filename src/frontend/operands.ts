@@ -58,6 +58,15 @@ export const Op = {
   sES: 43, sCS: 44, sSS: 45, sDS: 46, sFS: 47, sGS: 48,
   // x87
   ST0: 49, STi: 50,
+  // SSE (decoded for length and disassembly only; see table-sse.ts)
+  /** XMM register in ModRM reg. */
+  Vx: 51,
+  /** XMM register or 16-byte memory / 8-byte memory / 4-byte memory in ModRM r/m. */
+  Wx: 52, Wq: 53, Wd: 54,
+  /** XMM register in ModRM r/m, register form only. */
+  Ux: 55,
+  /** 16-byte memory only. */
+  Mx: 56,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];
@@ -67,17 +76,17 @@ export const opByName: ReadonlyMap<string, number> = new Map(Object.entries(Op))
 
 /** True for operands taken from ModRM r/m that must be memory. */
 export function isMemOnly(code: number): boolean {
-  return code >= Op.M0 && code <= Op.M512;
+  return (code >= Op.M0 && code <= Op.M512) || code === Op.Mx;
 }
 
 /** True for operands taken from ModRM r/m that must be a register. */
 export function isRegOnly(code: number): boolean {
-  return code === Op.Rd || code === Op.STi;
+  return code === Op.Rd || code === Op.STi || code === Op.Ux;
 }
 
 /** True for operands that use the ModRM byte (reg or r/m). */
 export function usesModrm(code: number): boolean {
-  return (code >= Op.Eb && code <= Op.Sw) || code === Op.STi;
+  return (code >= Op.Eb && code <= Op.Sw) || code === Op.STi || (code >= Op.Vx && code <= Op.Mx);
 }
 
 /** True for byte-sized data operands (the instruction's operand size is then 1). */

@@ -120,3 +120,16 @@ describe('decoder: integer basics', () => {
     expect([long.mn, long.len]).toEqual([Mn.INVALID, 16]);
   });
 });
+
+describe('decoder: SSE encodings (length and disassembly only, execute as #UD)', () => {
+  it('mandatory prefixes select the entry and 0F 38 / 0F 3A maps decode', () => {
+    const a = dec('66 0f 6f 00'); // movdqa xmm0,[eax]
+    expect([a.mn, a.len, a.k0, a.k1, a.s1]).toEqual([Mn.INVALID, 4, OpKind.Xmm, Mem, 16]);
+    expect((a.entry as unknown as { name: string }).name).toBe('movdqa');
+    expect((dec('f3 0f 6f 00').entry as unknown as { name: string }).name).toBe('movdqu');
+    expect(dec('0f 6f 00').entry!.id).toBe(0); // MMX form: not in the table
+    const p = dec('66 0f 3a 0f c1 08'); // palignr xmm0,xmm1,8
+    expect([p.len, p.k2, p.v2]).toEqual([6, Imm, 8]);
+    expect(dec('66 0f 38 17 c1').len).toBe(5); // ptest
+  });
+});
