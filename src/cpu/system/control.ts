@@ -7,8 +7,8 @@
  * CR0.WP, CR4.PGE or CR4.PSE drops everything. Writes to CR0/CR3/CR4 (and LMSW, CLTS) then exit with
  * ExitReason.MovCr (value already applied).
  *
- * The SYSENTER MSRs (0x174-0x176) live in the CPU state, so RDMSR/WRMSR handle them here; every
- * other MSR is a VM exit.
+ * Every MSR is a VM exit: the hypervisor's MSR table (src/hv/msr.ts) owns them, including the
+ * SYSENTER MSRs it stores into the CPU state.
  */
 import { OpKind, type Insn } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
@@ -17,11 +17,6 @@ import type { Cpu } from '../cpu.js';
 import { raise, raiseCode, Vec } from '../fault.js';
 import { def, isImplemented } from '../handlers.js';
 import { CR0, CR4, EF } from '../state.js';
-
-const MSR_SYSENTER_CS = 0x174;
-const MSR_SYSENTER_ESP = 0x175;
-const MSR_SYSENTER_EIP = 0x176;
-const MSR_TSC = 0x10;
 
 /** CR4 bits we implement (no PAE paging, no VMX/SMX/SMEP...): others raise #GP(0). */
 const CR4_SUPPORTED = CR4.VME | CR4.PVI | CR4.TSD | CR4.DE | CR4.PSE | CR4.MCE | CR4.PGE | CR4.PCE | CR4.OSFXSR | CR4.OSXMMEXCPT;
@@ -160,17 +155,6 @@ def(Mn.CPUID, (cpu: Cpu) => {
 def(Mn.RDMSR, (cpu: Cpu) => {
   requireCpl0(cpu);
   const msr = cpu.regs[1] >>> 0;
-  if (msr === MSR_SYSENTER_CS || msr === MSR_SYSENTER_ESP || msr === MSR_SYSENTER_EIP) {
-    cpu.regs[0] = msr === MSR_SYSENTER_CS ? cpu.sysenterCs : msr === MSR_SYSENTER_ESP ? cpu.sysenterEsp : cpu.sysenterEip;
-    cpu.regs[2] = 0;
-    return;
-  }
-  if (msr === MSR_TSC) {
-    const t = cpu.time.tsc();
-    cpu.regs[0] = t >>> 0;
-    cpu.regs[2] = Math.floor(t / 4294967296) | 0;
-    return;
-  }
   const x = cpu.exit;
   x.reason = ExitReason.Rdmsr;
   x.ecx = msr;
@@ -186,19 +170,14 @@ def(Mn.RDMSR, (cpu: Cpu) => {
 def(Mn.WRMSR, (cpu: Cpu) => {
   requireCpl0(cpu);
   const msr = cpu.regs[1] >>> 0;
-  if (msr === MSR_SYSENTER_CS) cpu.sysenterCs = cpu.regs[0] & 0xffff;
-  else if (msr === MSR_SYSENTER_ESP) cpu.sysenterEsp = cpu.regs[0];
-  else if (msr === MSR_SYSENTER_EIP) cpu.sysenterEip = cpu.regs[0];
-  else {
-    const x = cpu.exit;
-    x.reason = ExitReason.Wrmsr;
-    x.ecx = msr;
-    x.eax = cpu.regs[0];
-    x.edx = cpu.regs[2];
-    x.fault = false;
-    cpu.hv.handleExit(x);
-    if (x.fault) raiseCode(cpu, Vec.GP, 0);
-  }
+  const x = cpu.exit;
+  x.reason = ExitReason.Wrmsr;
+  x.ecx = msr;
+  x.eax = cpu.regs[0];
+  x.edx = cpu.regs[2];
+  x.fault = false;
+  cpu.hv.handleExit(x);
+  if (x.fault) raiseCode(cpu, Vec.GP, 0);
 });
 
 def(Mn.RDTSC, (cpu: Cpu) => {
