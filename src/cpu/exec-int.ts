@@ -1,2 +1,11 @@
 // Integer instruction handlers: each exec-*.ts registers its mnemonics (handlers.ts). Owned by the integer interpreter.
-export {};
+import './exec-alu.js';
+import './exec-shift.js';
+import './exec-muldiv.js';
+import './exec-bcd.js';
+import './exec-bits.js';
+import './exec-move.js';
+import './exec-stack.js';
+import './exec-branch.js';
+import './exec-string.js';
+import './exec-misc.js';

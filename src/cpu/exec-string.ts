@@ -1,0 +1,195 @@
+/**
+ * String instructions: MOVS CMPS STOS LODS SCAS INS OUTS with REP/REPE/REPNE (SDM Vol. 2, and
+ * Vol. 1 §7.3.9). Element size = Insn.osize; the source is DS (or the override) : (E)SI, the
+ * destination ES : (E)DI (never overridden); the address size picks SI/DI/CX or ESI/EDI/ECX; DF
+ * picks the direction.
+ *
+ * REP commits ESI/EDI/ECX after every element, so a fault in the middle restarts the instruction
+ * (EIP = insnEip) with the registers describing the remaining work, as on hardware. After REP_CHUNK
+ * elements the handler also sets EIP back to the instruction and returns, so the run loop can take
+ * interrupts between chunks (hardware takes them between iterations). F2 on MOVS/STOS/LODS/INS/OUTS
+ * acts as REP. CMPS/SCAS stop when ZF != 1 (REPE) or ZF != 0 (REPNE).
+ */
+import type { Insn } from '../frontend/insn.js';
+import { Rep, Seg } from '../frontend/insn.js';
+import { Mn } from '../frontend/mnemonics.js';
+import type { Cpu } from './cpu.js';
+import { LfOp } from './flags.js';
+import { def } from './handlers.js';
+import { EF } from './state.js';
+import { srcSeg } from './exec-ops.js';
+import { checkIoPermission } from './system/io.js';
+
+/** Elements moved per run-loop step by a REP instruction before it yields. */
+export const REP_CHUNK = 4096;
+
+const ESI = 6, EDI = 7, ECX = 1;
+
+/** Offset held in index register `reg` at the address size. */
+function at(r: Int32Array, reg: number, a16: boolean): number {
+  return a16 ? r[reg] & 0xffff : r[reg];
+}
+
+/** Advance index register `reg` by `d`, wrapping SI/DI at 16 bits for 16-bit addressing. */
+function advance(r: Int32Array, reg: number, d: number, a16: boolean): void {
+  r[reg] = a16 ? (r[reg] & ~0xffff) | ((r[reg] + d) & 0xffff) : (r[reg] + d) | 0;
+}
+
+function countIsZero(r: Int32Array, a16: boolean): boolean {
+  return (a16 ? r[ECX] & 0xffff : r[ECX]) === 0;
+}
+
+function decCount(r: Int32Array, a16: boolean): void {
+  r[ECX] = a16 ? (r[ECX] & ~0xffff) | ((r[ECX] - 1) & 0xffff) : (r[ECX] - 1) | 0;
+}
+
+/** Step direction and size: -size when DF is set. */
+function delta(cpu: Cpu, size: number): number {
+  return (cpu.eflags & EF.DF) !== 0 ? -size : size;
+}
+
+/** Yield point of a REP loop: true (and EIP rewound) after REP_CHUNK elements. */
+function yieldRep(cpu: Cpu, n: number): boolean {
+  if (n < REP_CHUNK) return false;
+  cpu.eip = cpu.insnEip;
+  return true;
+}
+
+function setCmpFlags(cpu: Cpu, a: number, b: number, sh: number): number {
+  const lf = cpu.lf;
+  const res = ((a - b) << sh) >> sh;
+  lf.op = LfOp.SUB;
+  lf.a = a;
+  lf.b = b;
+  lf.res = res;
+  return res;
+}
+
+def(Mn.MOVS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, seg = srcSeg(i), d = delta(cpu, size);
+  const r = cpu.regs;
+  const rep = i.rep !== Rep.None;
+  for (let n = 0; ; n++) {
+    if (rep) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    cpu.writeMem(Seg.ES, at(r, EDI, a16), size, cpu.readMem(seg, at(r, ESI, a16), size));
+    advance(r, ESI, d, a16);
+    advance(r, EDI, d, a16);
+    if (!rep) return;
+    decCount(r, a16);
+  }
+});
+
+def(Mn.STOS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, d = delta(cpu, size);
+  const r = cpu.regs;
+  const rep = i.rep !== Rep.None;
+  const v = cpu.getReg(0, size);
+  for (let n = 0; ; n++) {
+    if (rep) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    cpu.writeMem(Seg.ES, at(r, EDI, a16), size, v);
+    advance(r, EDI, d, a16);
+    if (!rep) return;
+    decCount(r, a16);
+  }
+});
+
+def(Mn.LODS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, seg = srcSeg(i), d = delta(cpu, size);
+  const r = cpu.regs;
+  const rep = i.rep !== Rep.None;
+  for (let n = 0; ; n++) {
+    if (rep) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    cpu.setReg(0, size, cpu.readMem(seg, at(r, ESI, a16), size));
+    advance(r, ESI, d, a16);
+    if (!rep) return;
+    decCount(r, a16);
+  }
+});
+
+def(Mn.CMPS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, seg = srcSeg(i), d = delta(cpu, size);
+  const sh = (4 - size) << 3;
+  const r = cpu.regs;
+  const rep = i.rep;
+  for (let n = 0; ; n++) {
+    if (rep !== Rep.None) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    const a = (cpu.readMem(seg, at(r, ESI, a16), size) << sh) >> sh;
+    const b = (cpu.readMem(Seg.ES, at(r, EDI, a16), size) << sh) >> sh;
+    advance(r, ESI, d, a16);
+    advance(r, EDI, d, a16);
+    const res = setCmpFlags(cpu, a, b, sh);
+    if (rep === Rep.None) return;
+    decCount(r, a16);
+    if (rep === Rep.Rep ? res !== 0 : res === 0) return;
+  }
+});
+
+def(Mn.SCAS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, d = delta(cpu, size);
+  const sh = (4 - size) << 3;
+  const r = cpu.regs;
+  const rep = i.rep;
+  const a = (cpu.getReg(0, size) << sh) >> sh;
+  for (let n = 0; ; n++) {
+    if (rep !== Rep.None) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    const b = (cpu.readMem(Seg.ES, at(r, EDI, a16), size) << sh) >> sh;
+    advance(r, EDI, d, a16);
+    const res = setCmpFlags(cpu, a, b, sh);
+    if (rep === Rep.None) return;
+    decCount(r, a16);
+    if (rep === Rep.Rep ? res !== 0 : res === 0) return;
+  }
+});
+
+/** INS: port DX -> ES:(E)DI. The I/O permission check (IOPL / TSS bitmap) comes first. */
+def(Mn.INS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, d = delta(cpu, size);
+  const r = cpu.regs;
+  const rep = i.rep !== Rep.None;
+  const port = r[2] & 0xffff;
+  checkIoPermission(cpu, port, size);
+  for (let n = 0; ; n++) {
+    if (rep) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    cpu.writeMem(Seg.ES, at(r, EDI, a16), size, cpu.ioIn(port, size));
+    advance(r, EDI, d, a16);
+    if (!rep) return;
+    decCount(r, a16);
+  }
+});
+
+/** OUTS: DS(or override):(E)SI -> port DX. */
+def(Mn.OUTS, (cpu, i: Insn) => {
+  const size = i.osize, a16 = i.asize === 2, seg = srcSeg(i), d = delta(cpu, size);
+  const r = cpu.regs;
+  const rep = i.rep !== Rep.None;
+  const port = r[2] & 0xffff;
+  checkIoPermission(cpu, port, size);
+  for (let n = 0; ; n++) {
+    if (rep) {
+      if (countIsZero(r, a16)) return;
+      if (yieldRep(cpu, n)) return;
+    }
+    cpu.ioOut(port, size, cpu.readMem(seg, at(r, ESI, a16), size));
+    advance(r, ESI, d, a16);
+    if (!rep) return;
+    decCount(r, a16);
+  }
+});
