@@ -1,0 +1,295 @@
+/**
+ * Inline code for the hot instructions (the `custom` instructions of STYLE.md §2): MOV, MOVZX/MOVSX,
+ * LEA, ADD/SUB/AND/OR/XOR/CMP/TEST, INC/DEC, PUSH/POP, JMP/Jcc/CALL rel, RET near, NOP. Every
+ * other instruction, and every form not listed in canInline(), calls its interpreter handler.
+ *
+ * Each template has the semantics of its handler in src/cpu (lazy flags exactly as flags.ts
+ * defines them: 32-bit operands need no sign extension) and keeps the handler contract: all memory
+ * accesses that can fault happen before a register is written.
+ *
+ * Memory: the effective address is computed in JS; when ES/SS/DS are flat (mode.ts) the access
+ * takes the MMU's software TLB fast path (one lookup, one check, one typed-array access; stores
+ * also check PhysMemory.codePages), else it calls cpu.readMem/writeMem (segment checks, MMIO,
+ * page crossing, TLB misses, writes into code pages: exactly the interpreter's path).
+ */
+import { OpKind, Seg, type Insn } from '../frontend/insn.js';
+import { Mn } from '../frontend/mnemonics.js';
+import { LfOp } from '../cpu/flags.js';
+import type { BlockEmitter } from './emit.js';
+import { flagsDeadAfter, relTarget } from './emit.js';
+import { Exit } from './block.js';
+import { ModeBit } from './mode.js';
+
+const ALU_FULL = new Uint8Array(512);
+for (const mn of [Mn.ADD, Mn.SUB, Mn.AND, Mn.OR, Mn.XOR, Mn.CMP, Mn.TEST]) ALU_FULL[mn] = 1;
+
+function isReg(k: number): boolean {
+  return k === OpKind.Reg;
+}
+
+/** A memory operand the inline code can address (asize 2 or 4, any segment). */
+function memOk(i: Insn): boolean {
+  return i.asize === 4 || i.asize === 2;
+}
+
+function rmOk(k: number, i: Insn): boolean {
+  return k === OpKind.Reg || (k === OpKind.Mem && memOk(i));
+}
+
+function codeFlat(em: BlockEmitter): boolean {
+  return (em.blk.mode & ModeBit.FLAT) !== 0 && em.code32;
+}
+
+/** Does the inline template of `i` set all six arithmetic flags from its own operands? */
+export function fullyDefinesFlags(i: Insn): boolean {
+  return ALU_FULL[i.mn] !== 0 && i.s0 === 4;
+}
+
+/** True when emitInline() handles `i` in the emitter's mode. */
+export function canInline(em: BlockEmitter, i: Insn): boolean {
+  if (i.lock) return false;
+  switch (i.mn) {
+    case Mn.NOP:
+      return true;
+    case Mn.MOV:
+      if (i.s0 !== i.s1 && i.k1 !== OpKind.Imm) return false;
+      if (i.s0 !== 4 && i.s0 !== 1) return false;
+      if (isReg(i.k0)) return rmOk(i.k1, i) || i.k1 === OpKind.Imm;
+      if (i.k0 === OpKind.Mem && memOk(i)) return isReg(i.k1) || i.k1 === OpKind.Imm;
+      return false;
+    case Mn.MOVZX:
+    case Mn.MOVSX:
+      return isReg(i.k0) && i.s0 === 4 && rmOk(i.k1, i) && (i.s1 === 1 || i.s1 === 2);
+    case Mn.LEA:
+      return isReg(i.k0) && i.s0 === 4 && i.k1 === OpKind.Mem;
+    case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST:
+      if (i.s0 !== 4) return false;
+      if (isReg(i.k0)) return rmOk(i.k1, i) || i.k1 === OpKind.Imm;
+      // Memory destination only for CMP/TEST (no read-modify-write inline).
+      return (i.mn === Mn.CMP || i.mn === Mn.TEST) && i.k0 === OpKind.Mem && memOk(i) && (isReg(i.k1) || i.k1 === OpKind.Imm);
+    case Mn.INC:
+    case Mn.DEC:
+      return isReg(i.k0) && i.s0 === 4;
+    case Mn.PUSH:
+      return em.stack32 && i.osize === 4 && (isReg(i.k0) || i.k0 === OpKind.Imm) && i.s0 === 4;
+    case Mn.POP:
+      return em.stack32 && i.osize === 4 && isReg(i.k0) && i.s0 === 4;
+    case Mn.JMP:
+    case Mn.Jcc:
+      return codeFlat(em) && i.k0 === OpKind.Rel && i.osize === 4;
+    case Mn.CALL:
+      return codeFlat(em) && em.stack32 && i.k0 === OpKind.Rel && i.osize === 4;
+    case Mn.RET:
+      return codeFlat(em) && em.stack32 && i.osize === 4 && (i.k0 === OpKind.None || i.k0 === OpKind.Imm);
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------- memory
+
+/** Emit `a = <effective address>` (offset in the segment). */
+function emitEa(em: BlockEmitter, i: Insn): void {
+  let e = `${i.disp | 0}`;
+  if (i.base >= 0) e = `${em.r(i.base)} + ${e}`;
+  if (i.index >= 0) e = `${e} + (${em.r(i.index)} << ${i.scale})`;
+  em.line(i.asize === 2 ? `a = (${e}) & 65535;` : `a = (${e}) | 0;`);
+}
+
+function fastSeg(em: BlockEmitter, seg: number): boolean {
+  return em.flat && (seg === Seg.DS || seg === Seg.SS || seg === Seg.ES);
+}
+
+/** Emit `dst = <load of size bytes at seg:a>` (zero-extended for 1/2, int32 for 4). */
+function emitLoad(em: BlockEmitter, seg: number, size: number, dst: string): void {
+  em.faultPoint();
+  const slow = `cpu.readMem(${seg}, a, ${size})`;
+  if (!fastSeg(em, seg)) {
+    em.line(`${dst} = ${slow};`);
+    return;
+  }
+  em.line(`h = TR[a >>> 12];`);
+  if (size === 4) em.line(`${dst} = h >= 0 && (a & 3) === 0 ? I32[(h | (a & 4095)) >> 2] : ${slow};`);
+  else if (size === 2) em.line(`${dst} = h >= 0 && (a & 1) === 0 ? U16[(h | (a & 4095)) >> 1] : ${slow};`);
+  else em.line(`${dst} = h >= 0 ? U8[h | (a & 4095)] : ${slow};`);
+}
+
+/** Emit a store of expression `v` (size bytes) at seg:a. */
+function emitStore(em: BlockEmitter, seg: number, size: number, v: string): void {
+  em.faultPoint();
+  const slow = `cpu.writeMem(${seg}, a, ${size}, ${v});`;
+  if (!fastSeg(em, seg)) {
+    em.line(slow);
+    return;
+  }
+  em.line(`h = TW[a >>> 12];`);
+  if (size === 4) em.line(`if (h >= 0 && (a & 3) === 0 && CP[h >>> 12] === 0) I32[(h | (a & 4095)) >> 2] = ${v}; else ${slow}`);
+  else if (size === 2) em.line(`if (h >= 0 && (a & 1) === 0 && CP[h >>> 12] === 0) U16[(h | (a & 4095)) >> 1] = ${v}; else ${slow}`);
+  else em.line(`if (h >= 0 && CP[h >>> 12] === 0) U8[h | (a & 4095)] = ${v}; else ${slow}`);
+}
+
+/** Read operand slot (kind k, value v, size s) of `i` into an expression (may emit a load into `dst`). */
+function readOperand(em: BlockEmitter, i: Insn, k: number, v: number, s: number, dst: string): string {
+  if (k === OpKind.Reg) return s === 4 ? em.r(v) : s === 1 ? em.r8(v) : `(${em.r(v)} & 65535)`;
+  if (k === OpKind.Imm) return String(s === 4 ? v | 0 : s === 2 ? v & 0xffff : v & 0xff);
+  emitEa(em, i);
+  emitLoad(em, i.seg, s, dst);
+  return dst;
+}
+
+// ---------------------------------------------------------------------------------- flags
+
+/** Record lazy flags of kind `op` from fa/fb/fr unless a later instruction overwrites them first. */
+function setFlags(em: BlockEmitter, op: number): void {
+  em.flagOp = op;
+  if (flagsDeadAfter(em, em.k)) return;
+  if (op === LfOp.LOGIC) em.line(`LF.op = ${op}; LF.res = fr; LF.a = 0; LF.b = 0;`);
+  else em.line(`LF.op = ${op}; LF.res = fr; LF.a = fa; LF.b = fb;`);
+}
+
+/** A JS condition for cc from the flags of the last inline flag writer, or null. */
+function fusedCondition(em: BlockEmitter, cc: number): string | null {
+  let c: string | null = null;
+  const op = em.flagOp;
+  const n = cc >> 1;
+  if (op === LfOp.SUB) {
+    c = [`((fa ^ fb) & (fa ^ fr)) < 0`, `(fa >>> 0) < (fb >>> 0)`, `fr === 0`, `(fa >>> 0) <= (fb >>> 0)`, `fr < 0`, '', `fa < fb`, `fa <= fb`][n];
+  } else if (op === LfOp.LOGIC) {
+    c = [`false`, `false`, `fr === 0`, `fr === 0`, `fr < 0`, '', `fr < 0`, `fr <= 0`][n];
+  } else if (op === LfOp.ADD) {
+    c = [``, `(fr >>> 0) < (fa >>> 0)`, `fr === 0`, ``, `fr < 0`, '', '', ''][n];
+  } else if (op === LfOp.INC || op === LfOp.DEC) {
+    c = ['', '', `fr === 0`, '', `fr < 0`, '', '', ''][n];
+  }
+  if (c === null || c === '') return null;
+  return (cc & 1) === 0 ? c : `!(${c})`;
+}
+
+// ---------------------------------------------------------------------------------- templates
+
+/** Emit `i` inline. Returns true when it emitted the block's exit. */
+export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
+  const k = em.k;
+  const next = em.eipAt(k + 1);
+  switch (i.mn) {
+    case Mn.NOP:
+      break;
+    case Mn.MOV: {
+      if (isReg(i.k0)) {
+        const v = readOperand(em, i, i.k1, i.v1, i.s0, 't');
+        if (i.s0 === 4) em.line(`${em.w(i.v0)} = ${v};`);
+        else em.line(em.w8(i.v0, v));
+      } else {
+        const v = i.k1 === OpKind.Imm ? String(i.s0 === 4 ? i.v1 | 0 : i.v1 & 0xff) : i.s0 === 4 ? em.r(i.v1) : em.r8(i.v1);
+        emitEa(em, i);
+        emitStore(em, i.seg, i.s0, v);
+        if (!last) em.stopCheck();
+      }
+      break;
+    }
+    case Mn.MOVZX:
+    case Mn.MOVSX: {
+      let v = readOperand(em, i, i.k1, i.v1, i.s1, 't');
+      if (i.mn === Mn.MOVSX) v = i.s1 === 1 ? `((${v} << 24) >> 24)` : `((${v} << 16) >> 16)`;
+      em.line(`${em.w(i.v0)} = ${v};`);
+      break;
+    }
+    case Mn.LEA: {
+      emitEa(em, i);
+      em.line(`${em.w(i.v0)} = a;`);
+      break;
+    }
+    case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST: {
+      // Operand b first (it may be the memory load), then a.
+      let b: string;
+      let av: string;
+      if (isReg(i.k0)) {
+        b = readOperand(em, i, i.k1, i.v1, 4, 'u');
+        av = em.r(i.v0);
+      } else {
+        b = i.k1 === OpKind.Imm ? String(i.v1 | 0) : em.r(i.v1);
+        emitEa(em, i);
+        emitLoad(em, i.seg, 4, 't');
+        av = 't';
+      }
+      const op = { [Mn.ADD]: '+', [Mn.SUB]: '-', [Mn.CMP]: '-', [Mn.AND]: '&', [Mn.TEST]: '&', [Mn.OR]: '|', [Mn.XOR]: '^' }[i.mn];
+      em.line(`fa = ${av}; fb = ${b}; fr = (fa ${op} fb) | 0;`);
+      if (i.mn !== Mn.CMP && i.mn !== Mn.TEST) em.line(`${em.w(i.v0)} = fr;`);
+      setFlags(em, i.mn === Mn.ADD ? LfOp.ADD : i.mn === Mn.SUB || i.mn === Mn.CMP ? LfOp.SUB : LfOp.LOGIC);
+      break;
+    }
+    case Mn.INC:
+    case Mn.DEC: {
+      const dead = flagsDeadAfter(em, k);
+      if (!dead) {
+        // CF is kept (SDM Vol. 2 INC/DEC): park the current CF in eflags bit 0 as flags.ts expects.
+        const prev = em.flagOp;
+        if (prev === LfOp.LOGIC) em.line(`cpu.eflags &= -2;`);
+        else if (prev === LfOp.SUB) em.line(`cpu.eflags = (cpu.eflags & -2) | ((fa >>> 0) < (fb >>> 0) ? 1 : 0);`);
+        else if (prev === LfOp.ADD) em.line(`cpu.eflags = (cpu.eflags & -2) | ((fr >>> 0) < (fa >>> 0) ? 1 : 0);`);
+        else if (prev !== LfOp.INC && prev !== LfOp.DEC) em.line(`FCF(cpu);`);
+      }
+      const r = em.r(i.v0);
+      em.line(`fa = ${r}; fb = 1; fr = (fa ${i.mn === Mn.INC ? '+' : '-'} 1) | 0;`);
+      em.line(`${em.w(i.v0)} = fr;`);
+      em.flagOp = i.mn === Mn.INC ? LfOp.INC : LfOp.DEC;
+      if (!dead) em.line(`LF.op = ${em.flagOp}; LF.res = fr; LF.a = fa; LF.b = 1;`);
+      break;
+    }
+    case Mn.PUSH: {
+      const v = i.k0 === OpKind.Imm ? String(i.v0 | 0) : em.r(i.v0);
+      em.line(`t = ${v}; a = (${em.r(4)} - 4) | 0;`);
+      emitStore(em, Seg.SS, 4, 't');
+      em.line(`${em.w(4)} = a;`);
+      if (!last) em.stopCheck();
+      break;
+    }
+    case Mn.POP: {
+      em.line(`a = ${em.r(4)};`);
+      emitLoad(em, Seg.SS, 4, 't');
+      em.line(`${em.w(4)} = (a + 4) | 0; ${em.w(i.v0)} = t;`);
+      break;
+    }
+    case Mn.JMP: {
+      const target = relTarget(i, next);
+      emitBranch(em, target, k + 1);
+      return true;
+    }
+    case Mn.Jcc: {
+      const target = relTarget(i, next);
+      const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
+      em.line(`if (${c}) {`);
+      emitBranch(em, target, k + 1);
+      em.line(`}`);
+      em.exit(String(next), k + 1, Exit.FALLTHROUGH);
+      return true;
+    }
+    case Mn.CALL: {
+      const target = relTarget(i, next);
+      em.line(`a = (${em.r(4)} - 4) | 0;`);
+      emitStore(em, Seg.SS, 4, String(next));
+      em.line(`${em.w(4)} = a;`);
+      emitBranch(em, target, k + 1);
+      return true;
+    }
+    case Mn.RET: {
+      const extra = i.k0 === OpKind.Imm ? i.v0 & 0xffff : 0;
+      em.line(`a = ${em.r(4)};`);
+      emitLoad(em, Seg.SS, 4, 't');
+      em.line(`${em.w(4)} = (a + ${4 + extra}) | 0;`);
+      em.exit('t', k + 1, Exit.OTHER);
+      return true;
+    }
+    default:
+      throw new Error(`emitInline: no template for mnemonic ${i.mn}`);
+  }
+  return false;
+}
+
+/** Exit to a static target, or loop back when the target is the block's own start. */
+function emitBranch(em: BlockEmitter, target: number, retired: number): void {
+  if (em.blk.selfLoop && target === em.blk.eip) {
+    em.line(`if (--maxIter > 0) { ic0 += ${retired}; continue; }`);
+  }
+  em.exit(String(target), retired, Exit.TAKEN);
+}

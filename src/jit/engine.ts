@@ -1,0 +1,272 @@
+/**
+ * The JIT engine: a drop-in replacement for `Cpu.run(budget)` that interprets cold code and runs
+ * hot blocks as generated JavaScript (DESIGN.md "JIT").
+ *
+ *   const jit = new Jit(cpu, phys, { threshold: 50, verify: false });
+ *   const retired = jit.run(1_000_000); // same contract as cpu.run
+ *
+ * Dispatcher loop, the same structure as Cpu.run: before each block (and, in cold code, before each
+ * instruction) external interrupts are checked exactly as Cpu.run checks them (IF, the one-
+ * instruction shadow after STI / MOV SS, HLT wake-up); faults thrown by a block or by the
+ * interpreter are delivered by rewinding EIP to `cpu.insnEip`. Blocks end after every instruction
+ * that can make an interrupt deliverable (block-end.ts), so interrupts are taken at the same
+ * instruction boundaries as in the interpreter. A block runs only if it fits in the remaining
+ * budget, so `run` never retires more than `budget` instructions.
+ *
+ * Tiering: a block start seen in cold code gets a counter (per physical page, keyed by offset and
+ * mode); past `threshold` the block is decoded and translated. Cache: physical page -> (offset, mode)
+ * -> Block; a block is also tied to the linear address and EIP it was decoded at.
+ * Chaining: after a block exits through a direct branch or by falling through, its successor (when
+ * in the same physical and linear page) is remembered in the block and entered next time without a
+ * lookup. A block that branches to its own start runs as a loop inside its function, bounded by
+ * the budget.
+ * Self-modifying code: pages holding blocks are marked in PhysMemory.codePages; a write there calls
+ * `codeWritten`, which drops the blocks the write overlaps, and stops the running block right after
+ * the store when it is one of them.
+ */
+import type { Cpu } from '../cpu/cpu.js';
+import { FAULT } from '../cpu/fault.js';
+import { EF } from '../cpu/state.js';
+import { deliverException, deliverInterrupt, IntKind } from '../cpu/system/interrupts.js';
+import { Seg } from '../frontend/insn.js';
+import type { PhysMemory } from '../mem/phys.js';
+import { Block, Exit } from './block.js';
+import { endsBlock } from './block-end.js';
+import { BlockDecoder } from './discover.js';
+import { translateBlock } from './emit.js';
+import { codePhys, modeKey } from './mode.js';
+import { JitRuntime } from './runtime.js';
+import { verifySource } from './verify.js';
+
+export interface JitOptions {
+  /** Executions of a block start in cold code before it is translated. */
+  threshold: number;
+  /** Check every generated source with acorn (verify.ts). */
+  verify: boolean;
+  /** Longest block, in instructions (default 64). */
+  maxBlockInsns?: number;
+}
+
+/** Iterations of a self-loop block per entry, at most (interrupts are checked between entries). */
+const MAX_LOOP_ITERATIONS = 1 << 16;
+
+/** The blocks and hotness counters of one guest-physical page. */
+class CodePage {
+  readonly blocks = new Map<number, Block>();
+  readonly heat = new Map<number, number>();
+  /** Times a write invalidated blocks here (raises the threshold: data next to code). */
+  invalidations = 0;
+  constructor(readonly pageNumber: number) {}
+}
+
+export interface JitStats {
+  blocksCompiled: number;
+  blocksRun: number;
+  chainedRuns: number;
+  coldInstructions: number;
+  invalidations: number;
+}
+
+export class Jit {
+  readonly rt: JitRuntime;
+  readonly stats: JitStats = { blocksCompiled: 0, blocksRun: 0, chainedRuns: 0, coldInstructions: 0, invalidations: 0 };
+  /** Called with each generated source (profilers, tests). */
+  onCompile: ((b: Block) => void) | null = null;
+  private readonly pages = new Map<number, CodePage>();
+  private readonly decoder: BlockDecoder;
+  private running: Block | null = null;
+
+  constructor(
+    readonly cpu: Cpu,
+    readonly phys: PhysMemory,
+    readonly opts: JitOptions,
+  ) {
+    this.rt = new JitRuntime(phys);
+    this.decoder = new BlockDecoder(phys, opts.maxBlockInsns ?? 64);
+    phys.onCodeWrite = (addr, size) => this.codeWritten(addr, size);
+  }
+
+  /** Run up to `budget` instructions; returns how many were retired (Cpu.run's contract). */
+  run(budget: number): number {
+    const cpu = this.cpu;
+    const rt = this.rt;
+    const start = cpu.icount;
+    let faults = 0;
+    let done = 0;
+    /** Previous block and its exit code, for chaining. */
+    let prev: Block | null = null;
+    let prevExit: number = Exit.OTHER;
+    /** > 0 while interpreting a cold block: the linear page it started in, plus one. */
+    let coldPage = 0;
+    while (done < budget) {
+      try {
+        while (done < budget) {
+          // ---- interrupts and halt, exactly as Cpu.run
+          if (!cpu.intShadow) {
+            if ((cpu.eflags & EF.IF) !== 0 && cpu.intr.hasInterrupt()) {
+              cpu.halted = false;
+              deliverInterrupt(cpu, cpu.intr.acknowledge(), IntKind.External, false, 0);
+              prev = null;
+              coldPage = 0;
+            }
+          } else {
+            cpu.intShadow = false;
+            if (cpu.halted) return done;
+            cpu.step();
+            done = cpu.icount - start + faults;
+            prev = null;
+            coldPage = 0;
+            continue;
+          }
+          if (cpu.halted) return done;
+
+          // ---- cold code: one instruction at a time until the block's end
+          if (coldPage !== 0) {
+            cpu.step();
+            this.stats.coldInstructions++;
+            done = cpu.icount - start + faults;
+            if (endsBlock(cpu.insn) || (((cpu.segBase[Seg.CS] + cpu.eip) >>> 12) + 1) !== coldPage) coldPage = 0;
+            continue;
+          }
+
+          // ---- find the block: chained successor, else lookup (which may translate it)
+          let b: Block | null = null;
+          if (prev !== null) {
+            const n: Block | null = prevExit === Exit.TAKEN ? prev.next0 : prevExit === Exit.FALLTHROUGH ? prev.next1 : null;
+            if (n !== null && n.valid && n.eip === cpu.eip) {
+              b = n;
+              this.stats.chainedRuns++;
+            }
+          }
+          if (b === null) {
+            b = this.lookup();
+            if (b !== null && prev !== null && prev.valid && prevExit !== Exit.OTHER) this.link(prev, prevExit, b);
+          }
+          prev = null;
+          if (b === null || b.fn === null || b.length > budget - done) {
+            coldPage = ((((cpu.segBase[Seg.CS] + cpu.eip) >>> 12) + 1) | 0) >>> 0;
+            continue;
+          }
+
+          // ---- run it
+          const iters = b.selfLoop ? Math.min(Math.floor((budget - done) / b.length), MAX_LOOP_ITERATIONS) : 1;
+          this.running = b;
+          rt.stop = 0;
+          b.runs++;
+          this.stats.blocksRun++;
+          const code = b.fn(cpu, rt, iters);
+          this.running = null;
+          done = cpu.icount - start + faults;
+          prev = b;
+          prevExit = code;
+        }
+      } catch (e) {
+        this.running = null;
+        if (e !== FAULT) throw e;
+        cpu.eip = cpu.insnEip;
+        deliverException(cpu);
+        faults++;
+        done = cpu.icount - start + faults;
+        prev = null;
+        coldPage = 0;
+      }
+    }
+    return done;
+  }
+
+  /** The cached block at CS:EIP in the current mode, translating it once it is hot; or null. */
+  private lookup(): Block | null {
+    const cpu = this.cpu;
+    const lin = (cpu.segBase[Seg.CS] + cpu.eip) | 0;
+    const phys = codePhys(cpu, lin);
+    if (phys < 0) return null;
+    const pn = phys >>> 12;
+    const host = this.phys.npt[pn];
+    if (host < 0) return null; // not RAM (ROM/MMIO holes): always interpreted
+    const mode = modeKey(cpu);
+    const key = ((phys & 0xfff) << 8) | mode;
+    let page = this.pages.get(pn);
+    if (page !== undefined) {
+      const b = page.blocks.get(key);
+      if (b !== undefined && b.eip === cpu.eip && b.lin === lin) return b;
+    } else {
+      page = new CodePage(pn);
+      this.pages.set(pn, page);
+    }
+    const heat = (page.heat.get(key) ?? 0) + 1;
+    if (heat <= this.opts.threshold << Math.min(page.invalidations, 12)) {
+      page.heat.set(key, heat);
+      return null;
+    }
+    page.heat.delete(key);
+    const b = this.compile(phys, lin, cpu.eip, mode);
+    page.blocks.set(key, b);
+    this.phys.codePages[host] = 1;
+    return b;
+  }
+
+  /** Decode and translate the block at `phys`. A block with no instructions gets no function. */
+  private compile(phys: number, lin: number, eip: number, mode: number): Block {
+    const b = this.decoder.decodeBlock(phys, lin, eip, mode);
+    if (b.length === 0) return b;
+    const t = translateBlock(b);
+    if (this.opts.verify) verifySource(t.source);
+    b.fn = t.fn;
+    b.source = t.source;
+    this.stats.blocksCompiled++;
+    if (this.onCompile !== null) this.onCompile(b);
+    return b;
+  }
+
+  /** Chain `from` to `to` when both lie in the same physical and linear page (so no mapping
+   *  change can separate them without ending a block). */
+  private link(from: Block, exit: number, to: Block): void {
+    if (from.phys >>> 12 !== to.phys >>> 12 || from.lin >>> 12 !== to.lin >>> 12 || from.mode !== to.mode) return;
+    if (exit === Exit.TAKEN) from.next0 = to;
+    else from.next1 = to;
+  }
+
+  /**
+   * PhysMemory.onCodeWrite: a write of `size` bytes at guest-physical `addr` is about to land in a
+   * page holding blocks. Drops the blocks it overlaps; stops the running block if it is one.
+   */
+  codeWritten(addr: number, size: number): void {
+    const pn = addr >>> 12;
+    const page = this.pages.get(pn);
+    if (page === undefined) return;
+    const lo = addr >>> 0;
+    const hi = lo + size;
+    let hit = false;
+    for (const [key, b] of page.blocks) {
+      if (b.phys < hi && lo < b.phys + b.bytes) {
+        b.valid = false;
+        page.blocks.delete(key);
+        if (b === this.running) this.rt.stop = 1;
+        hit = true;
+      }
+    }
+    if (hit) {
+      page.invalidations++;
+      this.stats.invalidations++;
+    }
+    if (page.blocks.size === 0) {
+      const host = this.phys.npt[pn];
+      if (host >= 0) this.phys.codePages[host] = 0;
+    }
+  }
+
+  /** Drop every block (e.g. after the machine rewrote memory behind the JIT's back). */
+  flush(): void {
+    for (const page of this.pages.values()) {
+      for (const b of page.blocks.values()) b.valid = false;
+      const host = this.phys.npt[page.pageNumber];
+      if (host >= 0) this.phys.codePages[host] = 0;
+    }
+    this.pages.clear();
+  }
+
+  /** Every translated block (tests, profiles). */
+  *blocks(): IterableIterator<Block> {
+    for (const page of this.pages.values()) yield* page.blocks.values();
+  }
+}

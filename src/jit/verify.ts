@@ -1,0 +1,98 @@
+/**
+ * Verify mode (DESIGN.md "JIT"): parse a generated block source with acorn and check that it uses
+ * only the documented runtime API (README.md in this folder) and that nothing taken from guest
+ * memory appears except as a number literal: no string, regular-expression or template literal,
+ * no identifier or property name outside the allow-lists, no computed member access except
+ * indexing typed arrays with an expression.
+ */
+import * as acorn from 'acorn';
+
+/** Identifiers a generated function may use (parameters, locals, runtime objects). */
+const IDENTIFIERS = new Set([
+  // factory parameters and block-function parameters
+  'H', 'I', 'X', 'TC', 'FCF', 'cpu', 'rt', 'maxIter', 'block', 'e',
+  // locals
+  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'U8', 'U16', 'I32', 'ic0', 'k', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
+  'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
+]);
+/** H<k> / I<k>: the handler and the decoded instruction of instruction k of the block. */
+const PER_INSN = /^[HI](0|[1-9][0-9]{0,3})$/;
+
+/** Properties a generated function may read or write. */
+const PROPERTIES = new Set([
+  // Cpu / CpuState
+  'regs', 'lf', 'mmu', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
+  // LazyFlags
+  'op', 'res', 'a', 'b',
+  // Mmu software TLB
+  'tlbReadS', 'tlbReadU', 'tlbWriteS', 'tlbWriteU',
+  // JitRuntime
+  'stop', 'codePages', 'u8', 'u16', 'i32',
+]);
+
+const ALLOWED_NODES = new Set([
+  'Program', 'ExpressionStatement', 'Literal', 'VariableDeclaration', 'VariableDeclarator', 'Identifier',
+  'MemberExpression', 'ReturnStatement', 'FunctionExpression', 'BlockStatement', 'TryStatement',
+  'CatchClause', 'ThrowStatement', 'ForStatement', 'IfStatement', 'ContinueStatement',
+  'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression', 'UpdateExpression',
+  'ConditionalExpression', 'CallExpression', 'SequenceExpression',
+]);
+
+export class VerifyError extends Error {}
+
+/**
+ * Check one generated source (the body given to `new Function`). Throws VerifyError describing
+ * the first violation.
+ */
+export function verifySource(source: string): void {
+  let ast: acorn.Node;
+  try {
+    // The body is wrapped the way `new Function` wraps it, so `return` is legal.
+    ast = acorn.parse(`(function (H, I, X, TC, FCF) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
+  } catch (e) {
+    throw new VerifyError(`generated source does not parse: ${(e as Error).message}`);
+  }
+  walk(ast, null);
+}
+
+function fail(node: acorn.Node, what: string): never {
+  throw new VerifyError(`generated source: ${what} at offset ${node.start}`);
+}
+
+function walk(node: acorn.Node, parent: acorn.Node | null): void {
+  if (!ALLOWED_NODES.has(node.type)) fail(node, `node type ${node.type} not allowed`);
+  const n = node as unknown as Record<string, unknown>;
+  switch (node.type) {
+    case 'Literal': {
+      const v = n.value;
+      // The one string: the "use strict" directive at the top of the body.
+      if (typeof v === 'string' && v === 'use strict' && parent !== null && parent.type === 'ExpressionStatement'
+        && (n.raw === '"use strict"')) break;
+      if (typeof v !== 'number' && typeof v !== 'boolean') fail(node, `literal ${String(n.raw)} not a number`);
+      break;
+    }
+    case 'Identifier': {
+      const name = n.name as string;
+      if (!IDENTIFIERS.has(name) && !PER_INSN.test(name)) fail(node, `identifier ${name} not in the runtime API`);
+      break;
+    }
+    case 'MemberExpression': {
+      walk(n.object as acorn.Node, node);
+      if (n.computed) walk(n.property as acorn.Node, node);
+      else {
+        const p = n.property as { type: string; name: string } & acorn.Node;
+        if (p.type !== 'Identifier' || !PROPERTIES.has(p.name)) fail(p, `property ${p.name} not in the runtime API`);
+      }
+      return;
+    }
+    default:
+      break;
+  }
+  for (const key of Object.keys(n)) {
+    if (key === 'type' || key === 'start' || key === 'end' || key === 'loc' || key === 'range') continue;
+    const c = n[key];
+    if (Array.isArray(c)) {
+      for (const x of c) if (x !== null && typeof x === 'object' && 'type' in x) walk(x as acorn.Node, node);
+    } else if (c !== null && typeof c === 'object' && 'type' in (c as object)) walk(c as acorn.Node, node);
+  }
+}
