@@ -17,6 +17,7 @@ import { kernelFootprint, parseBzImage, protocolString, type BzImage } from './b
 import { enterFlatProtectedMode, writeBootGdt } from './cpu-entry.js';
 import { E820Type, usableEndFrom, type E820Entry } from './e820.js';
 import { LoaderError, formatSize, hex } from './errors.js';
+import { checkInitramfs } from './cpio.js';
 import { copyToGuest } from './files.js';
 import { Layout, PAGE, alignDown } from './layout.js';
 
@@ -30,6 +31,8 @@ export interface LinuxConfig {
   /** The guest's memory map (e820.ts buildE820). */
   e820: readonly E820Entry[];
   acpiRsdp?: number;
+  /** Check that the initrd is a well-formed initramfs (default true): a corrupt one is a LoaderError. */
+  checkInitrd?: boolean;
 }
 
 export interface LinuxPlan {
@@ -73,6 +76,7 @@ export function planLinux(cfg: LinuxConfig): LinuxPlan {
     const name = cfg.initrdName ?? 'initrd';
     const size = cfg.initrd.length;
     if (size === 0) throw new LoaderError(`${name}: empty initrd`);
+    if (cfg.checkInitrd !== false) checkInitramfs(cfg.initrd, name);
     const addr = placeInitrd(cfg.e820, size, footprint.end, image.initrdAddrMax);
     if (addr < 0) {
       throw new LoaderError(

@@ -11,6 +11,12 @@ import { checkStruct, getField } from '../../src/loader/fields.js';
 import { Layout } from '../../src/loader/layout.js';
 import { loadLinux, planLinux } from '../../src/loader/linux.js';
 import { makeBzImage } from './fake-bzimage.js';
+import { writeCpio } from '../../src/loader/cpio.js';
+
+/** A valid initramfs of about `size` bytes. */
+function initramfs(size: number): Uint8Array {
+  return writeCpio([{ name: 'init', type: 'file', perm: 0o755, data: new Uint8Array(size).fill(0x5a) }]);
+}
 
 const MiB = 1 << 20;
 
@@ -37,7 +43,7 @@ describe('boot_params', () => {
 
 describe('Linux 32-bit boot protocol loader', () => {
   const kernel = makeBzImage({ kernelSize: 0x6000, initSize: 0x1800000 });
-  const initrd = new Uint8Array(0x12345).fill(0x5a);
+  const initrd = initramfs(0x12345);
   const reserved = { addr: 120 * MiB, size: 8 * MiB };
   const e820 = buildE820({ ramSize: 128 * MiB, reserved: [reserved] });
 
@@ -51,7 +57,7 @@ describe('Linux 32-bit boot protocol loader', () => {
     expect(plan.initrd!.addr % 4096).toBe(0);
     expect(plan.initrd!.addr + initrd.length).toBeLessThanOrEqual(reserved.addr);
     expect(plan.initrd!.addr + initrd.length).toBeGreaterThan(reserved.addr - 4096);
-    expect(phys.read8(plan.initrd!.addr + 0x12344)).toBe(0x5a);
+    expect(phys.readBytes(plan.initrd!.addr, initrd.length)).toEqual(initrd);
     // Protected-mode kernel at 1 MiB, byte for byte.
     expect(phys.readBytes(0x100000, 0x6000)).toEqual(kernel.subarray(5 * 512));
 
@@ -104,8 +110,13 @@ describe('Linux 32-bit boot protocol loader', () => {
 
   it('rejects RAM too small for kernel + initrd', () => {
     const tight = buildE820({ ramSize: 41 * MiB });
-    const big = new Uint8Array(2 * MiB);
+    const big = initramfs(2 * MiB);
     expect(messageOf(() => planLinux({ kernel, kernelName: 'vmlinuz', initrd: big, initrdName: 'initrd.gz', cmdline: '', e820: tight }))).toMatch(/^not enough guest RAM for vmlinuz \+ initrd.gz: .* the initrd 2 MiB more/);
+  });
+
+  it('rejects a corrupt initrd before loading anything', () => {
+    const bad = initrd.slice(0, 200);
+    expect(messageOf(() => planLinux({ kernel, kernelName: 'k', initrd: bad, initrdName: 'initrd.cpio', cmdline: '', e820 }))).toMatch(/^initrd\.cpio: corrupt cpio archive at byte 0 \(/);
   });
 
   it('rejects a command line longer than the kernel accepts', () => {
@@ -116,6 +127,6 @@ describe('Linux 32-bit boot protocol loader', () => {
   it('never lets the reserved region count as usable', () => {
     const map = buildE820({ ramSize: 48 * MiB, reserved: [{ addr: 40 * MiB, size: 8 * MiB }] });
     expect(map.find((e) => e.addr === 40 * MiB)?.type).toBe(E820Type.RESERVED);
-    expect(messageOf(() => planLinux({ kernel, kernelName: 'k', initrd: new Uint8Array(MiB), cmdline: '', e820: map }))).toMatch(/not enough guest RAM/);
+    expect(messageOf(() => planLinux({ kernel, kernelName: 'k', initrd: initramfs(MiB), cmdline: '', e820: map }))).toMatch(/not enough guest RAM/);
   });
 });

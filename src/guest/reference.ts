@@ -1,0 +1,160 @@
+/**
+ * The reference guest (issue 5, DESIGN.md "The reference guest, as fetched on this machine"):
+ * Debian bookworm's i386 kernel (linux-image-6.1.*-686-unsigned) and an initramfs of its own
+ * making (busybox-static + init-script.ts), prepared into the cache folder on first use.
+ *
+ *   const g = prepareReferenceGuest();   // { kernel, initrd, systemMap, cmdline, ... }
+ *   // boot g.kernel with g.initrd and g.cmdline
+ *
+ * Cache (cacheDir()/reference): vmlinuz-<release>, System.map-<release> (see kallsyms.ts: Debian
+ * ships only a placeholder System.map outside the 760 MB -dbg package, so the map is rebuilt from
+ * the kernel's own kallsyms table), initrd-<recipe hash>.gz and reference.json naming them. A
+ * second call reads reference.json and touches neither apt nor the network.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { writeCpio, type CpioEntry } from '../loader/cpio.js';
+import { busyboxStaticPath, cacheDir, ensureDebianPackage, resolveDependency } from './debian.js';
+import { INIT_SCRIPT } from './init-script.js';
+import { systemMapFromKernel } from './kallsyms.js';
+
+/** Default kernel command line: serial console on COM1, quiet log (errors and warnings only). */
+export const DEFAULT_CMDLINE = 'console=ttyS0 quiet';
+
+/** Bump when the initramfs layout changes so cached images are rebuilt. */
+const RECIPE_VERSION = 1;
+
+export interface ReferenceGuest {
+  /** Path of the bzImage. */
+  kernel: string;
+  /** Path of the gzip-compressed newc initramfs. */
+  initrd: string;
+  /** Path of a System.map ("c1000000 T _text" lines), or null if it could not be made. */
+  systemMap: string | null;
+  /** Default command line (DEFAULT_CMDLINE). */
+  cmdline: string;
+  /** Debian package the kernel came from, e.g. linux-image-6.1.0-50-686-unsigned. */
+  kernelPackage: string;
+  /** Kernel release, e.g. 6.1.0-50-686. */
+  release: string;
+}
+
+export interface PrepareOptions {
+  /** Progress lines ("fetching linux-image-..."); silent by default. */
+  log?: (line: string) => void;
+  /** Ignore the cached manifest and resolve/build again. */
+  refresh?: boolean;
+}
+
+function referenceDir(): string {
+  const d = join(cacheDir(), 'reference');
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+function writeAtomically(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** The initramfs contents: busybox, /bin/sh, device nodes the kernel needs before devtmpfs, /init. */
+export function referenceInitramfsEntries(busybox: Uint8Array): CpioEntry[] {
+  const enc = new TextEncoder();
+  return [
+    { name: 'bin', type: 'dir' },
+    { name: 'bin/busybox', type: 'file', perm: 0o755, data: busybox },
+    { name: 'bin/sh', type: 'symlink', target: 'busybox' },
+    { name: 'dev', type: 'dir' },
+    // The kernel opens /dev/console for init's stdio before /init runs (init/main.c
+    // console_on_rootfs), so it must exist in the archive itself.
+    { name: 'dev/console', type: 'char', major: 5, minor: 1, perm: 0o600 },
+    { name: 'dev/ttyS0', type: 'char', major: 4, minor: 64, perm: 0o660 },
+    { name: 'dev/tty', type: 'char', major: 5, minor: 0, perm: 0o666 },
+    { name: 'dev/null', type: 'char', major: 1, minor: 3, perm: 0o666 },
+    { name: 'init', type: 'file', perm: 0o755, data: enc.encode(INIT_SCRIPT) },
+    { name: 'proc', type: 'dir' },
+    { name: 'root', type: 'dir', perm: 0o700 },
+    { name: 'sys', type: 'dir' },
+    { name: 'tmp', type: 'dir', perm: 0o1777 },
+  ];
+}
+
+/** Build the gzip'd initramfs bytes (reproducible: fixed order, mtime 0, fixed gzip level). */
+export function buildReferenceInitramfs(busybox: Uint8Array): Uint8Array {
+  return gzipSync(writeCpio(referenceInitramfsEntries(busybox)), { level: 9 });
+}
+
+function recipeHash(busyboxPath: string): string {
+  const st = statSync(busyboxPath);
+  return createHash('sha256').update(`${RECIPE_VERSION}\n${INIT_SCRIPT}\n${st.size}`).digest('hex').slice(0, 12);
+}
+
+function readManifest(dir: string): ReferenceGuest | null {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as ReferenceGuest;
+    if (!existsSync(m.kernel) || !existsSync(m.initrd)) return null;
+    if (m.systemMap !== null && !existsSync(m.systemMap)) return null;
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Fetch (once) and return the reference guest. `options` may be just the progress logger. Throws an Error with one clear line when apt or the
+ * network is unavailable on first use.
+ */
+export function prepareReferenceGuest(options: PrepareOptions | ((line: string) => void) = {}): ReferenceGuest {
+  const opts: PrepareOptions = typeof options === 'function' ? { log: options } : options;
+  const log = opts.log ?? (() => {});
+  const dir = referenceDir();
+  if (!opts.refresh) {
+    const cached = readManifest(dir);
+    if (cached) return cached;
+  }
+
+  log('resolving the Debian bookworm i386 kernel package (linux-image-686)');
+  const meta = resolveDependency('linux-image-686', /^linux-image-6\.1.*-686$/);
+  const kernelPackage = `${meta}-unsigned`;
+  const release = meta.replace(/^linux-image-/, '');
+  log(`fetching ${kernelPackage}`);
+  const kdir = ensureDebianPackage(kernelPackage);
+  const bootDir = join(kdir, 'boot');
+  const vmlinuzName = existsSync(bootDir) ? readdirSync(bootDir).find((f) => f.startsWith('vmlinuz-')) : undefined;
+  if (!vmlinuzName) throw new Error(`${kernelPackage} has no boot/vmlinuz-*: cannot prepare the reference guest`);
+  const kernel = join(dir, `vmlinuz-${release}`);
+  if (!existsSync(kernel)) copyFileSync(join(bootDir, vmlinuzName), kernel);
+
+  const systemMap = join(dir, `System.map-${release}`);
+  let systemMapPath: string | null = systemMap;
+  if (!existsSync(systemMap)) {
+    const shipped = join(bootDir, `System.map-${release}`);
+    const shippedText = existsSync(shipped) ? readFileSync(shipped, 'utf8') : '';
+    if (shippedText.length > 4096) writeAtomically(systemMap, shippedText);
+    else {
+      log('rebuilding System.map from the kernel image (kallsyms)');
+      try {
+        writeAtomically(systemMap, systemMapFromKernel(readFileSync(kernel)));
+      } catch (e) {
+        log(`no System.map: ${(e as Error).message}`);
+        systemMapPath = null;
+      }
+    }
+  }
+
+  log('fetching busybox-static');
+  const bb = busyboxStaticPath();
+  const initrd = join(dir, `initrd-${recipeHash(bb)}.gz`);
+  if (!existsSync(initrd)) {
+    log('building the initramfs');
+    const b = readFileSync(bb);
+    writeAtomically(initrd, buildReferenceInitramfs(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+  }
+
+  const guest: ReferenceGuest = { kernel, initrd, systemMap: systemMapPath, cmdline: DEFAULT_CMDLINE, kernelPackage, release };
+  writeAtomically(join(dir, 'reference.json'), JSON.stringify(guest, null, 2) + '\n');
+  return guest;
+}

@@ -1,0 +1,77 @@
+/**
+ * The reference guest as prepared into the cache (downloads Debian packages on first run; later
+ * runs read the cache). Checks what the loader will see: a bzImage with a modern boot protocol, an
+ * initramfs our own reader accepts with /init and /bin/busybox, and a System.map whose symbols
+ * really point at code.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseBzImage } from '../../src/loader/bzimage.js';
+import { checkInitramfs } from '../../src/loader/cpio.js';
+import { buildE820 } from '../../src/loader/e820.js';
+import { planLinux } from '../../src/loader/linux.js';
+import { BANNER, BOOT_OK, INIT_SCRIPT } from '../../src/guest/init-script.js';
+import { DEFAULT_CMDLINE, prepareReferenceGuest } from '../../src/guest/reference.js';
+
+const MiB = 1 << 20;
+
+describe('reference guest', () => {
+  const g = prepareReferenceGuest();
+
+  it('has a Debian 6.1 686 kernel with boot protocol 2.15 or later', () => {
+    expect(g.kernelPackage).toMatch(/^linux-image-6\.1\.0-\d+-686-unsigned$/);
+    const img = parseBzImage(new Uint8Array(readFileSync(g.kernel)), g.kernel);
+    expect(img.version).toBeGreaterThanOrEqual(0x020f);
+    expect(img.relocatable).toBe(true);
+    expect(img.kernelVersion.startsWith(g.release)).toBe(true);
+    expect(img.cmdlineSize).toBeGreaterThanOrEqual(DEFAULT_CMDLINE.length);
+    expect(img.kernel.length).toBeGreaterThan(4 * MiB);
+  });
+
+  it('has an initramfs with /init, busybox and the console nodes', () => {
+    const entries = checkInitramfs(new Uint8Array(readFileSync(g.initrd)), g.initrd);
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const init = byName.get('init')!;
+    expect(init.type).toBe('file');
+    expect(init.perm! & 0o111).not.toBe(0);
+    expect(new TextDecoder().decode(init.data)).toBe(INIT_SCRIPT);
+    const bb = byName.get('bin/busybox')!;
+    expect(bb.type).toBe('file');
+    expect([...bb.data!.subarray(0, 5)]).toEqual([0x7f, 0x45, 0x4c, 0x46, 1]); // ELF, 32-bit
+    expect(bb.data!.length).toBeGreaterThan(MiB);
+    expect(byName.get('bin/sh')).toMatchObject({ type: 'symlink', target: 'busybox' });
+    expect(byName.get('dev/console')).toMatchObject({ type: 'char', major: 5, minor: 1 });
+    expect(byName.get('dev/ttyS0')).toMatchObject({ type: 'char', major: 4, minor: 64 });
+  });
+
+  it('/init mounts proc, sys and dev, prints the banner and BOOT-OK, then runs a shell on the console', () => {
+    const lines = INIT_SCRIPT.split('\n');
+    const idx = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(idx(/mount -t proc proc \/proc/)).toBeGreaterThan(0);
+    expect(idx(/mount -t sysfs sysfs \/sys/)).toBeGreaterThan(0);
+    expect(idx(/mount -t devtmpfs devtmpfs \/dev/)).toBeGreaterThan(0);
+    expect(idx(new RegExp(`echo "${BANNER}"`))).toBeLessThan(idx(new RegExp(`echo ${BOOT_OK}`)));
+    expect(idx(/setsid cttyhack sh/)).toBeGreaterThan(idx(new RegExp(`echo ${BOOT_OK}`)));
+  });
+
+  it('has a System.map rebuilt from the kernel symbols', () => {
+    expect(g.systemMap).not.toBeNull();
+    const map = readFileSync(g.systemMap!, 'utf8').trim().split('\n');
+    expect(map.length).toBeGreaterThan(10_000);
+    const sym = new Map(map.map((l) => l.split(' ')).map(([a, , n]) => [n, parseInt(a, 16)]));
+    expect(sym.get('_text')).toBe(0xc1000000);
+    expect(sym.get('start_kernel')).toBeGreaterThan(0xc1000000);
+    for (let i = 1; i < map.length; i++) expect(parseInt(map[i], 16)).toBeGreaterThanOrEqual(parseInt(map[i - 1], 16));
+  });
+
+  it('fits the loader in 128 MiB with an 8 MiB reserved region', () => {
+    const e820 = buildE820({ ramSize: 128 * MiB, reserved: [{ addr: 120 * MiB, size: 8 * MiB }] });
+    const plan = planLinux({ kernel: new Uint8Array(readFileSync(g.kernel)), kernelName: 'vmlinuz', initrd: new Uint8Array(readFileSync(g.initrd)), cmdline: g.cmdline, e820 });
+    expect(plan.initrd!.addr + plan.initrd!.size).toBeLessThanOrEqual(120 * MiB);
+    expect(plan.initrd!.addr).toBeGreaterThanOrEqual(plan.footprint.end);
+  });
+
+  it('is cached: a second call returns the same files', () => {
+    expect(prepareReferenceGuest()).toEqual(g);
+  });
+});
