@@ -47,8 +47,8 @@ function signedHex(v: number): string {
 /** The mnemonic as objdump spells it for this instance (operand size, condition, prefixes). */
 export function mnemonicText(i: Insn): string {
   const e = i.entry as Entry | null;
-  if (e !== null && e.name !== '') return e.name;
   const o16 = i.osize === 2;
+  if (e !== null && e.name !== '') return e.name === 'xbegin' && o16 ? 'xbeginw' : e.name;
   switch (i.mn) {
     case Mn.INVALID: return '(bad)';
     case Mn.Jcc: return 'j' + CC[i.cc];
@@ -71,6 +71,12 @@ export function mnemonicText(i: Insn): string {
     case Mn.BSR: return i.rep === Rep.Rep ? 'lzcnt' : 'bsr';
     case Mn.INT1: return 'int1';
     case Mn.SALC: return 'salc';
+    case Mn.SAL: return 'shl'; // C0-D3 /6 is an alias of /4; objdump spells both shl
+    case Mn.LGDT: case Mn.LIDT: case Mn.SGDT: case Mn.SIDT:
+      return mnemonicName[i.mn].toLowerCase() + (o16 ? 'w' : 'd');
+    case Mn.PUSH: return i.k0 === OpKind.Imm && o16 ? 'pushw' : 'push';
+    case Mn.CALL: return i.k0 === OpKind.Rel && o16 ? 'callw' : 'call';
+    case Mn.JMP: return i.k0 === OpKind.Rel && o16 ? 'jmpw' : 'jmp';
     default: return mnemonicName[i.mn].toLowerCase();
   }
 }
@@ -111,7 +117,7 @@ function operandText(i: Insn, addr: number, k: number, v: number, s: number, cod
     }
     case OpKind.Sreg: return SREG[v] ?? '?';
     case OpKind.Creg: return 'cr' + v;
-    case OpKind.Dreg: return 'db' + v;
+    case OpKind.Dreg: return 'dr' + v;
     case OpKind.St: return code === Op.ST0 ? 'st' : 'st(' + v + ')';
     case OpKind.Far: return hex(i.farSel & 0xffff) + ':' + hexSized(v, i.osize);
     case OpKind.Moffs: return (i.segOverride >= 0 ? SREG[i.segOverride] : 'ds') + ':' + hexSized(i.disp, i.asize);
@@ -153,10 +159,17 @@ function isString(mn: number): boolean {
   return mn === Mn.MOVS || mn === Mn.CMPS || mn === Mn.STOS || mn === Mn.LODS || mn === Mn.SCAS || mn === Mn.INS || mn === Mn.OUTS;
 }
 
-/** Intel-syntax text of `i`, decoded at address `addr`. */
-export function formatInsn(i: Insn, addr: number): string {
+/**
+ * Intel-syntax text of `i`, decoded at address `addr` in a code segment with D bit `code32`.
+ * Size prefixes that change nothing visible are shown as objdump shows them (data16, addr16).
+ */
+export function formatInsn(i: Insn, addr: number, code32 = true): string {
   const e = i.entry as Entry | null;
   let prefix = '';
+  const has66 = (i.osize === 2) === code32 && !(e !== null && (e.byteOp || e.mandatory === 1));
+  const has67 = (i.asize === 2) === code32;
+  if (has66 && i.k0 === OpKind.Mem && e !== null && e.op0 === Op.Esw) prefix += 'data16 ';
+  if (has67 && (i.k0 === OpKind.Moffs || i.k1 === OpKind.Moffs)) prefix += 'addr16 ';
   if (i.lock) prefix += 'lock ';
   if (i.rep !== Rep.None && (e === null || e.mandatory < 0) && i.mn !== Mn.PAUSE && !(i.mn === Mn.BSF || i.mn === Mn.BSR)) {
     if (isString(i.mn) && i.mn !== Mn.CMPS && i.mn !== Mn.SCAS) prefix += i.rep === Rep.Rep ? 'rep ' : 'repnz ';

@@ -76,9 +76,6 @@ export const INVALID_ENTRY = makeEntry('(undefined)', Mn.INVALID);
 INVALID_ENTRY.blockEnd = true;
 entries.push(INVALID_ENTRY);
 
-/** Slots assigned by a range line (`40+r`) may be refined by a later explicit line (`90 NOP`). */
-const fromRange = new Set<number>();
-
 function parseLine(line: string): void {
   const tokens = line.trim().split(/\s+/);
   let t = 0;
@@ -142,12 +139,12 @@ function parseLine(line: string): void {
       if (ccRange) e.enc = `${e.enc} [cc=${k}]`;
       if (modrmRange > 1) e.enc = `${e.enc} [modrm=${e.modrmByte.toString(16).toUpperCase()}]`;
       entries.push(e);
-      place(e, opRange > 1 && !ccRange);
+      place(e);
     }
   }
 }
 
-function place(e: Entry, isRange: boolean): void {
+function place(e: Entry): void {
   const op = (e.map << 8) | e.opcode;
   if (e.prefixF3) { pauseEntryId = e.id; return; }
   if ((e.mandatory >= 0) !== (opcodePrefixed[op] === 1) && (opcodeHasModrm[op] || lookupDirect[op] >= 0))
@@ -156,23 +153,22 @@ function place(e: Entry, isRange: boolean): void {
     if (!e.hasModrm) throw new Error(`table: mandatory-prefix entry without ModRM "${e.enc}"`);
     opcodePrefixed[op] = 1;
     opcodeHasModrm[op] = 1;
-    fill(lookupPrefixed, (e.mandatory << 17) | (op << 7), e, false);
+    fill(lookupPrefixed, (e.mandatory << 17) | (op << 7), e);
     return;
   }
   if (e.hasModrm) {
     if (lookupDirect[op] >= 0) throw new Error(`table: opcode ${op.toString(16)} both with and without ModRM`);
     opcodeHasModrm[op] = 1;
-    fill(lookupModrm, op << 7, e, isRange);
+    fill(lookupModrm, op << 7, e);
   } else {
     if (opcodeHasModrm[op]) throw new Error(`table: opcode ${op.toString(16)} both with and without ModRM`);
-    if (lookupDirect[op] >= 0 && !fromRange.has(-1 - op)) throw new Error(`table: duplicate encoding "${e.enc}"`);
+    if (lookupDirect[op] >= 0) throw new Error(`table: duplicate encoding "${e.enc}"`);
     lookupDirect[op] = e.id;
-    if (isRange) fromRange.add(-1 - op); else fromRange.delete(-1 - op);
   }
 }
 
 /** Fill the 128 (isReg, reg, rm) slots at `at` that entry `e` matches. */
-function fill(table: Uint16Array, at: number, e: Entry, isRange: boolean): void {
+function fill(table: Uint16Array, at: number, e: Entry): void {
   for (let isReg = 0; isReg < 2; isReg++) {
     if (isReg && e.memOnly) continue;
     if (!isReg && e.regOnly && !e.forceReg) continue;
@@ -182,11 +178,8 @@ function fill(table: Uint16Array, at: number, e: Entry, isRange: boolean): void 
       for (let rm = 0; rm < 8; rm++) {
         if (e.modrmByte >= 0 && rm !== (e.modrmByte & 7)) continue;
         const slot = at | (isReg << 6) | (reg << 3) | rm;
-        const key = table === lookupModrm ? slot : -0x100000 - slot;
-        if (table[slot] !== 0 && !fromRange.has(key) && e.modrmByte < 0)
-          throw new Error(`table: duplicate encoding "${e.enc}" vs "${entries[table[slot]].enc}"`);
+        if (table[slot] !== 0) throw new Error(`table: duplicate encoding "${e.enc}" vs "${entries[table[slot]].enc}"`);
         table[slot] = e.id;
-        if (isRange) fromRange.add(key); else fromRange.delete(key);
       }
     }
   }
