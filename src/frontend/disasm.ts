@@ -44,11 +44,16 @@ function signedHex(v: number): string {
   return v < 0 ? '-0x' + (-v >>> 0).toString(16) : '+0x' + v.toString(16);
 }
 
-/** The mnemonic as objdump spells it for this instance (operand size, condition, prefixes). */
-export function mnemonicText(i: Insn): string {
+/**
+ * The mnemonic as objdump spells it for this instance (operand size, condition, prefixes).
+ * Stack-size-dependent forms get a w/d suffix when the operand size differs from the code
+ * segment's default (`pushw` in 32-bit code, `pushad` in 16-bit code).
+ */
+export function mnemonicText(i: Insn, code32 = true): string {
   const e = i.entry as Entry | null;
   const o16 = i.osize === 2;
-  if (e !== null && e.name !== '') return e.name === 'xbegin' && o16 ? 'xbeginw' : e.name;
+  const sfx = i.osize === (code32 ? 4 : 2) ? '' : o16 ? 'w' : 'd';
+  if (e !== null && e.name !== '') return e.name === 'xbegin' ? 'xbegin' + sfx : e.name;
   switch (i.mn) {
     case Mn.INVALID: return '(bad)';
     case Mn.Jcc: return 'j' + CC[i.cc];
@@ -58,11 +63,11 @@ export function mnemonicText(i: Insn): string {
     case Mn.MOVSEG: case Mn.MOVCR: case Mn.MOVDR: return 'mov';
     case Mn.CBW: return o16 ? 'cbw' : 'cwde';
     case Mn.CWD: return o16 ? 'cwd' : 'cdq';
-    case Mn.PUSHA: return o16 ? 'pushaw' : 'pusha';
-    case Mn.POPA: return o16 ? 'popaw' : 'popa';
-    case Mn.PUSHF: return o16 ? 'pushfw' : 'pushf';
-    case Mn.POPF: return o16 ? 'popfw' : 'popf';
-    case Mn.IRET: return o16 ? 'iretw' : 'iret';
+    case Mn.PUSHA: return 'pusha' + sfx;
+    case Mn.POPA: return 'popa' + sfx;
+    case Mn.PUSHF: return 'pushf' + sfx;
+    case Mn.POPF: return 'popf' + sfx;
+    case Mn.IRET: return 'iret' + sfx;
     case Mn.JCXZ: return i.asize === 2 ? 'jcxz' : 'jecxz';
     case Mn.JMPF: return 'jmp';
     case Mn.CALLF: return 'call';
@@ -74,9 +79,9 @@ export function mnemonicText(i: Insn): string {
     case Mn.SAL: return 'shl'; // C0-D3 /6 is an alias of /4; objdump spells both shl
     case Mn.LGDT: case Mn.LIDT: case Mn.SGDT: case Mn.SIDT:
       return mnemonicName[i.mn].toLowerCase() + (o16 ? 'w' : 'd');
-    case Mn.PUSH: return i.k0 === OpKind.Imm && o16 ? 'pushw' : 'push';
-    case Mn.CALL: return i.k0 === OpKind.Rel && o16 ? 'callw' : 'call';
-    case Mn.JMP: return i.k0 === OpKind.Rel && o16 ? 'jmpw' : 'jmp';
+    case Mn.PUSH: return i.k0 === OpKind.Imm ? 'push' + sfx : 'push';
+    case Mn.CALL: return i.k0 === OpKind.Rel ? 'call' + sfx : 'call';
+    case Mn.JMP: return i.k0 === OpKind.Rel ? 'jmp' + sfx : 'jmp';
     default: return mnemonicName[i.mn].toLowerCase();
   }
 }
@@ -113,7 +118,8 @@ function operandText(i: Insn, addr: number, k: number, v: number, s: number, cod
     case OpKind.Imm: return code === Op.One ? '1' : hexSized(v, s);
     case OpKind.Rel: {
       const target = (addr + i.len + v) | 0;
-      return hex(i.osize === 2 ? target & 0xffff : target);
+      // 16-bit branches wrap EIP at 64 KiB; objdump shows xbegin's target unwrapped.
+      return hex(i.osize === 2 && i.mn !== Mn.INVALID ? target & 0xffff : target);
     }
     case OpKind.Sreg: return SREG[v] ?? '?';
     case OpKind.Creg: return 'cr' + v;
@@ -168,15 +174,15 @@ export function formatInsn(i: Insn, addr: number, code32 = true): string {
   let prefix = '';
   const has66 = (i.osize === 2) === code32 && !(e !== null && (e.byteOp || e.mandatory === 1));
   const has67 = (i.asize === 2) === code32;
-  if (has66 && i.k0 === OpKind.Mem && e !== null && e.op0 === Op.Esw) prefix += 'data16 ';
-  if (has67 && (i.k0 === OpKind.Moffs || i.k1 === OpKind.Moffs)) prefix += 'addr16 ';
+  if (has66 && i.k0 === OpKind.Mem && e !== null && e.op0 === Op.Esw) prefix += code32 ? 'data16 ' : 'data32 ';
+  if (has67 && (i.k0 === OpKind.Moffs || i.k1 === OpKind.Moffs)) prefix += code32 ? 'addr16 ' : 'addr32 ';
   if (i.lock) prefix += 'lock ';
   if (i.rep !== Rep.None && (e === null || e.mandatory < 0) && i.mn !== Mn.PAUSE && !(i.mn === Mn.BSF || i.mn === Mn.BSR)) {
     if (isString(i.mn) && i.mn !== Mn.CMPS && i.mn !== Mn.SCAS) prefix += i.rep === Rep.Rep ? 'rep ' : 'repnz ';
     else prefix += i.rep === Rep.Rep ? 'repz ' : 'repnz ';
   }
-  if (i.mn === Mn.NOP && i.modrm < 0 && i.osize === 2) return prefix + 'xchg ax,ax';
-  const mn = mnemonicText(i);
+  if (i.mn === Mn.NOP && i.modrm < 0 && has66) return prefix + (code32 ? 'xchg ax,ax' : 'xchg eax,eax');
+  const mn = mnemonicText(i, code32);
   if (i.mn === Mn.INVALID && (e === null || e.name === '')) return '(bad)';
   let ops: string;
   if (isString(i.mn)) ops = stringOperands(i);

@@ -77,3 +77,37 @@ describe('every table entry against objdump', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('every table entry in 16-bit code against objdump -m i8086', () => {
+  const examples: Example[] = [];
+  for (const e of entries.slice(1)) examples.push(...examplesFor(e));
+  const PAD = 16;
+  const blob = Uint8Array.from(examples.flatMap((x) => [...x.bytes, ...new Array<number>(PAD).fill(0x90)]));
+  const file = join(mkdtempSync(join(tmpdir(), 'x86jit-table16-')), 'all.bin');
+  writeFileSync(file, blob);
+  const refAt = new Map(objdumpRaw(file, true).map((r) => [r.addr, r]));
+  const src = new ArraySource(blob);
+
+  it('decodes the same bytes with 16-bit defaults to objdump length and text', () => {
+    const insn = new Insn();
+    const problems: string[] = [];
+    let at = 0;
+    for (const x of examples) {
+      decode(insn, src, at, false);
+      const r = refAt.get(at);
+      const hex = x.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      const tag = `${x.entry.enc} (${x.what}) [${hex}]`;
+      const explicit = EXPLICIT.some(([re]) => re.test(x.entry.enc));
+      if (!explicit) {
+        if (!r || r.len !== insn.len) problems.push(`${tag}: length ${insn.len}, objdump ${r?.len} "${r?.text}"`);
+        else {
+          const ours = formatInsn(insn, at, false);
+          if (ours !== r.text) problems.push(`${tag}: ours "${ours}" objdump "${r.text}"`);
+        }
+      }
+      at += x.bytes.length + PAD;
+    }
+    for (const p of problems) console.log(p);
+    expect(problems).toEqual([]);
+  });
+});
