@@ -108,7 +108,7 @@ function address(i: Insn): string {
 }
 
 /** Text of operand slot `slot`. `code` is the table's operand code (for ST vs ST(i) spelling). */
-function operandText(i: Insn, addr: number, k: number, v: number, s: number, code: number): string {
+function operandText(i: Insn, addr: number, k: number, v: number, s: number, code: number, code32: boolean): string {
   switch (k) {
     case OpKind.Reg:
       // A 16-bit selector source in a register is shown at the operand size (mov gs,eax; lar eax,ecx).
@@ -118,8 +118,8 @@ function operandText(i: Insn, addr: number, k: number, v: number, s: number, cod
     case OpKind.Imm: return code === Op.One ? '1' : hexSized(v, s);
     case OpKind.Rel: {
       const target = (addr + i.len + v) | 0;
-      // 16-bit branches wrap EIP at 64 KiB; objdump shows xbegin's target unwrapped.
-      return hex(i.osize === 2 && i.mn !== Mn.INVALID ? target & 0xffff : target);
+      // 16-bit branches wrap EIP at 64 KiB (objdump leaves xbegin's target unwrapped in 16-bit code).
+      return hex(i.osize === 2 && (i.mn !== Mn.INVALID || code32) ? target & 0xffff : target);
     }
     case OpKind.Sreg: return SREG[v] ?? '?';
     case OpKind.Creg: return 'cr' + v;
@@ -189,9 +189,9 @@ export function formatInsn(i: Insn, addr: number, code32 = true): string {
   else if (i.mn === Mn.XLAT) ops = 'BYTE PTR ' + (i.segOverride >= 0 ? SREG[i.segOverride] : 'ds') + ':[' + (i.asize === 2 ? 'bx' : 'ebx') + ']';
   else {
     const parts: string[] = [];
-    if (i.k0 !== 0) parts.push(operandText(i, addr, i.k0, i.v0, i.s0, e ? e.op0 : 0));
-    if (i.k1 !== 0) parts.push(operandText(i, addr, i.k1, i.v1, i.s1, e ? e.op1 : 0));
-    if (i.k2 !== 0) parts.push(operandText(i, addr, i.k2, i.v2, i.s2, e ? e.op2 : 0));
+    if (i.k0 !== 0) parts.push(operandText(i, addr, i.k0, i.v0, i.s0, e ? e.op0 : 0, code32));
+    if (i.k1 !== 0) parts.push(operandText(i, addr, i.k1, i.v1, i.s1, e ? e.op1 : 0, code32));
+    if (i.k2 !== 0) parts.push(operandText(i, addr, i.k2, i.v2, i.s2, e ? e.op2 : 0, code32));
     ops = parts.join(',');
   }
   return prefix + mn + (ops ? ' ' + ops : '');
