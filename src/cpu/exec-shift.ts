@@ -48,7 +48,7 @@ function shr(cpu: Cpu, i: Insn): void {
   const r = ((x >>> c) << sh) >> sh;
   writeDst(cpu, i, size, r);
   const cf = c <= bits ? (x >>> (c - 1)) & 1 : 0;
-  const of = ((r ^ (r << 1)) >>> 31) & 1;
+  const of = ((r >>> (bits - 1)) ^ (r >>> (bits - 2))) & 1;
   setResultFlags(cpu, r, cf | (of << 11));
 }
 
@@ -167,7 +167,8 @@ function shrd(cpu: Cpu, i: Insn): void {
     cf = (t >>> (c - 17)) & 1;
   }
   writeDst(cpu, i, size, r);
-  setResultFlags(cpu, r, cf | ((((r ^ (r << 1)) >>> 31) & 1) << 11));
+  const top = size === 4 ? 30 : 14;
+  setResultFlags(cpu, r, cf | ((((r >>> 31) ^ (r >>> top)) & 1) << 11));
 }
 
 def(Mn.SHL, shl);
