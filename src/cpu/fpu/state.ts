@@ -1,15 +1,98 @@
 /**
- * x87 FPU register file. PLACEHOLDER written by the skeleton: the x87 owner completes it.
+ * x87 FPU register file and environment (SDM Vol. 1 §8.1).
+ *
+ * Registers are kept by *physical* index 0-7; ST(i) is physical (top + i) & 7.
+ *
+ * ## How values are held, and where 80-bit precision is approximated
+ * Each register holds a JS double in `st`. When the register's value is not exactly a double (a
+ * float80 loaded with FLD m80 whose significand has more than 53 significant bits or whose exponent
+ * is outside the double range, a 64-bit integer from FILD m64 / FBLD beyond 2^53, the FLDPI-style
+ * constants, f80 denormals, unsupported encodings) or is a NaN, `rawValid` is 1 and
+ * `rawSe/rawHi/rawLo` hold the exact 80-bit bit pattern; `st` then holds that value rounded to the
+ * nearest double. Consequences:
+ * - Loads and stores are exact: FLD m80 / FSTP m80 round-trips bit for bit, FILD m64 / FISTP m64
+ *   and FBLD / FBSTP too, FST m32/m64 and FIST round the *exact* 80-bit value with the current
+ *   rounding control; FLD/FST ST(i), FXCH, FCHS, FABS, FCMOVcc, FSAVE/FRSTOR, FXSAVE/FXRSTOR keep it.
+ * - NaN payloads are always exact (a NaN register always has its raw pattern); NaN propagation
+ *   follows SDM Vol. 1 Table 4-7 on the raw patterns.
+ * - Arithmetic (FADD..FDIVR, FSQRT, FPREM, FSCALE, transcendental functions) computes on the doubles:
+ *   * Precision control = double (53 bits): +, -, *, /, sqrt give the bit-exact x87 result (JS
+ *     doubles are IEEE round-to-nearest; directed rounding is done exactly from the error term of
+ *     TwoSum / TwoProduct), as long as the result and the operands stay inside the double exponent
+ *     range: the x87 keeps a 15-bit exponent in registers, so a product that overflows a double
+ *     becomes +-Inf here (OE set) where the x87 keeps a finite value, and a result below 2^-1022 is
+ *     denormalised here where the x87 keeps 53 bits. An operand with a raw 80-bit value (more than
+ *     53 significant bits) enters the arithmetic rounded to 53 bits.
+ *   * Precision control = single (24 bits): exact (the double result plus its error sign is rounded
+ *     once to 24 bits with the current RC, extended exponent range).
+ *   * Precision control = extended (64 bits, the FNINIT default): the result is the double result
+ *     (53 bits, rounded with RC), i.e. up to 11 bits less precise than hardware; PE and C1 describe
+ *     that 53-bit rounding.
+ *   * Transcendentals (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1) use Math.* on
+ *     doubles: within a few double ulps of the true value, not the x87's own 64-bit results (and
+ *     the x87's 66-bit pi reduction of huge arguments is not reproduced). FPREM/FPREM1/FRNDINT/
+ *     FSCALE/FXTRACT/FCHS/FABS are exact on doubles.
+ * - Status flags: PE/C1 come from the 53-bit (or 24-bit) rounding; UE is only raised by stores
+ *   (FST m32/m64, tininess detected after rounding... see float80.ts); DE is raised for denormal
+ *   m32/m64 source operands and raw f80 denormal operands.
+ * - Unmasked exceptions: the destination is left unchanged for IE/ZE/DE (pre-computation
+ *   exceptions); for OE/UE/PE the masked result is stored (hardware would store the result with a
+ *   re-biased exponent for unmasked OE/UE). ES/B are set and #MF is raised at the next waiting
+ *   instruction (CR0.NE = 1) or `ferr` is called (CR0.NE = 0, the PC's FERR# -> IRQ 13 path).
  */
+
+/** Called when FERR# changes (CR0.NE = 0 error reporting, wired to IRQ 13 by the machine). */
+export type FerrHook = (asserted: boolean) => void;
+
 export class FpuState {
-  /** ST registers by physical index 0-7 (values as doubles; see fpu docs for precision). */
+  /** ST registers by physical index 0-7 (doubles; see the file comment for precision). */
   readonly st = new Float64Array(8);
-  /** Control word (FNINIT: 0x037F). */
+  /** 1 when rawSe/rawHi/rawLo hold the exact 80-bit value of the register (always for NaNs). */
+  readonly rawValid = new Uint8Array(8);
+  /** Sign (bit 15) and biased exponent (bits 0-14) of the raw 80-bit value. */
+  readonly rawSe = new Uint16Array(8);
+  /** Significand bits 63-32 (bit 63 is the explicit integer bit), as int32. */
+  readonly rawHi = new Int32Array(8);
+  /** Significand bits 31-0, as int32. */
+  readonly rawLo = new Int32Array(8);
+  /** Control word (FNINIT: 0x037F). Bit 6 reads as 1. */
   cw = 0x037f;
-  /** Status word without TOP. */
+  /** Status word without TOP (bits 11-13 kept zero here; see `getSw`). */
   sw = 0;
   /** TOP of stack 0-7. */
   top = 0;
-  /** Tag word, 2 bits per physical register (FNINIT: 0xFFFF = all empty). */
+  /**
+   * Tag word, 2 bits per physical register (FNINIT: 0xFFFF = all empty): 0 valid, 1 zero,
+   * 2 special (NaN, infinity, denormal, unsupported), 3 empty. Kept up to date on every write.
+   */
   tag = 0xffff;
+  /** Last non-control instruction: offset (or real-mode linear address), CS selector, opcode. */
+  fip = 0;
+  fcs = 0;
+  /** 11-bit opcode: low 3 bits of the first opcode byte << 8 | ModRM. */
+  fop = 0;
+  /** Last memory operand: offset and segment selector. */
+  fdp = 0;
+  fds = 0;
+  /** MXCSR image for FXSAVE/FXRSTOR (no SSE is advertised: kept, never used). */
+  mxcsr = 0x1f80;
+  /** FERR# output (CR0.NE = 0 error reporting); the machine routes it to IRQ 13. */
+  ferr: FerrHook = () => {};
+  /** Current level of FERR#, so `ferr` is only called on changes. */
+  ferrAsserted = false;
+
+  /** Status word with TOP (as FNSTSW stores it). */
+  getSw(): number {
+    return (this.sw & ~0x3800) | (this.top << 11);
+  }
+
+  /** FNINIT state (SDM Vol. 1 §8.1.10, Table 8-?: CW 037F, SW 0, TW FFFF, pointers 0). */
+  init(): void {
+    this.cw = 0x037f;
+    this.sw = 0;
+    this.top = 0;
+    this.tag = 0xffff;
+    this.fip = this.fcs = this.fop = this.fdp = this.fds = 0;
+    this.rawValid.fill(0);
+  }
 }

@@ -1,0 +1,208 @@
+/**
+ * x87 basic arithmetic: FADD/FSUB/FSUBR/FMUL/FDIV/FDIVR with their P (pop) and I (integer memory)
+ * forms, and FSQRT (SDM Vol. 2 instruction pages; exceptions per Vol. 1 §8.5 and Table 4-7).
+ *
+ * Operand forms (Insn contract): memory `op m32fp/m64fp/m16int/m32int` operate on ST(0);
+ * register forms carry ST(dst), ST(src) in slots 0 and 1. Reversed forms compute src - dst.
+ */
+import { Mn } from '../../frontend/mnemonics.js';
+import type { Insn } from '../../frontend/insn.js';
+import { OpKind } from '../../frontend/insn.js';
+import type { Cpu } from '../cpu.js';
+import { def } from '../handlers.js';
+import { addE, divE, errSign, mulE, roundResult, rr, sqrtE } from './exact.js';
+import { Cls, classifyF80, doubleToF80, RC } from './float80.js';
+import { mem, readFloat, readInt } from './memfmt.js';
+import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
+import {
+  enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, readPhysF80, setC1, setSt, setStF80, signal, SW, underflow,
+} from './regs.js';
+import type { FpuState } from './state.js';
+
+export const Op = { ADD: 0, SUB: 1, SUBR: 2, MUL: 3, DIV: 4, DIVR: 5 } as const;
+
+/** Is any operand register an 80-bit denormal (DE) / unsupported encoding (IE)? 0, DE or IE bits. */
+function rawOperandExc(f: FpuState, p: number): number {
+  if (!f.rawValid[p]) return 0;
+  const c = classifyF80(f.rawSe[p], f.rawHi[p] >>> 0, f.rawLo[p] >>> 0);
+  return c === Cls.DENORMAL ? SW.DE : c === Cls.UNSUPPORTED ? SW.IE : 0;
+}
+
+/**
+ * Masked overflow response for a result that left the (double) range: infinity or the largest
+ * finite value by rounding control (SDM Vol. 1 §4.9.1.4).
+ */
+export function overflowResult(cpu: Cpu, negative: boolean): number {
+  const rc = (cpu.fpu.cw >> 10) & 3;
+  signal(cpu, SW.OE | SW.PE);
+  const toInf = rc === RC.NEAREST || (rc === RC.UP && !negative) || (rc === RC.DOWN && negative);
+  setC1(cpu.fpu, toInf);
+  const m = toInf ? Infinity : Number.MAX_VALUE;
+  return negative ? -m : m;
+}
+
+/**
+ * dst = dst op src, where dst is ST(dstI); the source is physical register `srcP`, or (srcP < 0)
+ * the memory value `memVal` just read (see `mem`). Pops afterwards when `doPop`.
+ */
+function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number, doPop: boolean): void {
+  const f = cpu.fpu;
+  const dstP = phys(f, dstI);
+  if (((f.tag >> (dstP << 1)) & 3) === 3 || (srcP >= 0 && ((f.tag >> (srcP << 1)) & 3) === 3)) {
+    if (!underflow(cpu)) {
+      setStF80(f, dstI, INDEF_SE, INDEF_HI, 0);
+      if (doPop) pop(f);
+    }
+    return;
+  }
+  const d = f.st[dstP];
+  const s = srcP >= 0 ? f.st[srcP] : memVal;
+  const reversed = op === Op.SUBR || op === Op.DIVR;
+  const a = reversed ? s : d;
+  const b = reversed ? d : s;
+  let exc = rawOperandExc(f, dstP) | (srcP >= 0 ? rawOperandExc(f, srcP) : 0);
+  if (a !== a || b !== b || (exc & SW.IE) !== 0) {
+    readPhysF80(f, dstP, nanA);
+    if (srcP >= 0) readPhysF80(f, srcP, nanB);
+    else if (s !== s) {
+      nanB.se = mem.f80.se;
+      nanB.hi = mem.f80.hi;
+      nanB.lo = mem.f80.lo;
+    } else doubleToF80(s, nanB);
+    const invalid = reversed ? propagateNaN(nanB, nanA) : propagateNaN(nanA, nanB);
+    if (invalid && signal(cpu, SW.IE)) return;
+    setC1(f, false);
+    setStF80(f, dstI, nanOut.se, nanOut.hi, nanOut.lo);
+    if (doPop) pop(f);
+    return;
+  }
+  // invalid operations (SDM Vol. 1 §4.9.1.2)
+  const aInf = a - a !== 0;
+  const bInf = b - b !== 0;
+  let invalid = false;
+  switch (op) {
+    case Op.ADD: invalid = aInf && bInf && a !== b; break;
+    case Op.SUB: case Op.SUBR: invalid = aInf && bInf && a === b; break;
+    case Op.MUL: invalid = (aInf && b === 0) || (bInf && a === 0); break;
+    default: invalid = (a === 0 && b === 0) || (aInf && bInf);
+  }
+  if (invalid) {
+    if (signal(cpu, SW.IE)) return;
+    setC1(f, false);
+    setStF80(f, dstI, INDEF_SE, INDEF_HI, 0);
+    if (doPop) pop(f);
+    return;
+  }
+  if (srcP < 0 && mem.denormal) exc |= SW.DE;
+  if (exc !== 0 && signal(cpu, exc)) return;
+  const isDiv = op === Op.DIV || op === Op.DIVR;
+  if (isDiv && b === 0 && !aInf) {
+    // division by zero (SDM Vol. 1 §4.9.1.3): signed infinity
+    if (signal(cpu, SW.ZE)) return;
+    setC1(f, false);
+    const negA = a < 0 || Object.is(a, -0);
+    setSt(f, dstI, negA !== Object.is(b, -0) ? -Infinity : Infinity);
+    if (doPop) pop(f);
+    return;
+  }
+  const cw = f.cw;
+  const rc = (cw >> 10) & 3;
+  let r: number;
+  if (aInf || bInf) {
+    r = op === Op.ADD ? a + b : op === Op.MUL ? a * b : isDiv ? a / b : a - b;
+    setC1(f, false);
+  } else {
+    switch (op) {
+      case Op.ADD: r = addE(a, b, rc); break;
+      case Op.SUB: case Op.SUBR: r = addE(a, -b, rc); break;
+      case Op.MUL: r = mulE(a, b); break;
+      default: r = divE(a, b);
+    }
+    if (r - r !== 0) {
+      r = overflowResult(cpu, r < 0);
+    } else {
+      r = roundResult(r, errSign, (cw >> 8) & 3, rc);
+      if (rr.inexact) signal(cpu, SW.PE);
+      setC1(f, rr.up);
+    }
+  }
+  setSt(f, dstI, r);
+  if (doPop) pop(f);
+}
+
+/** Decode the operand form of an arithmetic instruction and run it. */
+function arithInsn(cpu: Cpu, i: Insn, op: number, popForm: boolean, intForm: boolean): void {
+  const f = enter(cpu, i, true, false);
+  if (i.k0 === OpKind.Mem || i.k1 === OpKind.Mem) {
+    const size = i.k0 === OpKind.Mem ? i.s0 : i.s1;
+    const off = cpu.ea(i);
+    const v = intForm ? readInt(cpu, i.seg, off, size) : readFloat(cpu, i.seg, off, size);
+    arith(cpu, op, 0, -1, v, false);
+    return;
+  }
+  let dst: number;
+  let src: number;
+  if (i.k0 === OpKind.St && i.k1 === OpKind.St) {
+    dst = i.v0;
+    src = i.v1;
+  } else if (i.k0 === OpKind.St) {
+    dst = popForm ? i.v0 : 0;
+    src = popForm ? 0 : i.v0;
+  } else {
+    dst = 1; // FADDP etc. without operands: ST(1) = ST(1) op ST(0), pop
+    src = 0;
+  }
+  arith(cpu, op, dst, phys(f, src), 0, popForm);
+}
+
+def(Mn.FADD, (cpu, i) => arithInsn(cpu, i, Op.ADD, false, false));
+def(Mn.FADDP, (cpu, i) => arithInsn(cpu, i, Op.ADD, true, false));
+def(Mn.FIADD, (cpu, i) => arithInsn(cpu, i, Op.ADD, false, true));
+def(Mn.FSUB, (cpu, i) => arithInsn(cpu, i, Op.SUB, false, false));
+def(Mn.FSUBP, (cpu, i) => arithInsn(cpu, i, Op.SUB, true, false));
+def(Mn.FISUB, (cpu, i) => arithInsn(cpu, i, Op.SUB, false, true));
+def(Mn.FSUBR, (cpu, i) => arithInsn(cpu, i, Op.SUBR, false, false));
+def(Mn.FSUBRP, (cpu, i) => arithInsn(cpu, i, Op.SUBR, true, false));
+def(Mn.FISUBR, (cpu, i) => arithInsn(cpu, i, Op.SUBR, false, true));
+def(Mn.FMUL, (cpu, i) => arithInsn(cpu, i, Op.MUL, false, false));
+def(Mn.FMULP, (cpu, i) => arithInsn(cpu, i, Op.MUL, true, false));
+def(Mn.FIMUL, (cpu, i) => arithInsn(cpu, i, Op.MUL, false, true));
+def(Mn.FDIV, (cpu, i) => arithInsn(cpu, i, Op.DIV, false, false));
+def(Mn.FDIVP, (cpu, i) => arithInsn(cpu, i, Op.DIV, true, false));
+def(Mn.FIDIV, (cpu, i) => arithInsn(cpu, i, Op.DIV, false, true));
+def(Mn.FDIVR, (cpu, i) => arithInsn(cpu, i, Op.DIVR, false, false));
+def(Mn.FDIVRP, (cpu, i) => arithInsn(cpu, i, Op.DIVR, true, false));
+def(Mn.FIDIVR, (cpu, i) => arithInsn(cpu, i, Op.DIVR, false, true));
+
+// FSQRT (SDM Vol. 2): ST(0) = sqrt(ST(0)); -0 -> -0; negative nonzero -> IE.
+def(Mn.FSQRT, (cpu, i) => {
+  const f = enter(cpu, i, true, false);
+  if (isEmpty(f, 0)) {
+    if (!underflow(cpu)) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    return;
+  }
+  const p = phys(f, 0);
+  const x = f.st[p];
+  const exc = rawOperandExc(f, p);
+  if (x !== x || (exc & SW.IE) !== 0) {
+    readPhysF80(f, p, nanA);
+    if (propagateNaN(nanA, null) && signal(cpu, SW.IE)) return;
+    setStF80(f, 0, nanOut.se, nanOut.hi, nanOut.lo);
+    return;
+  }
+  if (x < 0) {
+    if (signal(cpu, SW.IE)) return;
+    setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    return;
+  }
+  if (exc !== 0 && signal(cpu, exc)) return;
+  if (x === 0 || x === Infinity) {
+    setC1(f, false);
+    return;
+  }
+  const cw = f.cw;
+  const r = roundResult(sqrtE(x), errSign, (cw >> 8) & 3, (cw >> 10) & 3);
+  if (rr.inexact) signal(cpu, SW.PE);
+  setC1(f, rr.up);
+  setSt(f, 0, r);
+});

@@ -1,0 +1,168 @@
+/**
+ * Double arithmetic with the sign of its rounding error, so results can be re-rounded exactly to the
+ * x87 precision and rounding controls (SDM Vol. 1 §8.1.5): after each operation `errSign` is the
+ * sign of (exact result - returned double): +1, -1 or 0 (exact).
+ *
+ * Error terms: TwoSum (Knuth) for + and -, Dekker's TwoProduct with Veltkamp splitting for *, and
+ * remainders a - q*b / a - s*s through TwoProduct for / and sqrt. Operands are first scaled by
+ * powers of two into [1, 2) so that the splitting cannot overflow or underflow; scaling is exact.
+ */
+import {
+  doubleBitsHi, doubleBitsLo, doubleFromBits, doubleToF80, f80out, pow2, RC, roundToDouble, rf, scale2,
+} from './float80.js';
+
+/** Sign of the rounding error of the last operation. */
+export let errSign = 0;
+
+/** Unbiased binary exponent of a finite nonzero double (denormals included). */
+export function expOf(x: number): number {
+  const b = (doubleBitsHi(x) >>> 20) & 0x7ff;
+  if (b !== 0) return b - 1023;
+  return ((doubleBitsHi(x * 18446744073709551616) >>> 20) & 0x7ff) - 1023 - 64;
+}
+
+let ph = 0;
+let pl = 0;
+/** ph + pl = a * b exactly for |a|, |b| in a safe range (Dekker). */
+function twoProd(a: number, b: number): void {
+  ph = a * b;
+  const c = 134217729 * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  const d = 134217729 * b;
+  const bh = d - (d - b);
+  const bl = b - bh;
+  pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl;
+}
+
+function sgn(x: number): number {
+  return x > 0 ? 1 : x < 0 ? -1 : 0;
+}
+
+/** a + b (finite operands). An exact zero sum of nonzero terms is -0 when rounding down (IEEE 754 §6.3). */
+export function addE(a: number, b: number, rc: number): number {
+  const s = a + b;
+  if (s - s !== 0) {
+    errSign = 0;
+    return s;
+  }
+  const bb = s - a;
+  errSign = sgn((a - (s - bb)) + (b - bb));
+  if (s === 0 && rc === RC.DOWN && !(Object.is(a, 0) && Object.is(b, 0))) return -0;
+  return s;
+}
+
+/** a * b (finite operands). */
+export function mulE(a: number, b: number): number {
+  const p = a * b;
+  if (a === 0 || b === 0 || p - p !== 0) {
+    errSign = 0;
+    return p;
+  }
+  const ea = expOf(a);
+  const eb = expOf(b);
+  twoProd(scale2(a, -ea), scale2(b, -eb));
+  const ps = scale2(p, -(ea + eb));
+  errSign = sgn((ph - ps) + pl);
+  return p;
+}
+
+/** a / b (finite operands, b != 0). */
+export function divE(a: number, b: number): number {
+  const q = a / b;
+  if (a === 0 || q - q !== 0) {
+    errSign = 0;
+    return q;
+  }
+  const ea = expOf(a);
+  const eb = expOf(b);
+  const ma = scale2(a, -ea);
+  const mb = scale2(b, -eb);
+  twoProd(scale2(q, eb - ea), mb);
+  errSign = sgn((ma - ph) - pl) * sgn(mb);
+  return q;
+}
+
+/** sqrt(a) for finite a > 0. */
+export function sqrtE(a: number): number {
+  const s = Math.sqrt(a);
+  const ea = expOf(a) & ~1;
+  const ma = scale2(a, -ea);
+  const ss = scale2(s, -(ea >> 1));
+  twoProd(ss, ss);
+  errSign = sgn((ma - ph) - pl);
+  return s;
+}
+
+/** Next double toward +Infinity / -Infinity (finite x). */
+export function nextUp(x: number): number {
+  if (x === 0) return pow2(-1074);
+  let hi = doubleBitsHi(x);
+  let lo = doubleBitsLo(x);
+  if (x > 0) {
+    lo = (lo + 1) >>> 0;
+    if (lo === 0) hi = (hi + 1) >>> 0;
+  } else {
+    if (lo === 0) hi = (hi - 1) >>> 0;
+    lo = (lo - 1) >>> 0;
+  }
+  return doubleFromBits(hi, lo);
+}
+
+export function nextDown(x: number): number {
+  return -nextUp(-x);
+}
+
+/** Result flags of `roundResult`: inexact (PE) and rounded up in magnitude (C1). */
+export const rr = { inexact: false, up: false };
+
+/**
+ * Round the double result `r` of an operation (exact = r + error with sign `es`) to the precision
+ * control `pc` (0 single, 2 double, 3 extended: see state.ts for extended) and rounding control
+ * `rc`. Sets `rr`.
+ */
+export function roundResult(r: number, es: number, pc: number, rc: number): number {
+  if (es === 0 || r - r !== 0 || r === 0) {
+    rr.inexact = es !== 0;
+    rr.up = false;
+    return r;
+  }
+  if (pc === 0) {
+    // single: re-round once from the 64-bit image of r, with the error as sticky information
+    doubleToF80(r, f80out);
+    let e = (f80out.se & 0x7fff) - 16383;
+    let hi = f80out.hi;
+    let lo = f80out.lo;
+    if (es * sgn(r) < 0) {
+      // exact magnitude is just below |r|: (M - 1) + sticky, renormalised
+      if (lo === 0) {
+        lo = 0xffffffff;
+        hi = (hi - 1) >>> 0;
+      } else lo = (lo - 1) >>> 0;
+      if (hi < 0x80000000) {
+        hi = ((hi << 1) | (lo >>> 31)) >>> 0;
+        lo = (lo << 1) >>> 0;
+        e -= 1;
+      }
+    }
+    const v = roundToDouble(r < 0 ? 1 : 0, e, hi, lo, true, 24, -16382, 16383, rc);
+    rr.inexact = true;
+    rr.up = rf.up;
+    return v;
+  }
+  // double (and extended, approximated by double): r is the nearest; move one ulp for directed modes
+  let v = r;
+  if (rc === RC.UP) {
+    if (es > 0) v = nextUp(r);
+  } else if (rc === RC.DOWN) {
+    if (es < 0) v = nextDown(r);
+  } else if (rc === RC.CHOP) {
+    if (r > 0 && es < 0) v = nextDown(r);
+    else if (r < 0 && es > 0) v = nextUp(r);
+  }
+  rr.inexact = true;
+  // magnitude rounded up iff the final value lies beyond the exact one, away from zero
+  const finalErr = v === r ? es : -es;
+  rr.up = r > 0 ? finalErr < 0 : finalErr > 0;
+  return v;
+}

@@ -1,0 +1,378 @@
+/**
+ * x87 numeric functions on ST(0)/ST(1): FSCALE, FPREM, FPREM1, FRNDINT, FXTRACT (exact) and the
+ * transcendental instructions FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1 (JS Math on
+ * doubles: see state.ts for the precision). Special cases follow the SDM Vol. 2 tables of each
+ * instruction; arguments |x| >= 2^63 of FSIN/FCOS/FSINCOS/FPTAN set C2 and leave ST(0) unchanged.
+ */
+import { Mn } from '../../frontend/mnemonics.js';
+import type { Insn } from '../../frontend/insn.js';
+import type { Cpu } from '../cpu.js';
+import { def } from '../handlers.js';
+import { overflowResult } from './arith.js';
+import { expOf } from './exact.js';
+import { Cls, classifyF80, F80, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
+import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
+import {
+  enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, push, readPhysF80, setC1, setSt, setStF80, signal, stClass, SW,
+  underflow, overflow,
+} from './regs.js';
+import type { FpuState } from './state.js';
+
+const TWO63 = 9223372036854775808;
+const tmp = new F80();
+
+/**
+ * Checks for a one-operand function of ST(0): empty -> underflow (masked: indefinite); NaN ->
+ * propagated; unsupported -> IE. Returns true when the caller should compute.
+ */
+function unaryOk(cpu: Cpu, f: FpuState): boolean {
+  if (isEmpty(f, 0)) {
+    if (!underflow(cpu)) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    return false;
+  }
+  const c = stClass(f, 0);
+  if (c >= Cls.QNAN) {
+    readPhysF80(f, phys(f, 0), nanA);
+    if (propagateNaN(nanA, null) && signal(cpu, SW.IE)) return false;
+    setStF80(f, 0, nanOut.se, nanOut.hi, nanOut.lo);
+    return false;
+  }
+  if (c === Cls.DENORMAL && signal(cpu, SW.DE)) return false;
+  return true;
+}
+
+/**
+ * Checks for a two-operand function of ST(0), ST(1) whose result goes to `dst` (0 or 1, popping
+ * when `doPop`). Returns true when the caller should compute.
+ */
+function binaryOk(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): boolean {
+  if (isEmpty(f, 0) || isEmpty(f, 1)) {
+    if (!underflow(cpu)) {
+      setStF80(f, dst, INDEF_SE, INDEF_HI, 0);
+      if (doPop) pop(f);
+    }
+    return false;
+  }
+  const c0 = stClass(f, 0);
+  const c1 = stClass(f, 1);
+  if (c0 >= Cls.QNAN || c1 >= Cls.QNAN) {
+    readPhysF80(f, phys(f, 0), nanA);
+    readPhysF80(f, phys(f, 1), nanB);
+    if (propagateNaN(nanA, nanB) && signal(cpu, SW.IE)) return false;
+    setStF80(f, dst, nanOut.se, nanOut.hi, nanOut.lo);
+    if (doPop) pop(f);
+    return false;
+  }
+  if ((c0 === Cls.DENORMAL || c1 === Cls.DENORMAL) && signal(cpu, SW.DE)) return false;
+  return true;
+}
+
+/** Masked invalid operation: IE, result = real indefinite in ST(dst). Returns false if unmasked. */
+function invalid(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): void {
+  if (signal(cpu, SW.IE)) return;
+  setStF80(f, dst, INDEF_SE, INDEF_HI, 0);
+  if (doPop) pop(f);
+}
+
+/** Store a transcendental result: PE unless exact, C1 = 0 (rounding direction not modelled). */
+function setInexact(cpu: Cpu, f: FpuState, dst: number, v: number, exact: boolean): void {
+  if (!exact) signal(cpu, SW.PE);
+  setC1(f, false);
+  if (v - v !== 0 && v === v) v = overflowResult(cpu, v < 0);
+  setSt(f, dst, v);
+}
+
+// ---------------------------------------------------------------- trigonometric
+
+function trig(cpu: Cpu, i: Insn, kind: number): void {
+  const f = enter(cpu, i, true, false);
+  const pushes = kind >= 2; // FPTAN (2) and FSINCOS (3) push a second result
+  if (pushes && !isEmpty(f, 7) && !isEmpty(f, 0)) {
+    if (!overflow(cpu)) {
+      setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+      push(f);
+      setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    }
+    return;
+  }
+  if (!unaryOk(cpu, f)) return;
+  const x = f.st[phys(f, 0)];
+  f.sw &= ~SW.C2;
+  if (x - x !== 0) {
+    invalid(cpu, f, 0, false);
+    return;
+  }
+  if (Math.abs(x) >= TWO63) {
+    f.sw |= SW.C2; // out of range: operand unchanged (SDM Vol. 2 FSIN)
+    return;
+  }
+  switch (kind) {
+    case 0: setInexact(cpu, f, 0, Math.sin(x), x === 0); break;
+    case 1: setInexact(cpu, f, 0, Math.cos(x), false); break;
+    case 2:
+      setInexact(cpu, f, 0, Math.tan(x), x === 0);
+      push(f);
+      setSt(f, 0, 1);
+      break;
+    default: {
+      const c = Math.cos(x);
+      setInexact(cpu, f, 0, Math.sin(x), x === 0);
+      push(f);
+      setSt(f, 0, c);
+    }
+  }
+}
+
+def(Mn.FSIN, (cpu, i) => trig(cpu, i, 0));
+def(Mn.FCOS, (cpu, i) => trig(cpu, i, 1));
+def(Mn.FPTAN, (cpu, i) => trig(cpu, i, 2));
+def(Mn.FSINCOS, (cpu, i) => trig(cpu, i, 3));
+
+// FPATAN: ST(1) = arctan(ST(1) / ST(0)), pop (quadrant from both signs, SDM Vol. 2 Table 3-29).
+def(Mn.FPATAN, (cpu, i) => {
+  const f = enter(cpu, i, true, false);
+  if (!binaryOk(cpu, f, 1, true)) return;
+  const x = f.st[phys(f, 0)];
+  const y = f.st[phys(f, 1)];
+  setInexact(cpu, f, 1, Math.atan2(y, x), y === 0 && !(x < 0 || Object.is(x, -0)));
+  pop(f);
+});
+
+// F2XM1: ST(0) = 2^ST(0) - 1 (defined for -1 <= x <= 1).
+def(Mn.F2XM1, (cpu, i) => {
+  const f = enter(cpu, i, true, false);
+  if (!unaryOk(cpu, f)) return;
+  const x = f.st[phys(f, 0)];
+  if (x === 0 || x - x !== 0) {
+    setSt(f, 0, x === -Infinity ? -1 : x);
+    return;
+  }
+  setInexact(cpu, f, 0, Math.expm1(x * Math.LN2), x === 1 || x === -1);
+});
+
+/** FYL2X (logp1 = false) and FYL2XP1: ST(1) = ST(1) * log2(ST(0) [+ 1]), pop. */
+function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
+  const f = enter(cpu, i, true, false);
+  if (!binaryOk(cpu, f, 1, true)) return;
+  const x = f.st[phys(f, 0)];
+  const y = f.st[phys(f, 1)];
+  const l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
+  if (logp1 ? x < -1 : x < 0) {
+    invalid(cpu, f, 1, true);
+    return;
+  }
+  if (!logp1 && x === 0 && y !== 0 && y - y === 0) {
+    // log of zero: divide-by-zero, -inf * y (SDM Vol. 2 FYL2X table)
+    if (signal(cpu, SW.ZE)) return;
+    setSt(f, 1, y > 0 ? -Infinity : Infinity);
+    pop(f);
+    return;
+  }
+  const r = y * l;
+  if (r !== r) {
+    invalid(cpu, f, 1, true);
+    return;
+  }
+  setInexact(cpu, f, 1, r, l === 0 || (Number.isInteger(l) && Math.abs(l) < 64 && y - y === 0));
+  pop(f);
+}
+
+def(Mn.FYL2X, (cpu, i) => fyl2x(cpu, i, false));
+def(Mn.FYL2XP1, (cpu, i) => fyl2x(cpu, i, true));
+
+// ---------------------------------------------------------------- exact functions
+
+// FSCALE: ST(0) = ST(0) * 2^trunc(ST(1)).
+def(Mn.FSCALE, (cpu, i) => {
+  const f = enter(cpu, i, true, false);
+  if (!binaryOk(cpu, f, 0, false)) return;
+  const x = f.st[phys(f, 0)];
+  const s = Math.trunc(f.st[phys(f, 1)]);
+  if (s - s !== 0) {
+    // 0 * 2^+inf and inf * 2^-inf are invalid
+    if ((x === 0 && s > 0) || (x - x !== 0 && s < 0)) {
+      invalid(cpu, f, 0, false);
+      return;
+    }
+    setSt(f, 0, x === 0 || x - x !== 0 ? x : s > 0 ? x * Infinity : x * 0);
+    return;
+  }
+  if (x === 0 || x - x !== 0) {
+    setC1(f, false);
+    return;
+  }
+  const k = Math.max(-4000, Math.min(4000, s));
+  const r = scale2(x, k);
+  setC1(f, false);
+  if (r - r !== 0) setSt(f, 0, overflowResult(cpu, r < 0));
+  else {
+    if (r === 0 || Math.abs(r) < 2.2250738585072014e-308) {
+      if (scale2(r, -k) !== x) signal(cpu, SW.UE | SW.PE);
+    }
+    setSt(f, 0, r);
+  }
+});
+
+/** Round a double to an integer with rounding control rc (exact). */
+export function roundDouble(x: number, rc: number): number {
+  if (!(Math.abs(x) < 4503599627370496)) return x; // >= 2^52: already an integer
+  let r: number;
+  switch (rc) {
+    case RC.DOWN: r = Math.floor(x); break;
+    case RC.UP: r = Math.ceil(x); break;
+    case RC.CHOP: r = Math.trunc(x); break;
+    default: {
+      const fl = Math.floor(x);
+      const d = x - fl;
+      r = d > 0.5 ? fl + 1 : d < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
+    }
+  }
+  return r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
+}
+
+// FRNDINT: round ST(0) to an integer with RC (exact, also for raw 80-bit values).
+def(Mn.FRNDINT, (cpu, i) => {
+  const f = enter(cpu, i, true, false);
+  if (!unaryOk(cpu, f)) return;
+  const p = phys(f, 0);
+  const rc = (f.cw >> 10) & 3;
+  const x = f.st[p];
+  if (f.rawValid[p]) {
+    readPhysF80(f, p, tmp);
+    const e = (tmp.se & 0x7fff) - 16383;
+    if (e >= 63) return; // already an integer
+    roundToInt64(tmp.se, tmp.hi, tmp.lo, rc);
+    const inexact = rf.inexact;
+    const up = rf.up;
+    int64ToF80(rf.intHi, rf.intLo, tmp);
+    if (tmp.hi === 0 && tmp.lo === 0 && (f.rawSe[p] & 0x8000) !== 0) tmp.se = 0x8000;
+    if (inexact) signal(cpu, SW.PE);
+    setC1(f, up);
+    setStF80(f, 0, tmp.se, tmp.hi, tmp.lo);
+    return;
+  }
+  const r = roundDouble(x, rc);
+  if (r !== x) signal(cpu, SW.PE);
+  setC1(f, Math.abs(r) > Math.abs(x));
+  setSt(f, 0, r);
+});
+
+// FXTRACT: ST(0) = exponent, then push the significand (SDM Vol. 2 FXTRACT).
+def(Mn.FXTRACT, (cpu, i) => {
+  const f = enter(cpu, i, true, false);
+  if (!isEmpty(f, 7) && !isEmpty(f, 0)) {
+    if (!overflow(cpu)) {
+      setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+      push(f);
+      setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    }
+    return;
+  }
+  if (!unaryOk(cpu, f)) {
+    // a NaN result is duplicated into both registers
+    if (!isEmpty(f, 0) && stClass(f, 0) >= Cls.QNAN) {
+      const p = phys(f, 0);
+      push(f);
+      readPhysF80(f, p, tmp);
+      setStF80(f, 0, tmp.se, tmp.hi, tmp.lo);
+    }
+    return;
+  }
+  const p = phys(f, 0);
+  const x = f.st[p];
+  setC1(f, false);
+  if (x === 0) {
+    if (signal(cpu, SW.ZE)) return;
+    setSt(f, 0, -Infinity);
+    push(f);
+    setSt(f, 0, x);
+    return;
+  }
+  if (x - x !== 0) {
+    setSt(f, 0, Infinity);
+    push(f);
+    setSt(f, 0, x);
+    return;
+  }
+  if (f.rawValid[p]) {
+    readPhysF80(f, p, tmp);
+    const cls = classifyF80(tmp.se, tmp.hi, tmp.lo);
+    let e = (tmp.se & 0x7fff) - 16383;
+    let hi = tmp.hi;
+    let lo = tmp.lo;
+    if (cls === Cls.DENORMAL) {
+      // normalise the denormal significand
+      e = -16382;
+      while (hi < 0x80000000) {
+        hi = ((hi << 1) | (lo >>> 31)) >>> 0;
+        lo = (lo << 1) >>> 0;
+        e--;
+      }
+    }
+    const sign = tmp.se & 0x8000;
+    setSt(f, 0, e);
+    push(f);
+    setStF80(f, 0, sign | 0x3fff, hi, lo);
+    return;
+  }
+  const e = expOf(x);
+  setSt(f, 0, e);
+  push(f);
+  setSt(f, 0, scale2(x, -e));
+});
+
+/**
+ * FPREM (truncating quotient, 8087 semantics) and FPREM1 (IEEE remainder, round-to-nearest
+ * quotient): exact on doubles. When the exponent difference D is >= 64 only a partial remainder is
+ * computed (C2 = 1), reducing by ST(1) * 2^(D - N) with N = 32 + (D mod 32) (the partial step
+ * size is implementation dependent, SDM Vol. 2 FPREM); otherwise C2 = 0 and C0 C3 C1 = Q2 Q1 Q0.
+ */
+function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
+  const f = enter(cpu, i, true, false);
+  if (!binaryOk(cpu, f, 0, false)) return;
+  const a = f.st[phys(f, 0)];
+  const b = f.st[phys(f, 1)];
+  f.sw &= ~(SW.C0 | SW.C1 | SW.C2 | SW.C3);
+  if (a - a !== 0 || b === 0) {
+    invalid(cpu, f, 0, false);
+    return;
+  }
+  if (a === 0 || b - b !== 0) return; // ST(0) unchanged, Q = 0
+  const d = expOf(a) - expOf(b);
+  if (d < 0 && !(ieee && d === -1)) return; // |a| < |b|: remainder is a, Q = 0
+  if (d >= 64) {
+    const n = 32 + (d % 32);
+    const r = a % scale2(Math.abs(b), d - n);
+    f.sw |= SW.C2;
+    setSt(f, 0, r);
+    return;
+  }
+  // scale both down when 8 * b could overflow (exact: both are far from the denormal range)
+  let sa = a;
+  let sb = Math.abs(b);
+  let back = 0;
+  if (sb >= 2 ** 1000) {
+    sa = scale2(a, -8);
+    sb = scale2(sb, -8);
+    back = 8;
+  }
+  let r = sa % sb;
+  let q = (Math.abs(sa % (8 * sb)) - Math.abs(r)) / sb; // quotient mod 8
+  if (ieee) {
+    const ar = Math.abs(r);
+    const half = sb / 2;
+    if (ar > half || (ar === half && (q & 1) === 1)) {
+      r = sa < 0 ? r + sb : r - sb; // r had the sign of the dividend
+      q = (q + 1) & 7;
+    }
+  }
+  if (r === 0) r = a < 0 ? -0 : 0;
+  if (back !== 0) r = scale2(r, back);
+  if (q & 4) f.sw |= SW.C0;
+  if (q & 2) f.sw |= SW.C3;
+  if (q & 1) f.sw |= SW.C1;
+  setSt(f, 0, r);
+}
+
+def(Mn.FPREM, (cpu, i) => fprem(cpu, i, false));
+def(Mn.FPREM1, (cpu, i) => fprem(cpu, i, true));
