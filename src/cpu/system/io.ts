@@ -19,7 +19,7 @@ export function checkIoPermission(cpu: Cpu, port: number, size: number): void {
   const vm = (cpu.eflags & EF.VM) !== 0;
   if (!vm && cpu.cpl <= ((cpu.eflags >> EF.IOPL_SHIFT) & 3)) return;
   // Only a 32-bit TSS has a bitmap (types 9/11).
-  if ((cpu.trAttr & 0x7) !== 1 || (cpu.trAttr & 0x8) === 0) raiseCode(cpu, Vec.GP, 0);
+  if ((cpu.trAttr & 0x1d) !== 0x09) raiseCode(cpu, Vec.GP, 0);
   const limit = cpu.trLimit >>> 0;
   if (limit < 0x67) raiseCode(cpu, Vec.GP, 0);
   const mapBase = cpu.mmu.sysRead16((cpu.trBase + 0x66) | 0);
