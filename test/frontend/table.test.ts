@@ -15,6 +15,34 @@ import { Insn } from '../../src/frontend/insn.js';
 import { examplesFor, type Example } from './examples.js';
 import { objdumpRaw } from './objdump.js';
 import { ArraySource } from './helpers.js';
+import { Mn } from '../../src/frontend/mnemonics.js';
+import { OpKind, type Insn as InsnT } from '../../src/frontend/insn.js';
+import { parseOperand, splitOperands } from './operand-parse.js';
+
+/**
+ * Compare the decoded operand slots with objdump's operand text: kind, register number and size,
+ * memory access size where objdump prints one. Returns a problem description or ''.
+ * String instructions and XLAT (implicit operands, empty slots) and selector-sized register
+ * sources that objdump prints at operand size are skipped.
+ */
+function checkFields(insn: InsnT, refText: string): string {
+  if ([Mn.MOVS, Mn.CMPS, Mn.STOS, Mn.LODS, Mn.SCAS, Mn.INS, Mn.OUTS, Mn.XLAT].includes(insn.mn)) return '';
+  const want = splitOperands(refText).map(parseOperand);
+  const got = [[insn.k0, insn.v0, insn.s0], [insn.k1, insn.v1, insn.s1], [insn.k2, insn.v2, insn.s2]].filter((x) => x[0] !== 0);
+  if (want.length !== got.length) return `operand count ${got.length} vs objdump ${want.length}`;
+  for (let n = 0; n < want.length; n++) {
+    const [k, v, s] = got[n];
+    const w = want[n];
+    const kindOk = w.k === k || (w.k === OpKind.Imm && k === OpKind.Rel) || (w.k === OpKind.Moffs && k === OpKind.Mem);
+    if (!kindOk) return `slot ${n}: kind ${k} vs objdump ${w.k}`;
+    const selectorSource = k === OpKind.Reg && s === 2 && [Mn.MOVSEG, Mn.LAR, Mn.LSL].includes(insn.mn);
+    if ((w.k === OpKind.Reg || w.k === OpKind.St || w.k === OpKind.Xmm || w.k === OpKind.Sreg || w.k === OpKind.Creg || w.k === OpKind.Dreg) && !selectorSource) {
+      if (w.v !== v || w.s !== s) return `slot ${n}: reg ${v}/${s} vs objdump ${w.v}/${w.s}`;
+    }
+    if (w.k === OpKind.Mem && w.s > 0 && w.s !== s) return `slot ${n}: memory size ${s} vs objdump ${w.s}`;
+  }
+  return '';
+}
 
 /**
  * Encodings binutils prints as "(bad)" although P6 processors execute them: SALC (D6, sets AL from
@@ -70,6 +98,8 @@ describe('every table entry against objdump', () => {
       else {
         const ours = formatInsn(insn, at);
         if (ours !== r.text) problems.push(`${tag}: ours "${ours}" objdump "${r.text}"`);
+        const fieldProblem = checkFields(insn, r.text);
+        if (fieldProblem) problems.push(`${tag}: ${fieldProblem} ("${r.text}")`);
       }
       at += x.bytes.length + PAD;
     }
