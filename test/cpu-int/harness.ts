@@ -21,6 +21,8 @@ import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { Mmu } from '../../src/mem/mmu.js';
 import { PhysMemory } from '../../src/mem/phys.js';
 
+/** Global descriptor table. */
+export const GDT = 0x500;
 /** Where test code is placed. */
 export const CODE = 0x1000;
 /** A scratch data area. */
@@ -66,6 +68,13 @@ export function machine(opts: { code16?: boolean } = {}): TestMachine {
     cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | big;
   }
   cpu.code32 = cpu.stack32 = !opts.code16;
+  // A GDT with flat descriptors behind the selectors: 0x08 code, 0x10 data (for POP Sreg tests).
+  cpu.gdtBase = GDT;
+  cpu.gdtLimit = 0x17;
+  phys.write32(GDT + 8, 0x0000ffff);
+  phys.write32(GDT + 12, opts.code16 ? 0x000f9b00 : 0x00cf9b00);
+  phys.write32(GDT + 16, 0x0000ffff);
+  phys.write32(GDT + 20, opts.code16 ? 0x000f9300 : 0x00cf9300);
   cpu.cpl = 0;
   cpu.regs[4] = STACK_TOP;
   setEflags(cpu, 2);
