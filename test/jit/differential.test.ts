@@ -3,7 +3,7 @@
  * exception state and memory; every generated source passes the acorn verifier.
  */
 import { describe, expect, it } from 'vitest';
-import { arithLoop, crc32, crc32Loop, memcpyLoop } from './programs.js';
+import { arithLoop, crc32, crc32Loop, memcpyLoop } from '../../bench/jit-programs.mjs';
 import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth } from './helpers.js';
 
 function fill(t: { phys: { u8: Uint8Array } }, seed: number, len: number): void {

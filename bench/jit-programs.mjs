@@ -1,10 +1,10 @@
 /**
- * Small guest programs (Intel syntax for GNU as) shared by the JIT tests and bench/jit-micro:
- * each ends with `hlt`. Code runs at CODE (0x1000); data at DATA (0x20000).
+ * Small guest programs (Intel syntax for GNU as) shared by the JIT tests (test/jit) and the
+ * micro benchmark (bench/jit-micro.mjs). Each ends with `hlt`; code runs at 0x1000.
  */
 
 /** Arithmetic loop: ALU, LEA, a rotate (handler call), DEC+JNZ. */
-export const arithLoop = (n: number): string => `
+export const arithLoop = (n) => `
   mov ecx, ${n}
   xor eax, eax
   mov ebx, 7
@@ -19,10 +19,10 @@ export const arithLoop = (n: number): string => `
   hlt
 `;
 
-/** Copy `dwords` dwords from DATA to DATA + 0x4000, one MOV pair per dword. */
-export const memcpyLoop = (dwords: number): string => `
-  mov esi, 0x20000
-  mov edi, 0x24000
+/** Copy `dwords` dwords from `src` to `dst`, one MOV pair per dword. */
+export const memcpyLoop = (dwords, src = 0x20000, dst = 0x24000) => `
+  mov esi, ${src}
+  mov edi, ${dst}
   mov ecx, ${dwords}
 1:
   mov eax, [esi]
@@ -34,9 +34,9 @@ export const memcpyLoop = (dwords: number): string => `
   hlt
 `;
 
-/** Bitwise CRC-32 (reflected, polynomial 0xEDB88320) of `bytes` bytes at DATA; result in EAX. */
-export const crc32Loop = (bytes: number): string => `
-  mov esi, 0x20000
+/** Bitwise CRC-32 (reflected, polynomial 0xEDB88320) of `bytes` bytes at `src`; result in EAX. */
+export const crc32Loop = (bytes, src = 0x20000) => `
+  mov esi, ${src}
   mov ecx, ${bytes}
   mov eax, -1
 1:
@@ -60,7 +60,7 @@ export const crc32Loop = (bytes: number): string => `
 `;
 
 /** Reference CRC-32 of `data` (to check the guest's answer). */
-export function crc32(data: Uint8Array): number {
+export function crc32(data) {
   let c = -1;
   for (const b of data) {
     c ^= b;
