@@ -90,10 +90,12 @@ export function asm(src: string, bits: 32 | 16 = 32): Uint8Array {
   const hit = asmCache.get(key);
   if (hit) return hit;
   if (!asmDir) asmDir = mkdtempSync(join(tmpdir(), 'x86jit-asm-'));
-  const s = join(asmDir, 'a.s'), o = join(asmDir, 'a.o'), b = join(asmDir, 'a.bin');
+  const s = join(asmDir, 'a.s'), o = join(asmDir, 'a.o'), e = join(asmDir, 'a.elf'), b = join(asmDir, 'a.bin');
   writeFileSync(s, `.intel_syntax noprefix\n.code${bits}\n${src}\n`);
   execFileSync('as', ['--32', '-o', o, s]);
-  execFileSync('objcopy', ['-O', 'binary', '-j', '.text', o, b]);
+  // Link at CODE so absolute label references (lea eax, [label]) are right.
+  execFileSync('ld', ['-m', 'elf_i386', `-Ttext=0x${CODE.toString(16)}`, '-e', '0', '-o', e, o]);
+  execFileSync('objcopy', ['-O', 'binary', '-j', '.text', e, b]);
   const out = new Uint8Array(readFileSync(b));
   asmCache.set(key, out);
   return out;

@@ -1,0 +1,242 @@
+/**
+ * Near branches (JMP/Jcc/JCXZ/LOOPcc/CALL/RET, 16-bit truncation, CS limit), string instructions
+ * with REP prefixes, segment overrides, DF and 16/32-bit addressing, INS/OUTS through VM exits,
+ * and precise faults (state untouched, EIP at the faulting instruction, REP registers consistent).
+ */
+import { describe, expect, it } from 'vitest';
+import { asm, CF, CODE, DATA, DF, flags, machine, rd32, run, setFlags, STACK_TOP, wr32, ZF } from './harness.js';
+
+describe('near branches', () => {
+  it('a counted loop with Jcc, CALL/RET and RET imm16', () => {
+    const t = machine();
+    const code = asm(`
+      xor eax, eax
+      mov ecx, 10
+    1: add eax, ecx
+      dec ecx
+      jnz 1b
+      push 7
+      call f
+      jmp done
+    f: add eax, [esp+4]
+      ret 4
+    done: nop`);
+    expect(run(t, code)).toBe(-1);
+    expect(t.cpu.regs[0]).toBe(55 + 7);
+    expect(t.cpu.regs[4]).toBe(STACK_TOP);
+  });
+
+  it('JMP/CALL through register and memory', () => {
+    const t = machine();
+    const code = asm(`
+      lea eax, [t1]
+      jmp eax
+      mov ebx, 1
+    t1: lea ecx, [t2]
+      mov [${DATA}], ecx
+      call dword ptr [${DATA}]
+      jmp end
+    t2: mov edx, [esp]
+      ret
+    end: nop`);
+    expect(run(t, code)).toBe(-1);
+    expect(t.cpu.regs[3]).toBe(0);
+    expect(rd32(t, STACK_TOP - 4)).toBe(t.cpu.regs[2]);
+  });
+
+  it('LOOP/LOOPE/LOOPNE and JECXZ/JCXZ by address size', () => {
+    const t = machine();
+    run(t, asm(`
+      mov ecx, 5
+      xor eax, eax
+    1: inc eax
+      loop 1b`));
+    expect([t.cpu.regs[0], t.cpu.regs[1]]).toEqual([5, 0]);
+    // LOOPE stops when ZF = 0
+    run(t, asm(`
+      mov ecx, 100
+      xor eax, eax
+    1: inc eax
+      cmp eax, 3
+      loopne 1b`));
+    expect([t.cpu.regs[0], t.cpu.regs[1]]).toEqual([3, 97]);
+    // addr16 LOOP uses CX only: ECX = 0x10000 -> CX = 0 -> 0xffff after decrement, taken
+    t.cpu.regs[1] = 0x10001;
+    run(t, asm('.byte 0x67, 0xe2, 5 # addr16 loop over the mov\nmov ebx, 1\nnop'));
+    expect(t.cpu.regs[1]).toBe(0x10000);
+    t.cpu.regs[3] = 0;
+    t.cpu.regs[1] = 0x10000;
+    run(t, asm('jcxz 1f\nmov ebx, 1\n1: nop'));
+    expect(t.cpu.regs[3]).toBe(0);
+    run(t, asm('jecxz 1f\nmov ebx, 1\n1: nop'));
+    expect(t.cpu.regs[3]).toBe(1);
+  });
+
+  it('a 16-bit operand size truncates EIP to 16 bits; beyond the CS limit is #GP', () => {
+    const t = machine();
+    // 66 E9 rel16 from EIP 0x1004: target 0x1004 + 0x100 = 0x1104 -> 16-bit 0x1104
+    run(t, asm('.byte 0x66, 0xe9, 0x00, 0x01'), 1);
+    expect(t.cpu.eip).toBe(0x1104);
+    const u = machine();
+    u.cpu.regs[0] = 0x12345;
+    run(u, asm('.byte 0x66, 0xff, 0xe0'), 1); // jmp ax
+    expect(u.cpu.eip).toBe(0x2345);
+    const v = machine();
+    v.cpu.segLimit[1] = 0x1fff;
+    v.cpu.regs[0] = 0x2000;
+    expect(run(v, asm('push 1\njmp eax'))).toBe(13);
+    expect(v.cpu.eip).toBe(CODE + 2);
+  });
+
+  it('16-bit code: CALL pushes IP, stack wraps in SP', () => {
+    const t = machine({ code16: true });
+    t.cpu.regs[4] = 0x10002;
+    run(t, asm('call 1f\n1: pop ax', 16));
+    expect(t.cpu.regs[0] & 0xffff).toBe(CODE + 3);
+    expect(t.cpu.regs[4]).toBe(0x10002);
+    t.cpu.regs[4] = 0x20000; // SP = 0: push wraps to 0xfffe in SS
+    run(t, asm('push 0x1234', 16));
+    expect(t.cpu.regs[4]).toBe(0x2fffe);
+    expect(t.phys.read16(0xfffe)).toBe(0x1234);
+  });
+});
+
+describe('string instructions', () => {
+  it('REP MOVSD/MOVSB forward and backward', () => {
+    const t = machine();
+    for (let k = 0; k < 16; k++) t.phys.write8(DATA + k, k + 1);
+    t.cpu.regs[6] = DATA; t.cpu.regs[7] = DATA + 0x100; t.cpu.regs[1] = 4;
+    run(t, asm('cld\nrep movsd'));
+    expect([t.cpu.regs[1], t.cpu.regs[6], t.cpu.regs[7]]).toEqual([0, DATA + 16, DATA + 0x110]);
+    expect(rd32(t, DATA + 0x10c)).toBe(0x100f0e0d);
+    // backward byte copy overlapping (memmove tail-first)
+    t.cpu.regs[6] = DATA + 15; t.cpu.regs[7] = DATA + 16; t.cpu.regs[1] = 16;
+    run(t, asm('std\nrep movsb\ncld'));
+    expect(t.phys.read8(DATA + 16)).toBe(16);
+    expect(t.phys.read8(DATA + 1)).toBe(1);
+    expect(t.cpu.regs[6]).toBe(DATA - 1);
+  });
+
+  it('REP STOSW, LODSB, segment override on the source only', () => {
+    const t = machine();
+    t.cpu.regs[0] = 0xbeef; t.cpu.regs[7] = DATA; t.cpu.regs[1] = 3;
+    run(t, asm('rep stosw'));
+    expect(rd32(t, DATA)).toBe(0xbeefbeef | 0);
+    expect(t.phys.read16(DATA + 4)).toBe(0xbeef);
+    expect(t.phys.read16(DATA + 6)).toBe(0);
+    t.cpu.segBase[4] = 0x100; // FS
+    t.phys.write8(DATA + 0x100, 0x42);
+    t.cpu.regs[6] = DATA;
+    run(t, asm('lods al, byte ptr fs:[esi]'));
+    expect(t.cpu.regs[0] & 0xff).toBe(0x42);
+    expect(t.cpu.regs[6]).toBe(DATA + 1);
+  });
+
+  it('REPE CMPSB stops at the first difference; REPNE SCASB finds a byte', () => {
+    const t = machine();
+    t.phys.u8.set([1, 2, 3, 4, 5], DATA);
+    t.phys.u8.set([1, 2, 9, 4, 5], DATA + 0x40);
+    t.cpu.regs[6] = DATA; t.cpu.regs[7] = DATA + 0x40; t.cpu.regs[1] = 5;
+    run(t, asm('repe cmpsb'));
+    expect([t.cpu.regs[1], t.cpu.regs[6], flags(t) & (ZF | CF)]).toEqual([2, DATA + 3, CF]);
+    t.cpu.regs[0] = 4; t.cpu.regs[7] = DATA; t.cpu.regs[1] = 10;
+    run(t, asm('repne scasb'));
+    expect([t.cpu.regs[1], t.cpu.regs[7], flags(t) & ZF]).toEqual([6, DATA + 4, ZF]);
+    // count 0: nothing happens, flags untouched
+    setFlags(t, CF);
+    t.cpu.regs[1] = 0;
+    run(t, asm('repe cmpsd'));
+    expect([t.cpu.regs[7], flags(t)]).toEqual([DATA + 4, CF]);
+  });
+
+  it('16-bit addressing wraps SI/DI and counts with CX', () => {
+    const t = machine();
+    t.phys.write8(0xffff, 0x11);
+    t.phys.write8(0x0000, 0x22);
+    t.cpu.regs[6] = 0x5000ffff; t.cpu.regs[7] = 0x5000; t.cpu.regs[1] = 0x70002;
+    run(t, asm('addr16 rep movsb'));
+    expect([t.cpu.regs[6] >>> 0, t.cpu.regs[7], t.cpu.regs[1]]).toEqual([0x50000001, 0x5002, 0x70000]);
+    expect(t.phys.read16(0x5000)).toBe(0x2211);
+  });
+
+  it('INS/OUTS go through port I/O exits', () => {
+    const t = machine();
+    t.hv.inValue = 0x5a;
+    t.cpu.regs[2] = 0x3f8; t.cpu.regs[7] = DATA; t.cpu.regs[1] = 2;
+    run(t, asm('rep insb'));
+    expect(t.phys.read16(DATA)).toBe(0x5a5a);
+    t.cpu.regs[6] = DATA; t.cpu.regs[1] = 1;
+    run(t, asm('rep outsw'));
+    expect(t.hv.log).toEqual(['in 3f8 1', 'in 3f8 1', 'out 3f8 2 5a5a']);
+  });
+
+  it('a fault in the middle of REP MOVSB leaves ESI/EDI/ECX at the faulting element', () => {
+    const t = machine();
+    t.cpu.segLimit[0] = DATA + 0x102; // ES limit: bytes DATA+0x100..0x102 writable, 0x103 not
+    t.cpu.regs[6] = DATA; t.cpu.regs[7] = DATA + 0x100; t.cpu.regs[1] = 10;
+    expect(run(t, asm('rep movsb'))).toBe(13);
+    expect([t.cpu.regs[1], t.cpu.regs[6], t.cpu.regs[7], t.cpu.eip]).toEqual([7, DATA + 3, DATA + 0x103, CODE]);
+  });
+
+  it('a long REP yields to the run loop and resumes', () => {
+    const t = machine();
+    t.cpu.regs[7] = DATA; t.cpu.regs[1] = 10000; t.cpu.regs[0] = 0x33;
+    const code = asm('rep stosb');
+    t.phys.u8.set(code, CODE);
+    t.cpu.eip = CODE;
+    t.cpu.step();
+    expect(t.cpu.eip).toBe(CODE); // still on the instruction, partly done
+    expect(t.cpu.regs[1]).toBeGreaterThan(0);
+    expect(t.cpu.regs[1]).toBeLessThan(10000);
+    while (t.cpu.eip === CODE) t.cpu.step();
+    expect([t.cpu.regs[1], t.cpu.regs[7], t.phys.read8(DATA + 9999), t.phys.read8(DATA + 10000)]).toEqual([0, DATA + 10000, 0x33, 0]);
+  });
+});
+
+describe('precise faults and exceptions', () => {
+  it('a read-modify-write whose write faults changes neither memory, flags nor registers', () => {
+    const t = machine();
+    t.cpu.segLimit[3] = DATA + 1; // DS: a dword at DATA is beyond the limit
+    t.cpu.regs[3] = DATA; t.cpu.regs[0] = 1;
+    setFlags(t, CF | ZF);
+    expect(run(t, asm('add [ebx], eax'))).toBe(13);
+    expect(flags(t)).toBe(CF | ZF);
+    expect(t.cpu.eip).toBe(CODE);
+  });
+
+  it('#SS on a stack access beyond the SS limit; ESP unchanged by a faulting POPAD/CALL', () => {
+    const t = machine();
+    t.cpu.segLimit[2] = STACK_TOP - 8;
+    expect(run(t, asm('popad'))).toBe(12);
+    expect(t.cpu.regs[4]).toBe(STACK_TOP);
+    t.cpu.segLimit[2] = STACK_TOP - 5;
+    expect(run(t, asm('call 1f\n1: nop'))).toBe(12);
+    expect([t.cpu.regs[4], t.cpu.eip]).toEqual([STACK_TOP, CODE]);
+  });
+
+  it('#UD for UD2 and undefined encodings, #BR for BOUND, #DE for DIV by zero', () => {
+    const t = machine();
+    expect(run(t, asm('ud2'))).toBe(6);
+    wr32(t, DATA, 10); wr32(t, DATA + 4, 20);
+    t.cpu.regs[0] = 21;
+    expect(run(t, asm(`bound eax, [${DATA}]`))).toBe(5);
+    t.cpu.regs[0] = 20;
+    expect(run(t, asm(`bound eax, [${DATA}]`))).toBe(-1);
+    t.cpu.regs[0] = 9;
+    expect(run(t, asm(`bound ax, [${DATA}]`))).toBe(5);
+    t.cpu.regs[1] = 0;
+    expect(run(t, asm('div ecx'))).toBe(0);
+  });
+
+  it('DF set by STD is honoured and cleared by CLD; CLC/STC/CMC', () => {
+    const t = machine();
+    run(t, asm('std'));
+    expect(t.cpu.eflags & DF).toBe(DF);
+    run(t, asm('cld\nstc\ncmc\ncmc'));
+    expect(t.cpu.eflags & DF).toBe(0);
+    expect(flags(t) & CF).toBe(CF);
+    t.cpu.regs[0] = 0;
+    run(t, asm('.byte 0xd6 # salc'));
+    expect(t.cpu.regs[0]).toBe(0xff);
+  });
+});
