@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { createPcPlatform } from '../../src/devices/platform.js';
+import { IoBus } from '../../src/hv/io-bus.js';
+import { MmioBus } from '../../src/hv/mmio-bus.js';
+import { NPT_MMIO, PhysMemory } from '../../src/mem/phys.js';
+import { ManualClock } from './helpers.js';
+
+function make(testDevices: boolean) {
+  const io = new IoBus();
+  const mmio = new MmioBus();
+  const phys = new PhysMemory(16 << 20, mmio);
+  const clock = new ManualClock();
+  const out: number[] = [];
+  const events: string[] = [];
+  const p = createPcPlatform({
+    io,
+    mmio,
+    phys,
+    clock,
+    ramBytes: 16 << 20,
+    console: { write: (b) => (typeof b === 'number' ? out.push(b) : out.push(...b)) },
+    testDevices,
+    onReset: () => events.push('reset'),
+    onPowerOff: () => events.push('off'),
+    onDebugExit: (c) => events.push(`exit ${c}`),
+    startTimeMs: Date.UTC(2025, 0, 1),
+  });
+  return { io, mmio, phys, clock, out, events, p };
+}
+
+describe('createPcPlatform', () => {
+  it('wires COM1, the PIC, and the timer interrupt path end to end', () => {
+    const { io, out, p, clock } = make(false);
+    io.write(0x3f8, 1, 0x4f);
+    expect(out).toEqual([0x4f]);
+    // Program the PIC and PIT as Linux does, then let time pass to the first tick.
+    for (const [port, v] of [[0x20, 0x11], [0x21, 0x30], [0x21, 0x04], [0x21, 0x01], [0x21, 0xfe]]) io.write(port, 1, v);
+    io.write(0x43, 1, 0x34);
+    io.write(0x40, 1, 0x9b);
+    io.write(0x40, 1, 0x2e);
+    expect(p.interrupts.hasInterrupt()).toBe(false);
+    const next = Math.min(...p.timed.map((d) => d.nextDeadline(clock.t)));
+    clock.t = next;
+    for (const d of p.timed) d.advance(clock.t);
+    expect(p.interrupts.hasInterrupt()).toBe(true);
+    expect(p.interrupts.acknowledge()).toBe(0x30);
+  });
+
+  it('maps the local APIC page as MMIO in the nested page table and exposes its MSR', () => {
+    const { phys, p } = make(false);
+    expect(phys.npt[0xfee00]).toBe(NPT_MMIO);
+    expect(phys.read32(0xfee00030) & 0xff).toBe(0x14);
+    expect(p.apic!.getBaseMsr() >>> 0).toBe(0xfee00900);
+  });
+
+  it('writes the ACPI RSDP into the BIOS area and powers off through PM1a', () => {
+    const { phys, io, p, events } = make(false);
+    expect(p.acpiRsdp).toBe(0xe0000);
+    expect(String.fromCharCode(...phys.readBytes(p.acpiRsdp, 8))).toBe('RSD PTR ');
+    io.write(0x604, 2, (5 << 10) | (1 << 13));
+    expect(events).toEqual(['off']);
+  });
+
+  it('resets through the i8042 and answers PCI and CMOS', () => {
+    const { io, events } = make(false);
+    io.write(0x64, 1, 0xfe);
+    expect(events).toEqual(['reset']);
+    io.write(0xcf8, 4, 0x80000000);
+    expect(io.read(0xcfc, 4)).toBe(0x12378086);
+    io.write(0x70, 1, 0x09);
+    expect(io.read(0x71, 1)).toBe(0x25);
+  });
+
+  it('adds the QEMU test devices only when asked', () => {
+    const off = make(false);
+    off.io.write(0xf4, 4, 1);
+    expect(off.events).toEqual([]);
+    expect(off.phys.npt[0xff000]).not.toBe(NPT_MMIO);
+    const on = make(true);
+    on.io.write(0xf4, 4, 1);
+    expect(on.events).toEqual(['exit 1']);
+    on.phys.write32(0xff000010, 0x55aa1234);
+    expect(on.phys.read32(0xff000010) >>> 0).toBe(0x55aa1234);
+    expect(on.p.testdevMemory!.bytes[0x10]).toBe(0x34);
+  });
+});
