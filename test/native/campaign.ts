@@ -1,0 +1,92 @@
+/**
+ * One differential campaign: generate `count` sequences over a list of forms, run them natively
+ * (one harness process per batch) and in the interpreter, compare, and summarise per form with one
+ * reproducer for each mismatching form.
+ */
+import { compare, type Diff, reproducer } from './compare.js';
+import type { Sequence } from './format.js';
+import type { Form } from './gen/form-kit.js';
+import { generate } from './gen/generate.js';
+import { InterpRunner } from './interp-runner.js';
+import { KNOWN_FAILING } from './known-failing.js';
+import { runNative } from './native-runner.js';
+
+export interface FormStats {
+  runs: number;
+  bad: number;
+  faults: number;
+  /** The first mismatch: the sequence and its differences (the reproducer is printed from it). */
+  example: { seq: Sequence; diffs: Diff[] } | null;
+}
+
+export interface CampaignResult {
+  seed: number;
+  total: number;
+  mismatches: number;
+  nativeFaults: number;
+  byForm: Map<string, FormStats>;
+  /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
+  flagNotes: Map<string, { count: number; example: string }>;
+  nativeMs: number;
+  interpMs: number;
+  genMs: number;
+}
+
+export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, batch = 20000): CampaignResult {
+  const runner = new InterpRunner();
+  const res: CampaignResult = { seed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
+  for (let first = 0; first < count; first += batch) {
+    let t = performance.now();
+    const seqs: Sequence[] = generate(seed, first, Math.min(batch, count - first), forms);
+    res.genMs += performance.now() - t;
+    t = performance.now();
+    const native = runNative(harness, seqs);
+    res.nativeMs += performance.now() - t;
+    t = performance.now();
+    for (let k = 0; k < seqs.length; k++) {
+      const s = seqs[k], n = native[k];
+      const i = runner.run(s);
+      const st = res.byForm.get(s.forms[0])!;
+      st.runs++;
+      res.total++;
+      if (n.status) { st.faults++; res.nativeFaults++; }
+      const diffs = compare(s, n, i);
+      if (diffs.length > 0) {
+        st.bad++;
+        res.mismatches++;
+        if (!st.example) st.example = { seq: s, diffs };
+      }
+      if (i.traced && i.status === n.status && diffs.length === 0 && i.undefFlags !== s.undefFlags) {
+        const key = `${s.forms[0]}: table+count rules ${i.undefFlags.toString(16)} vs generator ${s.undefFlags.toString(16)}`;
+        const note = res.flagNotes.get(key) ?? { count: 0, example: `seed ${seed} sequence ${s.id}` };
+        note.count++;
+        res.flagNotes.set(key, note);
+      }
+    }
+    res.interpMs += performance.now() - t;
+  }
+  return res;
+}
+
+/** Human-readable summary: failing forms first (marked known / NEW), then one reproducer each. */
+export function summary(title: string, r: CampaignResult, maxExamples = 120): string {
+  const out: string[] = [];
+  const bad = [...r.byForm].filter(([, s]) => s.bad > 0).sort((a, b) => b[1].bad - a[1].bad);
+  const untested = [...r.byForm].filter(([, s]) => s.runs === 0).map(([n]) => n);
+  out.push(`${title}: ${r.total} sequences, ${r.mismatches} mismatching, ${r.nativeFaults} faulted natively; ` +
+    `${r.byForm.size} forms, ${bad.length} with mismatches; generate ${(r.genMs / 1000).toFixed(1)} s, native ${(r.nativeMs / 1000).toFixed(1)} s, interpreter+compare ${(r.interpMs / 1000).toFixed(1)} s`);
+  if (untested.length) out.push(`forms without a sequence (raise the count): ${untested.length}`);
+  for (const [name, s] of bad) out.push(`  ${KNOWN_FAILING.has(name) ? 'known' : 'NEW  '} ${String(s.bad).padStart(6)}/${String(s.runs).padEnd(6)} ${name}`);
+  const fixed = [...KNOWN_FAILING].filter((n) => r.byForm.has(n) && r.byForm.get(n)!.runs > 0 && r.byForm.get(n)!.bad === 0);
+  if (fixed.length) out.push(`known-failing forms that now pass (remove them from known-failing.ts): ${fixed.join(', ')}`);
+  if (r.flagNotes.size) {
+    out.push('undefined-flag notes (table + SDM count rules differ from the generator; not failures):');
+    for (const [k, v] of [...r.flagNotes].sort((a, b) => b[1].count - a[1].count).slice(0, 30)) out.push(`  ${v.count}x ${k} (${v.example})`);
+  }
+  // one reproducer per failing form (objdump costs ~40 ms a call: the first `maxExamples` only)
+  bad.forEach(([, s], k) => {
+    if (s.example) out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples));
+  });
+  return out.join('\n');
+}

@@ -1,0 +1,230 @@
+/**
+ * Stack, control-transfer, string and faulting forms. The stack lives in the scratch page (ESP is
+ * tracked by the builder); branch targets stay inside the sequence or land exactly at its end; string
+ * instructions get ESI/EDI/ECX preludes pointing into the data area with small counts, for DF = 0/1.
+ */
+import { SCRATCH_ADDR, USER_DS } from '../format.js';
+import { F, R, SeqBuilder } from './builder.js';
+import { bits, filler, formList, modrmReg, p66, rmOperand, SZ, w } from './form-kit.js';
+import { value32 } from './rng.js';
+
+export const { forms: flowForms, add } = formList();
+const { CF, PF, AF, ZF, SF, OF, DF, ARITH } = F;
+
+// ------------------------------------------------------------------ stack
+for (const s of [2, 4]) {
+  const n = bits(s);
+  add(`push r${n} (50+r)`, (b) => { b.stackRoom(4); b.emit(...p66(s), 0x50 + b.rng.below(8)); b.espOff -= s; });
+  add(`pop r${n} (58+r)`, (b) => { b.stackRoom(4); b.emit(...p66(s), 0x58 + b.reg32()); b.espOff += s; });
+  add(`push imm8 o${n}`, (b) => { b.stackRoom(4); b.emit(...p66(s), 0x6a, b.rng.below(256)); b.espOff -= s; });
+  add(`push imm${n}`, (b) => { b.stackRoom(4); b.emit(...p66(s), 0x68, ...b.imm(value32(b.rng), s)); b.espOff -= s; });
+  for (const mem of [false, true]) {
+    const kind = mem ? 'mem' : 'reg';
+    add(`push r/m${n} ${kind}`, (b) => {
+      b.stackRoom(4);
+      const o = rmOperand(b, mem, s, 6, false);
+      b.emit(...p66(s), ...o.pre, 0xff, ...o.tail);
+      b.espOff -= s;
+    });
+    add(`pop r/m${n} ${kind}`, (b) => {
+      b.stackRoom(4);
+      // [esp+disp] addressing of POP uses ESP after the increment (SDM Vol. 2 POP): keep it simple
+      // by resetting ESP-relative shapes out of the picture (the builder's [esp] shape uses espOff).
+      const saved = b.espOff;
+      b.espOff += s; // an [esp + d] operand is computed with the incremented ESP
+      const o = rmOperand(b, mem, s, 0, true);
+      b.espOff = saved;
+      b.emit(...p66(s), ...o.pre, 0x8f, ...o.tail);
+      b.espOff += s;
+    });
+  }
+  add(`pusha o${n}`, (b) => { b.stackRoom(8 * s); b.emit(...p66(s), 0x60); b.espOff -= 8 * s; });
+  add(`popa o${n}`, (b) => { b.stackRoom(8 * s); b.emit(...p66(s), 0x61); b.espOff += 8 * s; });
+  add(`pushf o${n}`, (b) => { b.stackRoom(4); b.needFlags(ARITH); b.emit(...p66(s), 0x9c); b.espOff -= s; });
+  add(`popf o${n}`, (b) => {
+    b.stackRoom(4);
+    // the pushed image: arithmetic flags, DF, NT and ID (user-writable); never TF or AC
+    // (IF and IOPL are in the image too: POPF at CPL 3 / IOPL 0 must ignore them, SDM Vol. 2 POPF)
+    const v = (b.rng.u32() & (ARITH | DF | 0x4000 | 0x200000 | 0x3200)) | 2;
+    b.emit(0x68, ...b.imm(v, 4));
+    if (s === 2) b.emit(0x66, 0x9d); else b.emit(0x9d);
+    b.espOff += s - 4;
+    b.df = (v & DF) ? 1 : 0;
+    b.flags(ARITH);
+  });
+}
+add('push sreg', (b) => {
+  b.stackRoom(4);
+  const o16 = b.rng.chance(0.3);
+  b.emit(...(o16 ? [0x66] : []), b.rng.pick([0x06, 0x0e, 0x16, 0x1e]));
+  b.espOff -= o16 ? 2 : 4;
+  // SDM Vol. 2 PUSH: a 32-bit push of a segment register either zero-extends or writes only the
+  // low 16 bits (recent Intel cores); the upper half of the slot is implementation-specific.
+  if (!o16) b.memMask.push([b.espOff + 2, 2]);
+});
+add('pop es/ds/ss', (b) => {
+  b.stackRoom(4);
+  const op = b.rng.pick([0x07, 0x1f, 0x07, 0x1f, 0x17]); // POP ES / DS / SS
+  const sel = op === 0x17 || b.rng.chance(0.8) ? USER_DS : b.rng.below(4); // null only for ES/DS
+  b.emit(0x68, ...b.imm(sel, 4), op);
+});
+add('enter imm16,imm8', (b) => {
+  b.stackRoom(64);
+  const level = b.rng.pick([0, 0, 1, 2, 3, 33]);
+  const size = b.rng.below(24);
+  b.setReg(R.EBP, SCRATCH_ADDR + 0x1c0 + b.rng.below(16) * 4);
+  b.emit(...b.imm(0xc8, 1), ...b.imm(size, 2), level);
+  b.espOff -= 4 + 4 * (level & 31) + size;
+});
+add('leave', (b) => {
+  const off = 0x140 + b.rng.below(32) * 4;
+  b.setReg(R.EBP, SCRATCH_ADDR + off);
+  const o16 = b.rng.chance(0.2);
+  b.emit(...(o16 ? [0x66] : []), 0xc9);
+  b.espOff = off + (o16 ? 2 : 4); // ESP = EBP (32-bit stack), then POP BP / EBP
+});
+
+// ------------------------------------------------------------------ control transfer
+add('jmp rel8', (b) => { const f = filler(b); b.emit(0xeb, f.length, ...f); });
+add('jmp rel32', (b) => { const f = filler(b); b.emit(0xe9, ...b.imm(f.length, 4), ...f); });
+add('jmp r/m32', (b) => {
+  const mem = b.rng.chance(0.5) && b.patches.length < 8;
+  const f = filler(b);
+  if (mem) {
+    const off = b.dataOff(4);
+    const tail = b.memAt(off, 4);
+    b.patch(off, b.pc + 1 + tail.length + f.length); // the target: right after the filler
+    b.emit(0xff, ...tail, ...f);
+  } else {
+    const r = b.reg32();
+    b.setReg(r, b.pc + 5 + 2 + f.length);
+    b.emit(0xff, modrmReg(4, r), ...f);
+  }
+});
+add('call rel32', (b) => {
+  b.stackRoom(4);
+  const f = filler(b);
+  b.emit(0xe8, ...b.imm(f.length, 4), ...f);
+  b.espOff -= 4;
+});
+add('call r/m32', (b) => {
+  b.stackRoom(4);
+  const f = filler(b);
+  if (b.rng.chance(0.5) && b.patches.length < 8) {
+    const off = b.dataOff(4);
+    const tail = b.memAt(off, 2);
+    b.patch(off, b.pc + 1 + tail.length + f.length);
+    b.emit(0xff, ...tail, ...f);
+  } else {
+    const r = b.reg32();
+    b.setReg(r, b.pc + 5 + 2 + f.length);
+    b.emit(0xff, modrmReg(2, r), ...f);
+  }
+  b.espOff -= 4;
+});
+add('ret', (b) => {
+  b.stackRoom(4);
+  b.emit(0x68, ...b.imm(b.pc + 6, 4), 0xc3);
+});
+add('ret imm16', (b) => {
+  b.stackRoom(40);
+  const k = b.rng.below(9) * 4;
+  b.emit(0x68, ...b.imm(b.pc + 8, 4), 0xc2, ...b.imm(k, 2));
+  b.espOff += k;
+});
+for (const [op, opc, reads] of [['loop', 0xe2, 0], ['loope', 0xe1, ZF], ['loopne', 0xe0, ZF]] as const) {
+  for (const a16 of [false, true]) {
+    add(`${op} rel8${a16 ? ' a16' : ''}`, (b) => {
+      // mov ecx, n; L: <body>; loop L  (the body defines ZF for LOOPE/LOOPNE)
+      const n = b.rng.range(0, 5);
+      b.setReg(R.ECX, a16 ? (value32(b.rng) & ~0xffff) | n : n === 0 ? (b.rng.chance(0.5) ? 1 : 2) : n);
+      const r = b.reg32(1 << R.ECX);
+      const body = reads ? [0x83, modrmReg(7, r), b.rng.pick([0, 1, 0xff, 2])] : [0x83, modrmReg(0, r), 1];
+      b.emit(...body, ...(a16 ? [0x67] : []), opc, (-(body.length + 2 + (a16 ? 1 : 0))) & 0xff);
+      b.flags(ARITH);
+    });
+  }
+}
+add('jecxz rel8', (b) => {
+  if (b.rng.chance(0.5)) b.setReg(R.ECX, b.rng.chance(0.5) ? 0 : 0x10000);
+  const f = filler(b);
+  b.emit(0xe3, f.length, ...f);
+});
+add('jcxz rel8 (a16)', (b) => {
+  if (b.rng.chance(0.5)) b.setReg(R.ECX, b.rng.chance(0.5) ? 0 : 0x10000);
+  const f = filler(b);
+  b.emit(0x67, 0xe3, f.length, ...f);
+});
+
+// ------------------------------------------------------------------ strings (MOVS CMPS STOS LODS SCAS)
+const STR = [
+  ['movs', 0xa4, false, 'rep'],
+  ['cmps', 0xa6, true, 'repcc'],
+  ['stos', 0xaa, false, 'rep'],
+  ['lods', 0xac, false, 'rep'],
+  ['scas', 0xae, true, 'repcc'],
+] as const;
+for (const [op, opc, setsFlags, repKind] of STR) {
+  for (const s of SZ) {
+    const reps = repKind === 'rep' ? [null, 0xf3] : [null, 0xf3, 0xf2];
+    for (const rep of reps) {
+      const repName = rep === null ? '' : rep === 0xf3 ? (repKind === 'rep' ? 'rep ' : 'repe ') : 'repne ';
+      add(`${repName}${op}${['b', 'w', 'd'][s >> 1]}`, (b) => {
+        const r = b.rng;
+        const cnt = rep === null ? 0 : r.range(0, 8);
+        // src/dst in 0x40..0xff so that 8 elements fit either way (DF = 1 walks down)
+        b.setReg(R.ESI, SCRATCH_ADDR + 0x40 + r.below(0xc0 - 8 * s) );
+        b.setReg(R.EDI, SCRATCH_ADDR + 0x40 + r.below(0xc0 - 8 * s));
+        if (rep !== null) b.setReg(R.ECX, cnt);
+        if (opc === 0xa6 || opc === 0xae) {
+          // compare loops: make equal runs likely by copying a pattern (AL/AX/EAX = value at EDI)
+          if (opc === 0xae && r.chance(0.5)) b.setReg(R.EAX, 0);
+        }
+        const seg = (opc === 0xa4 || opc === 0xa6 || opc === 0xac) ? b.segPrefix(false) : [];
+        b.emit(...(rep === null ? [] : [rep]), ...p66(s), ...seg, opc + w(s));
+        if (setsFlags && (rep === null || cnt > 0)) b.flags(ARITH);
+      });
+    }
+  }
+}
+
+// ------------------------------------------------------------------ BOUND (#BR when out of range)
+for (const s of [2, 4]) {
+  add(`bound r${bits(s)},m${bits(s)}&${bits(s)}`, (b) => {
+    const r = b.rng;
+    const off = b.dataOff(2 * s);
+    const lo = value32(r) & (s === 2 ? 0xffff : -1);
+    const hi = r.chance(0.7) ? (lo + r.below(1000)) & (s === 2 ? 0xffff : -1) : value32(r);
+    if (s === 2) b.patch(off, (lo & 0xffff) | (hi << 16));
+    else { b.patch(off, lo); b.patch(off + 4, hi); }
+    const reg = b.reg32();
+    const inside = r.chance(0.6);
+    const sx = (x: number): number => (s === 2 ? (x << 16) >> 16 : x | 0);
+    const v = inside && sx(hi) >= sx(lo) ? sx(lo) + r.below(sx(hi) - sx(lo) + 1) : value32(r);
+    b.setReg(reg, v);
+    b.avoid = 1 << reg;
+    const tail = b.memAt(off, reg);
+    b.avoid = 0;
+    b.emit(...p66(s), 0x62, ...tail);
+  });
+}
+
+// ------------------------------------------------------------------ faults (vector compared)
+add('ud2', (b) => b.emit(0x0f, 0x0b));
+add('hlt (#GP at CPL 3)', (b) => b.emit(0xf4));
+add('cli (#GP at IOPL 0)', (b) => b.emit(0xfa));
+add('sti (#GP at IOPL 0)', (b) => b.emit(0xfb));
+add('mov r32,cr0 (#GP at CPL 3)', (b) => b.emit(0x0f, 0x20, modrmReg(0, b.reg32())));
+add('invalid: fe /7', (b) => b.emit(0xfe, modrmReg(7, b.reg32())));
+add('invalid: lea with register operand', (b) => b.emit(0x8d, modrmReg(b.reg32(), b.reg32())));
+add('lock on a register form (#UD)', (b) => b.emit(0xf0, 0x01, modrmReg(b.reg32(), b.reg32())));
+add('into (no overflow)', (b) => {
+  const r = b.reg32();
+  b.emit(0x85, modrmReg(r, r), 0xce); // TEST clears OF, so INTO does not trap
+  b.flags(ARITH, AF);
+});
+add('write through cs (#GP)', (b) => {
+  const tail = b.memAt(b.dataOff(4), b.reg32());
+  b.emit(0x2e, 0x89, ...tail);
+});
+void CF; void PF; void AF; void SF; void OF;

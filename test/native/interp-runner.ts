@@ -1,0 +1,219 @@
+/**
+ * Runs generated sequences in the interpreter (PhysMemory + Mmu + Cpu from src/) in the same
+ * user-mode environment the native harness gives them: flat 32-bit segments with the Linux user
+ * selectors (a small GDT holds their descriptors, so segment loads work), CPL 3, IOPL 0, the code
+ * and scratch pages at the same linear addresses (paging off; the nested page table maps them).
+ *
+ * The x87 state goes in and out through the interpreter's own FRSTOR / FNSAVE, executed from a
+ * private page, so the test does not depend on how src/cpu/fpu represents registers.
+ *
+ * While stepping, the runner also derives which arithmetic flags the executed instructions leave
+ * undefined: the decoder's table entry (`entry.flagsWritten` / `entry.flagsUndefined`) refined
+ * with the operand-dependent rules the SDM states for shifts and rotates (count 0: flags
+ * unchanged; OF only defined for a count of 1; SHL/SHR CF undefined for counts >= the width; SHLD/
+ * SHRD 16-bit counts > 16: everything undefined; RCL/RCR rotating by 0 mod 9/17 keep CF).
+ */
+import { Cpu } from '../../src/cpu/cpu.js';
+import { FAULT } from '../../src/cpu/fault.js';
+import { getEflags, setEflags } from '../../src/cpu/flags.js';
+import { OpKind, Rep } from '../../src/frontend/insn.js';
+import { Mn } from '../../src/frontend/mnemonics.js';
+import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
+import { MmioBus } from '../../src/hv/mmio-bus.js';
+import { Mmu } from '../../src/mem/mmu.js';
+import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
+import { CODE_ADDR, FSAVE, initialScratch, type Outcome, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, USER_CS, USER_DS } from './format.js';
+
+/** Private page of the runner: GDT, FRSTOR/FNSAVE images and the two helper instructions. */
+const AUX_ADDR = 0x30000000;
+const AUX_GDT = 0x000;
+const AUX_FPU_IN = 0x100;
+const AUX_FPU_OUT = 0x200;
+const AUX_CODE = 0x800;
+/** Host pages inside the runner's PhysMemory. */
+const HOST_CODE = 1, HOST_SCRATCH = 2, HOST_AUX = 3;
+
+const ARITH = 0x8d5;
+/** Mnemonics whose flag effects depend on the count (see the file comment). */
+const SHIFTS = new Set<number>([Mn.ROL, Mn.ROR, Mn.RCL, Mn.RCR, Mn.SHL, Mn.SAL, Mn.SHR, Mn.SAR]);
+
+class NullHv implements ExitHandler {
+  exits = 0;
+  handleExit(x: VmExit): void {
+    void x;
+    this.exits++;
+  }
+}
+
+/** What the interpreter did, beyond the architectural outcome. */
+export interface InterpResult extends Outcome {
+  /** Arithmetic flags left undefined by the executed instructions (table + SDM count rules). */
+  undefFlags: number;
+  /** False when an executed instruction had no table entry (the generator's mask is used then). */
+  traced: boolean;
+  /** An exception other than a guest fault (emulator bug), or an unimplemented mnemonic. */
+  error: string;
+  steps: number;
+}
+
+export class InterpRunner {
+  readonly phys: PhysMemory;
+  readonly cpu: Cpu;
+  private readonly hv = new NullHv();
+  private unimplemented = '';
+
+  constructor() {
+    this.phys = new PhysMemory(16 * 4096, new MmioBus());
+    // Nothing at low addresses (native user space has nothing there either): only our three pages.
+    this.phys.mapRange(0, 16 * 4096, NPT_UNMAPPED);
+    this.phys.npt[CODE_ADDR >>> 12] = HOST_CODE;
+    this.phys.npt[SCRATCH_ADDR >>> 12] = HOST_SCRATCH;
+    this.phys.npt[AUX_ADDR >>> 12] = HOST_AUX;
+    const mmu = new Mmu(this.phys, undefined as never);
+    this.cpu = new Cpu(mmu, this.hv, { tsc: () => 0 });
+    (mmu as { cpu: unknown }).cpu = this.cpu;
+    this.cpu.onUnimplemented = (name) => {
+      this.unimplemented = name;
+    };
+    // GDT: 0x20 = flat code DPL 3, 0x28 = flat data DPL 3 (the Linux i386 user segments).
+    const gdt = new DataView(this.phys.buffer, HOST_AUX * 4096 + AUX_GDT, 64);
+    gdt.setUint32(0x20, 0x0000ffff, true);
+    gdt.setUint32(0x24, 0x00cffb00, true);
+    gdt.setUint32(0x28, 0x0000ffff, true);
+    gdt.setUint32(0x2c, 0x00cff300, true);
+    // frstor [AUX_FPU_IN]; fnsave ss:[AUX_FPU_OUT]
+    const code = this.phys.u8.subarray(HOST_AUX * 4096 + AUX_CODE);
+    code.set([0xdd, 0x25, ...le32(AUX_ADDR + AUX_FPU_IN), 0x36, 0xdd, 0x35, ...le32(AUX_ADDR + AUX_FPU_OUT)]);
+  }
+
+  private resetCpu(s: Sequence): void {
+    const cpu = this.cpu;
+    cpu.reset();
+    cpu.cr0 = 0x00050033; // PE MP ET NE WP AM, as Linux runs user code (paging is irrelevant here)
+    for (let seg = 0; seg < 6; seg++) {
+      const code = seg === 1, nul = seg >= 4;
+      cpu.segSel[seg] = code ? USER_CS : nul ? 0 : USER_DS;
+      cpu.segBase[seg] = 0;
+      cpu.segLimit[seg] = nul ? 0 : -1;
+      cpu.segAttr[seg] = code ? 0xcffb : nul ? 0 : 0xcff3;
+    }
+    cpu.gdtBase = AUX_ADDR + AUX_GDT;
+    cpu.gdtLimit = 0x3f;
+    cpu.idtBase = 0;
+    cpu.idtLimit = 0;
+    cpu.code32 = cpu.stack32 = true;
+    cpu.cpl = 3;
+    cpu.mmu.flush(true);
+    cpu.regs.set(s.regs);
+    // IF is set in user mode; IOPL 0.
+    setEflags(cpu, (s.eflags & 0x0cd5) | 0x202);
+  }
+
+  /** Run the helper at AUX_CODE + off (FRSTOR / FNSAVE); returns an error text or ''. */
+  private helper(off: number): string {
+    const cpu = this.cpu;
+    const saveCpl = cpu.cpl;
+    cpu.eip = AUX_ADDR + AUX_CODE + off;
+    try {
+      cpu.step();
+    } catch (e) {
+      return e === FAULT ? `x87 helper faulted (vector ${cpu.excVector})` : `x87 helper threw: ${String(e)}`;
+    } finally {
+      cpu.cpl = saveCpl;
+    }
+    return '';
+  }
+
+  run(s: Sequence): InterpResult {
+    const cpu = this.cpu;
+    const u8 = this.phys.u8;
+    this.resetCpu(s);
+    this.unimplemented = '';
+    u8.set(initialScratch(s), HOST_SCRATCH * 4096);
+    u8.fill(0, HOST_SCRATCH * 4096 + SCRATCH_SIZE, HOST_SCRATCH * 4096 + 4096);
+    u8.fill(0xcc, HOST_CODE * 4096, HOST_CODE * 4096 + 4096);
+    u8.set(s.code, HOST_CODE * 4096);
+    let error = '';
+    if (s.fpu !== 'none') {
+      u8.set(s.fsave, HOST_AUX * 4096 + AUX_FPU_IN);
+      error = this.helper(0);
+    } else cpu.fpu.init();
+
+    const end = CODE_ADDR + s.code.length;
+    cpu.eip = CODE_ADDR;
+    let status = 0, vector = 0, errorCode = 0, steps = 0;
+    let undef = 0, traced = true;
+    if (!error) {
+      try {
+        for (; steps < 20000 && cpu.eip !== end; steps++) {
+          const ecx = cpu.regs[1];
+          cpu.step();
+          const i = cpu.insn;
+          if (i.entry === null) { traced = false; continue; }
+          undef = flagEffect(undef, i.mn, i.entry.flagsWritten & ARITH, i.entry.flagsUndefined & ARITH, countOf(i, ecx), i.osize, i.rep !== Rep.None && (i.asize === 2 ? ecx & 0xffff : ecx) === 0);
+        }
+        if (cpu.eip !== end) error = `did not reach the end of the sequence after ${steps} steps (EIP ${hex(cpu.eip)})`;
+      } catch (e) {
+        if (e !== FAULT) error = `interpreter threw: ${e instanceof Error ? e.message : String(e)}`;
+        else {
+          status = 1;
+          vector = cpu.excVector;
+          errorCode = cpu.excHasCode ? cpu.excCode : 0;
+          cpu.eip = cpu.insnEip;
+        }
+      }
+    }
+    if (this.unimplemented) error = `unimplemented mnemonic ${this.unimplemented}`;
+    const eipOff = (cpu.eip - CODE_ADDR) | 0;
+    const regs = Int32Array.from(cpu.regs);
+    const eflags = getEflags(cpu);
+    const es = cpu.segSel[0], ds = cpu.segSel[3];
+    let fsave = new Uint8Array(FSAVE.SIZE);
+    if (s.fpu !== 'none') {
+      const e2 = this.helper(6); // fnsave follows the 6-byte frstor
+      if (e2 && !error) error = e2;
+      fsave = u8.slice(HOST_AUX * 4096 + AUX_FPU_OUT, HOST_AUX * 4096 + AUX_FPU_OUT + FSAVE.SIZE);
+    }
+    const scratch = u8.slice(HOST_SCRATCH * 4096, HOST_SCRATCH * 4096 + SCRATCH_SIZE);
+    return { status, vector, errorCode, eipOff, regs, eflags, es, ds, fsave, scratch, undefFlags: undef, traced, error, steps };
+  }
+}
+
+/** Count operand of a shift/rotate/SHLD/SHRD (imm, CL before the instruction, or 1). */
+function countOf(i: { k1: number; v1: number; k2: number; v2: number; mn: number }, ecx: number): number {
+  if (i.mn === Mn.SHLD || i.mn === Mn.SHRD) return i.k2 === OpKind.Imm ? i.v2 : ecx & 0xff;
+  if (i.k1 === OpKind.Imm) return i.v1;
+  if (i.k1 === OpKind.Reg) return ecx & 0xff;
+  return 1;
+}
+
+/**
+ * Update the undefined-flags set after one instruction: table effects, refined by the SDM's
+ * operand-dependent rules (Vol. 2: ROL/RCL "Flags Affected", SAL/SAR/SHL/SHR, SHLD, SHRD, CMPS/SCAS
+ * with a zero count).
+ */
+export function flagEffect(undef: number, mn: number, written: number, undefined: number, count: number, size: number, repZero: boolean): number {
+  if (repZero && (mn === Mn.CMPS || mn === Mn.SCAS)) return undef; // no iteration: flags unchanged
+  if (SHIFTS.has(mn) || mn === Mn.SHLD || mn === Mn.SHRD) {
+    const c = count & 0x1f;
+    if (c === 0) return undef;
+    let u = undefined;
+    let wr = written;
+    if (c !== 1) u |= 0x800; // OF
+    if ((mn === Mn.SHL || mn === Mn.SAL || mn === Mn.SHR) && c >= size * 8) u |= 1; // CF
+    if (mn === Mn.RCL || mn === Mn.RCR) {
+      const t = size === 1 ? c % 9 : size === 2 ? c % 17 : c;
+      if (t === 0) wr &= ~1;
+    }
+    if ((mn === Mn.SHLD || mn === Mn.SHRD) && size === 2 && c > 16) u |= ARITH;
+    return (undef & ~(wr | u)) | u;
+  }
+  return (undef & ~(written | undefined)) | undefined;
+}
+
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}
+function hex(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
