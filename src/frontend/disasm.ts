@@ -79,7 +79,14 @@ export function mnemonicText(i: Insn, code32 = true): string {
     case Mn.SAL: return 'shl'; // C0-D3 /6 is an alias of /4; objdump spells both shl
     case Mn.LGDT: case Mn.LIDT: case Mn.SGDT: case Mn.SIDT:
       return mnemonicName[i.mn].toLowerCase() + (o16 ? 'w' : 'd');
-    case Mn.PUSH: return i.k0 === OpKind.Imm ? 'push' + sfx : 'push';
+    case Mn.RET: return 'ret' + sfx;
+    case Mn.RETF: return 'retf' + sfx;
+    case Mn.ENTER: return 'enter' + sfx;
+    case Mn.LEAVE: return 'leave' + sfx;
+    case Mn.FLDENV: case Mn.FNSTENV: case Mn.FRSTOR: case Mn.FNSAVE:
+      return mnemonicName[i.mn].toLowerCase() + sfx;
+    case Mn.POP: return i.k0 === OpKind.Sreg ? 'pop' + sfx : 'pop';
+    case Mn.PUSH: return i.k0 === OpKind.Imm || i.k0 === OpKind.Sreg ? 'push' + sfx : 'push';
     case Mn.CALL: return i.k0 === OpKind.Rel ? 'call' + sfx : 'call';
     case Mn.JMP: return i.k0 === OpKind.Rel ? 'jmp' + sfx : 'jmp';
     default: return mnemonicName[i.mn].toLowerCase();
@@ -91,14 +98,15 @@ function address(i: Insn): string {
   const segPrefix = i.segOverride >= 0 ? SREG[i.segOverride] + ':' : '';
   const regs = i.asize === 2 ? REG16 : REG32;
   const mod = i.modrm >> 6;
-  if (i.base < 0 && i.index < 0) {
+  const hasSib = i.asize === 4 && (i.modrm & 7) === 4 && mod !== 3;
+  if (i.base < 0 && i.index < 0 && !hasSib) {
     return (segPrefix || 'ds:') + hexSized(i.disp, i.asize);
   }
   let s = '';
   if (i.base >= 0) s = regs[i.base];
   if (i.index >= 0) s += (s ? '+' : '') + regs[i.index] + (i.asize === 4 ? '*' + (1 << i.scale) : '');
   // A SIB byte with no index (100b) shows as "eiz" unless it is the plain [esp] form.
-  else if (i.asize === 4 && (i.modrm & 7) === 4 && (i.base !== 4 || i.scale !== 0)) s += (s ? '+' : '') + 'eiz*' + (1 << i.scale);
+  else if (hasSib && (i.base !== 4 || i.scale !== 0)) s += (s ? '+' : '') + 'eiz*' + (1 << i.scale);
   // A displacement is shown when encoded (mod 1/2, or SIB without base), even when zero.
   if (mod === 1 || mod === 2 || i.base < 0) {
     if (i.asize === 2) s += signedHex((i.disp << 16) >> 16);
@@ -118,8 +126,11 @@ function operandText(i: Insn, addr: number, k: number, v: number, s: number, cod
     case OpKind.Imm: return code === Op.One ? '1' : hexSized(v, s);
     case OpKind.Rel: {
       const target = (addr + i.len + v) | 0;
-      // 16-bit branches wrap EIP at 64 KiB (objdump leaves xbegin's target unwrapped in 16-bit code).
-      return hex(i.osize === 2 && (i.mn !== Mn.INVALID || code32) ? target & 0xffff : target);
+      // As objdump shows targets: rel8 is never wrapped; a 16-bit rel16 target wraps at 64 KiB,
+      // keeping the bits of the address above the low 16 in 16-bit code (right when CS's base is
+      // 64 KiB aligned) and dropping them when a 66 prefix shrinks the size in 32-bit code.
+      if (code === Op.Jb || i.osize !== 2) return hex(target);
+      return hex((code32 ? 0 : (addr + i.len) & ~0xffff) | (target & 0xffff));
     }
     case OpKind.Sreg: return SREG[v] ?? '?';
     case OpKind.Creg: return 'cr' + v;
@@ -161,6 +172,10 @@ function stringOperands(i: Insn): string {
   }
 }
 
+function isNearBranch(mn: number): boolean {
+  return mn === Mn.Jcc || mn === Mn.JMP || mn === Mn.CALL || mn === Mn.RET;
+}
+
 function isString(mn: number): boolean {
   return mn === Mn.MOVS || mn === Mn.CMPS || mn === Mn.STOS || mn === Mn.LODS || mn === Mn.SCAS || mn === Mn.INS || mn === Mn.OUTS;
 }
@@ -176,9 +191,15 @@ export function formatInsn(i: Insn, addr: number, code32 = true): string {
   const has67 = (i.asize === 2) === code32;
   if (has66 && i.k0 === OpKind.Mem && e !== null && e.op0 === Op.Esw) prefix += code32 ? 'data16 ' : 'data32 ';
   if (has67 && (i.k0 === OpKind.Moffs || i.k1 === OpKind.Moffs)) prefix += code32 ? 'addr16 ' : 'addr32 ';
+  // F2/F3 on a locked read-modify-write (or XCHG/MOV to memory) are the HLE hints.
+  const hle = i.rep !== Rep.None && (i.k0 === OpKind.Mem || i.k1 === OpKind.Mem) &&
+    (i.lock || i.mn === Mn.XCHG || (i.mn === Mn.MOV && i.k0 === OpKind.Mem && i.rep === Rep.Rep && i.modrm >= 0));
+  if (hle) prefix += i.rep === Rep.Rep ? 'xrelease ' : 'xacquire ';
   if (i.lock) prefix += 'lock ';
-  if (i.rep !== Rep.None && (e === null || e.mandatory < 0) && i.mn !== Mn.PAUSE && !(i.mn === Mn.BSF || i.mn === Mn.BSR)) {
+  if (!hle && i.rep !== Rep.None && (e === null || e.mandatory < 0) && i.mn !== Mn.PAUSE && !(i.mn === Mn.BSF || i.mn === Mn.BSR)) {
     if (isString(i.mn) && i.mn !== Mn.CMPS && i.mn !== Mn.SCAS) prefix += i.rep === Rep.Rep ? 'rep ' : 'repnz ';
+    // F2 on a near branch is the MPX BND prefix (a no-op without MPX).
+    else if (i.rep === Rep.Repne && isNearBranch(i.mn)) prefix += 'bnd ';
     else prefix += i.rep === Rep.Rep ? 'repz ' : 'repnz ';
   }
   if (i.mn === Mn.NOP && i.modrm < 0 && has66) return prefix + (code32 ? 'xchg ax,ax' : 'xchg eax,eax');
