@@ -10,8 +10,8 @@ import type { Insn } from '../../frontend/insn.js';
 import { OpKind } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { addE, divE, errSign, mulE, roundResult, rr, sqrtE } from './exact.js';
-import { Cls, classifyF80, doubleToF80, RC } from './float80.js';
+import { addE, divE, errSign, foldError, mulE, roundResult, rr, sqrtE } from './exact.js';
+import { Cls, classifyF80, doubleToF80, RC, scale2 } from './float80.js';
 import { mem, readFloat, readInt } from './memfmt.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
@@ -26,6 +26,25 @@ function rawOperandExc(f: FpuState, p: number): number {
   if (!f.rawValid[p]) return 0;
   const c = classifyF80(f.rawSe[p], f.rawHi[p] >>> 0, f.rawLo[p] >>> 0);
   return c === Cls.DENORMAL ? SW.DE : c === Cls.UNSUPPORTED ? SW.IE : 0;
+}
+
+/**
+ * For a register holding a raw 80-bit value (more than 53 significant bits), the difference
+ * raw - double as a double; 0 for exact registers. Lets +, -, *, / and sqrt round the exact
+ * 64-bit operands once (to PC = single/double) instead of their 53-bit approximations.
+ */
+function residual(f: FpuState, p: number): number {
+  if (!f.rawValid[p]) return 0;
+  const se = f.rawSe[p];
+  const hi = f.rawHi[p] >>> 0;
+  const lo = f.rawLo[p] >>> 0;
+  const d = f.st[p];
+  if (classifyF80(se, hi, lo) !== Cls.NORMAL || d - d !== 0) return 0;
+  const e = (se & 0x7fff) - 16383;
+  if (e < -1000) return 0;
+  const top = scale2(hi * 2097152 + (lo >>> 11), e - 52); // the leading 53 bits, exact
+  const r = top - Math.abs(d) + scale2(lo & 0x7ff, e - 63);
+  return (se & 0x8000) !== 0 ? -r : r;
 }
 
 /**
@@ -118,6 +137,20 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
       case Op.MUL: r = mulE(a, b); break;
       default: r = divE(a, b);
     }
+    const rd = residual(f, dstP);
+    const rs = srcP >= 0 ? residual(f, srcP) : 0;
+    if ((rd !== 0 || rs !== 0) && r - r === 0) {
+      const ra = reversed ? rs : rd;
+      const rb = reversed ? rd : rs;
+      let extra: number;
+      switch (op) {
+        case Op.ADD: extra = ra + rb; break;
+        case Op.SUB: case Op.SUBR: extra = ra - rb; break;
+        case Op.MUL: extra = a * rb + b * ra; break;
+        default: extra = (ra - r * rb) / b;
+      }
+      r = foldError(r, extra);
+    }
     if (r - r !== 0) {
       r = overflowResult(cpu, r < 0);
     } else {
@@ -201,7 +234,10 @@ def(Mn.FSQRT, (cpu, i) => {
     return;
   }
   const cw = f.cw;
-  const r = roundResult(sqrtE(x), errSign, (cw >> 8) & 3, (cw >> 10) & 3);
+  let s = sqrtE(x);
+  const rx = residual(f, p);
+  if (rx !== 0) s = foldError(s, rx / (2 * s));
+  const r = roundResult(s, errSign, (cw >> 8) & 3, (cw >> 10) & 3);
   if (rr.inexact) signal(cpu, SW.PE);
   setC1(f, rr.up);
   setSt(f, 0, r);

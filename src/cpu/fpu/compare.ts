@@ -124,7 +124,7 @@ function fcomi(cpu: Cpu, i: Insn, doPop: boolean, quiet: boolean): void {
   const f = enter(cpu, i, true, false);
   const r = compare(cpu, phys(f, stOperandOrOne(i)), 0, quiet);
   if (r === -2) return;
-  f.sw &= ~SW.C1;
+  // C1 only changes on stack underflow (cleared there); C0 C2 C3 are untouched (SDM Vol. 2 FCOMI)
   let bits = 0;
   if (r === LT) bits = EF.CF;
   else if (r === EQ) bits = EF.ZF;

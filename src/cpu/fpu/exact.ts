@@ -13,6 +13,8 @@ import {
 
 /** Sign of the rounding error of the last operation. */
 export let errSign = 0;
+/** The rounding error itself (exact - result), as a double (exact for +/-, close otherwise). */
+export let errVal = 0;
 
 /** Unbiased binary exponent of a finite nonzero double (denormals included). */
 export function expOf(x: number): number {
@@ -44,10 +46,12 @@ export function addE(a: number, b: number, rc: number): number {
   const s = a + b;
   if (s - s !== 0) {
     errSign = 0;
+    errVal = 0;
     return s;
   }
   const bb = s - a;
-  errSign = sgn((a - (s - bb)) + (b - bb));
+  errVal = (a - (s - bb)) + (b - bb);
+  errSign = sgn(errVal);
   if (s === 0 && rc === RC.DOWN && !(Object.is(a, 0) && Object.is(b, 0))) return -0;
   return s;
 }
@@ -57,13 +61,16 @@ export function mulE(a: number, b: number): number {
   const p = a * b;
   if (a === 0 || b === 0 || p - p !== 0) {
     errSign = 0;
+    errVal = 0;
     return p;
   }
   const ea = expOf(a);
   const eb = expOf(b);
   twoProd(scale2(a, -ea), scale2(b, -eb));
   const ps = scale2(p, -(ea + eb));
-  errSign = sgn((ph - ps) + pl);
+  const e = (ph - ps) + pl;
+  errSign = sgn(e);
+  errVal = scale2(e, ea + eb);
   return p;
 }
 
@@ -72,6 +79,7 @@ export function divE(a: number, b: number): number {
   const q = a / b;
   if (a === 0 || q - q !== 0) {
     errSign = 0;
+    errVal = 0;
     return q;
   }
   const ea = expOf(a);
@@ -79,7 +87,9 @@ export function divE(a: number, b: number): number {
   const ma = scale2(a, -ea);
   const mb = scale2(b, -eb);
   twoProd(scale2(q, eb - ea), mb);
-  errSign = sgn((ma - ph) - pl) * sgn(mb);
+  const rem = (ma - ph) - pl;
+  errSign = sgn(rem) * sgn(mb);
+  errVal = scale2(rem / mb, ea - eb);
   return q;
 }
 
@@ -90,7 +100,24 @@ export function sqrtE(a: number): number {
   const ma = scale2(a, -ea);
   const ss = scale2(s, -(ea >> 1));
   twoProd(ss, ss);
-  errSign = sgn((ma - ph) - pl);
+  const rem = (ma - ph) - pl;
+  errSign = sgn(rem);
+  errVal = scale2(rem / (2 * ss), ea >> 1);
+  return s;
+}
+
+/**
+ * Fold an extra error term `extra` (from operands that were not exact doubles) into the result
+ * `r` of the last operation: returns the nearest double to r + errVal + extra and sets
+ * errSign/errVal for it.
+ */
+export function foldError(r: number, extra: number): number {
+  const e = errVal + extra;
+  const s = r + e;
+  if (s - s !== 0) return r;
+  const bb = s - r;
+  errVal = (r - (s - bb)) + (e - bb);
+  errSign = sgn(errVal);
   return s;
 }
 

@@ -180,15 +180,19 @@ export function classifyF80(se: number, hi: number, lo: number): number {
  * (gradual underflow below emin), using rounding control `rc`. Returns the result as a double
  * (the ranges used, m32, m64 and internal doubles, all fit) and sets `rf`.
  * Masked overflow response per SDM Vol. 1 §4.9.1.4 (infinity or the largest finite value by RC).
- * Tininess is detected before rounding (x87 behaviour, SDM Vol. 1 §4.9.1.5).
+ * Tininess is detected after rounding (the result rounded to p bits with an unbounded exponent is
+ * below 2^emin), which is what the x87 does for stores (observed: a value just below 2^-126 that
+ * rounds to 2^-126 stores to float32 without UE).
  */
 export function roundToDouble(
   sign: number, e: number, hi: number, lo: number, sticky: boolean,
   p: number, emin: number, emax: number, rc: number,
 ): number {
   let s = 64 - p;
-  const tiny = e < emin;
-  if (tiny) s += emin - e;
+  let tiny = e < emin;
+  // only e = emin - 1 can round up into the normal range: all p leading bits ones, rounding up
+  if (tiny && e === emin - 1 && roundsToCarry(sign, hi, lo, sticky, p, rc)) tiny = false;
+  if (e < emin) s += emin - e;
   let q: number;
   let cmp: number; // remainder vs half ulp: -1, 0, 1
   let nonzero: boolean;
@@ -243,6 +247,35 @@ export function roundToDouble(
     rf.up = toInf;
   }
   return sign !== 0 ? -mag : mag;
+}
+
+/** Does rounding hi:lo (+ sticky) to p bits with `rc` carry out to the next power of two? */
+function roundsToCarry(sign: number, hi: number, lo: number, sticky: boolean, p: number, rc: number): boolean {
+  // the p leading bits must all be ones
+  const topMask = p >= 32 ? 0xffffffff : (0xffffffff << (32 - p)) >>> 0;
+  if ((hi & topMask) >>> 0 !== topMask) return false;
+  if (p > 32) {
+    const loMask = (0xffffffff << (64 - p)) >>> 0;
+    if ((lo & loMask) >>> 0 !== loMask) return false;
+  }
+  // remaining bits: round bit and sticky
+  let roundBit: boolean;
+  let rest: boolean;
+  if (p < 32) {
+    roundBit = ((hi >>> (31 - p)) & 1) !== 0;
+    rest = (hi & ((1 << (31 - p)) - 1)) !== 0 || lo !== 0 || sticky;
+  } else {
+    const b = 63 - p; // bit index in lo
+    roundBit = ((lo >>> b) & 1) !== 0;
+    rest = (b > 0 && (lo & ((1 << b) - 1)) !== 0) || sticky;
+  }
+  const inexact = roundBit || rest;
+  switch (rc) {
+    case RC.NEAREST: return roundBit; // a tie rounds to even, which is the carry here
+    case RC.DOWN: return sign !== 0 && inexact;
+    case RC.UP: return sign === 0 && inexact;
+    default: return false;
+  }
 }
 
 /**

@@ -339,14 +339,13 @@ function exchange(f: FpuState, a: number, b: number): void {
 def(Mn.FCMOVcc, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   const j = stOperand(i);
-  const take = testCC(cpu, i.cc);
+  // C1 is left alone unless the stack underflows; the masked underflow response writes the
+  // indefinite whatever the condition (observed on hardware)
   if (isEmpty(f, 0) || isEmpty(f, j)) {
-    if (underflow(cpu)) return;
-    if (take) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    if (!underflow(cpu)) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
     return;
   }
-  setC1(f, false);
-  if (take) copyToSt(f, 0, phys(f, j));
+  if (testCC(cpu, i.cc)) copyToSt(f, 0, phys(f, j));
 });
 
 // ---------------------------------------------------------------- constants
@@ -385,10 +384,12 @@ def(Mn.FLDLN2, (cpu, i) => loadConst(cpu, i, 0x3ffe, 0xb17217f7, 0xd1cf79ab, tru
 def(Mn.FFREE, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   freeTag(f, stOperand(i));
+  setC1(f, false); // observed: FFREE clears C1 (the SDM calls C0-C3 undefined)
 });
 def(Mn.FFREEP, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   freeTag(f, stOperand(i));
+  setC1(f, false);
   pop(f);
 });
 def(Mn.FINCSTP, (cpu, i) => {

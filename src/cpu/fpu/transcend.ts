@@ -21,24 +21,43 @@ import type { FpuState } from './state.js';
 const TWO63 = 9223372036854775808;
 const tmp = new F80();
 
+/** unaryCheck results. */
+const COMPUTE = 0;
+const NAN_WRITTEN = 1;
+const SUPPRESSED = 2;
+
 /**
  * Checks for a one-operand function of ST(0): empty -> underflow (masked: indefinite); NaN ->
- * propagated; unsupported -> IE. Returns true when the caller should compute.
+ * propagated; unsupported -> IE. Returns COMPUTE when the caller should compute, NAN_WRITTEN when
+ * ST(0) now holds the NaN result, SUPPRESSED after an unmasked exception.
  */
-function unaryOk(cpu: Cpu, f: FpuState): boolean {
+function unaryCheck(cpu: Cpu, f: FpuState): number {
   if (isEmpty(f, 0)) {
-    if (!underflow(cpu)) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
-    return false;
+    if (underflow(cpu)) return SUPPRESSED;
+    setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    return NAN_WRITTEN;
   }
   const c = stClass(f, 0);
   if (c >= Cls.QNAN) {
     readPhysF80(f, phys(f, 0), nanA);
-    if (propagateNaN(nanA, null) && signal(cpu, SW.IE)) return false;
+    if (propagateNaN(nanA, null) && signal(cpu, SW.IE)) return SUPPRESSED;
     setStF80(f, 0, nanOut.se, nanOut.hi, nanOut.lo);
-    return false;
+    return NAN_WRITTEN;
   }
-  if (c === Cls.DENORMAL && signal(cpu, SW.DE)) return false;
-  return true;
+  if (c === Cls.DENORMAL && signal(cpu, SW.DE)) return SUPPRESSED;
+  return COMPUTE;
+}
+
+function unaryOk(cpu: Cpu, f: FpuState): boolean {
+  return unaryCheck(cpu, f) === COMPUTE;
+}
+
+/** FPTAN/FSINCOS/FXTRACT with a NaN result: the NaN is pushed a second time (observed). */
+function pushCopyOfSt0(f: FpuState): void {
+  const p = phys(f, 0);
+  readPhysF80(f, p, tmp);
+  push(f);
+  setStF80(f, 0, tmp.se, tmp.hi, tmp.lo);
 }
 
 /**
@@ -87,6 +106,7 @@ function setInexact(cpu: Cpu, f: FpuState, dst: number, v: number, exact: boolea
 function trig(cpu: Cpu, i: Insn, kind: number): void {
   const f = enter(cpu, i, true, false);
   const pushes = kind >= 2; // FPTAN (2) and FSINCOS (3) push a second result
+  f.sw &= ~SW.C2;
   if (pushes && !isEmpty(f, 7) && !isEmpty(f, 0)) {
     if (!overflow(cpu)) {
       setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
@@ -95,11 +115,16 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
     }
     return;
   }
-  if (!unaryOk(cpu, f)) return;
+  const chk = unaryCheck(cpu, f);
+  if (chk !== COMPUTE) {
+    if (chk === NAN_WRITTEN && pushes) pushCopyOfSt0(f);
+    return;
+  }
   const x = f.st[phys(f, 0)];
-  f.sw &= ~SW.C2;
   if (x - x !== 0) {
-    invalid(cpu, f, 0, false);
+    if (signal(cpu, SW.IE)) return;
+    setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+    if (pushes) pushCopyOfSt0(f);
     return;
   }
   if (Math.abs(x) >= TWO63) {
@@ -108,7 +133,7 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
   }
   switch (kind) {
     case 0: setInexact(cpu, f, 0, Math.sin(x), x === 0); break;
-    case 1: setInexact(cpu, f, 0, Math.cos(x), false); break;
+    case 1: setInexact(cpu, f, 0, Math.cos(x), x === 0); break;
     case 2:
       setInexact(cpu, f, 0, Math.tan(x), x === 0);
       push(f);
@@ -268,14 +293,9 @@ def(Mn.FXTRACT, (cpu, i) => {
     }
     return;
   }
-  if (!unaryOk(cpu, f)) {
-    // a NaN result is duplicated into both registers
-    if (!isEmpty(f, 0) && stClass(f, 0) >= Cls.QNAN) {
-      const p = phys(f, 0);
-      push(f);
-      readPhysF80(f, p, tmp);
-      setStF80(f, 0, tmp.se, tmp.hi, tmp.lo);
-    }
+  const chk = unaryCheck(cpu, f);
+  if (chk !== COMPUTE) {
+    if (chk === NAN_WRITTEN) pushCopyOfSt0(f); // a NaN result is duplicated into both registers
     return;
   }
   const p = phys(f, 0);
@@ -329,14 +349,15 @@ def(Mn.FXTRACT, (cpu, i) => {
  */
 function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
   const f = enter(cpu, i, true, false);
+  f.sw &= ~SW.C2;
   if (!binaryOk(cpu, f, 0, false)) return;
   const a = f.st[phys(f, 0)];
   const b = f.st[phys(f, 1)];
-  f.sw &= ~(SW.C0 | SW.C1 | SW.C2 | SW.C3);
   if (a - a !== 0 || b === 0) {
     invalid(cpu, f, 0, false);
     return;
   }
+  f.sw &= ~(SW.C0 | SW.C1 | SW.C3);
   if (a === 0 || b - b !== 0) return; // ST(0) unchanged, Q = 0
   const d = expOf(a) - expOf(b);
   if (d < 0 && !(ieee && d === -1)) return; // |a| < |b|: remainder is a, Q = 0
