@@ -10,8 +10,8 @@ import type { Insn } from '../../frontend/insn.js';
 import { OpKind } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { addE, divE, errSign, foldError, mulE, roundResult, rr, sqrtE } from './exact.js';
-import { Cls, classifyF80, doubleToF80, RC, scale2 } from './float80.js';
+import { addE, divE, errSign, expOf, foldError, mulE, roundResult, rr, sqrtE } from './exact.js';
+import { Cls, classifyF80, doubleToF80, F80, f80ToDouble, RC, scale2 } from './float80.js';
 import { mem, readFloat, readInt } from './memfmt.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
@@ -151,16 +151,96 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
       }
       r = foldError(r, extra);
     }
-    if (r - r !== 0) {
-      r = overflowResult(cpu, r < 0);
-    } else {
-      r = roundResult(r, errSign, (cw >> 8) & 3, rc);
-      if (rr.inexact) signal(cpu, SW.PE);
-      setC1(f, rr.up);
+    if (r - r !== 0 || outsideDoubles(f, dstP) || (srcP >= 0 && outsideDoubles(f, srcP)) ||
+        ((op === Op.MUL || isDiv) && Math.abs(r) < 2.2250738585072014e-308)) {
+      // the exact result or an operand is outside the double exponent range: compute on scaled
+      // significands and keep the float80 result (its exponent range is the x87's)
+      wideArith(cpu, op, dstI, dstP, srcP, a, b, reversed);
+      if (doPop) pop(f);
+      return;
     }
+    r = roundResult(r, errSign, (cw >> 8) & 3, rc);
+    if (rr.inexact) signal(cpu, SW.PE);
+    setC1(f, rr.up);
   }
   setSt(f, dstI, r);
   if (doPop) pop(f);
+}
+
+/** Is physical register p a raw value whose exponent is outside the double range? */
+function outsideDoubles(f: FpuState, p: number): boolean {
+  if (!f.rawValid[p] || (f.rawHi[p] & 0x80000000) === 0) return false; // not raw, or denormal
+  const e = (f.rawSe[p] & 0x7fff) - 16383;
+  return (e > 1023 || e < -1022) && e !== 16384;
+}
+
+const wa = new F80();
+let wideM = 0;
+let wideE = 0;
+/** Split an operand into a significand in [1, 2] (53-bit nearest of the exact one) and exponent. */
+function splitOperand(f: FpuState, p: number, v: number): void {
+  if (p >= 0 && f.rawValid[p]) {
+    const se = f.rawSe[p];
+    wideE = (se & 0x7fff) - 16383;
+    wideM = f80ToDouble((se & 0x8000) | 0x3fff, f.rawHi[p] >>> 0, f.rawLo[p] >>> 0);
+    return;
+  }
+  wideE = expOf(v);
+  wideM = scale2(v, -wideE);
+}
+
+/**
+ * a op b for finite nonzero operands whose result or operands leave the double range: the
+ * operation runs on significands scaled into [1, 2], is rounded by PC/RC there, and the exponent
+ * is re-applied in float80 (raw register value). Significands are rounded to 53 bits first, so
+ * this path is exact under PC = double/single only for operands that are doubles or in range.
+ */
+function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: number, a: number, b: number, reversed: boolean): void {
+  const f = cpu.fpu;
+  const cw = f.cw;
+  const rc = (cw >> 10) & 3;
+  splitOperand(f, reversed ? srcP : dstP, a);
+  const ma = wideM;
+  const ea = wideE;
+  splitOperand(f, reversed ? dstP : srcP, b);
+  const mb = wideM;
+  const eb = wideE;
+  let rs: number;
+  let k: number;
+  switch (op) {
+    case Op.MUL: rs = mulE(ma, mb); k = ea + eb; break;
+    case Op.DIV: case Op.DIVR: rs = divE(ma, mb); k = ea - eb; break;
+    default: {
+      const top = Math.max(ea, eb);
+      const sb = op === Op.ADD ? mb : -mb;
+      rs = addE(scale2(ma, ea - top), scale2(sb, eb - top), rc);
+      k = top;
+    }
+  }
+  if (rs === 0) {
+    setC1(f, false);
+    setSt(f, dstI, rs);
+    return;
+  }
+  rs = roundResult(rs, errSign, (cw >> 8) & 3, rc);
+  const inexact = rr.inexact;
+  const up = rr.up;
+  doubleToF80(rs, wa);
+  const exp = (wa.se & 0x7fff) + k;
+  if (exp >= 0x7fff) {
+    setSt(f, dstI, overflowResult(cpu, rs < 0));
+    return;
+  }
+  if (exp <= 0) {
+    // below the float80 normal range: flush (approximation of the x87 denormal result)
+    signal(cpu, SW.UE | SW.PE);
+    setC1(f, false);
+    setSt(f, dstI, rs < 0 ? -0 : 0);
+    return;
+  }
+  if (inexact) signal(cpu, SW.PE);
+  setC1(f, up);
+  setStF80(f, dstI, (wa.se & 0x8000) | exp, wa.hi, wa.lo);
 }
 
 /** Decode the operand form of an arithmetic instruction and run it. */

@@ -149,7 +149,7 @@ export const rr = { inexact: false, up: false };
  * `rc`. Sets `rr`.
  */
 export function roundResult(r: number, es: number, pc: number, rc: number): number {
-  if (es === 0 || r - r !== 0 || r === 0) {
+  if (r - r !== 0 || r === 0 || (es === 0 && pc !== 0)) {
     rr.inexact = es !== 0;
     rr.up = false;
     return r;
@@ -160,7 +160,7 @@ export function roundResult(r: number, es: number, pc: number, rc: number): numb
     let e = (f80out.se & 0x7fff) - 16383;
     let hi = f80out.hi;
     let lo = f80out.lo;
-    if (es * sgn(r) < 0) {
+    if (es !== 0 && es * sgn(r) < 0) {
       // exact magnitude is just below |r|: (M - 1) + sticky, renormalised
       if (lo === 0) {
         lo = 0xffffffff;
@@ -172,8 +172,8 @@ export function roundResult(r: number, es: number, pc: number, rc: number): numb
         e -= 1;
       }
     }
-    const v = roundToDouble(r < 0 ? 1 : 0, e, hi, lo, true, 24, -16382, 16383, rc);
-    rr.inexact = true;
+    const v = roundToDouble(r < 0 ? 1 : 0, e, hi, lo, es !== 0, 24, -16382, 16383, rc);
+    rr.inexact = rf.inexact;
     rr.up = rf.up;
     return v;
   }

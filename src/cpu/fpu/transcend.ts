@@ -41,6 +41,7 @@ function unaryCheck(cpu: Cpu, f: FpuState): number {
   if (c >= Cls.QNAN) {
     readPhysF80(f, phys(f, 0), nanA);
     if (propagateNaN(nanA, null) && signal(cpu, SW.IE)) return SUPPRESSED;
+    setC1(f, false);
     setStF80(f, 0, nanOut.se, nanOut.hi, nanOut.lo);
     return NAN_WRITTEN;
   }
@@ -78,6 +79,7 @@ function binaryOk(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): boolean {
     readPhysF80(f, phys(f, 0), nanA);
     readPhysF80(f, phys(f, 1), nanB);
     if (propagateNaN(nanA, nanB) && signal(cpu, SW.IE)) return false;
+    setC1(f, false);
     setStF80(f, dst, nanOut.se, nanOut.hi, nanOut.lo);
     if (doPop) pop(f);
     return false;
