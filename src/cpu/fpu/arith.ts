@@ -77,8 +77,8 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
   const d = f.st[dstP];
   const s = srcP >= 0 ? f.st[srcP] : memVal;
   const reversed = op === Op.SUBR || op === Op.DIVR;
-  const a = reversed ? s : d;
-  const b = reversed ? d : s;
+  let a = reversed ? s : d;
+  let b = reversed ? d : s;
   let exc = rawOperandExc(f, dstP) | (srcP >= 0 ? rawOperandExc(f, srcP) : 0);
   if (a !== a || b !== b || (exc & SW.IE) !== 0) {
     readPhysF80(f, dstP, nanA);
@@ -94,6 +94,14 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
     setStF80(f, dstI, nanOut.se, nanOut.hi, nanOut.lo);
     if (doPop) pop(f);
     return;
+  }
+  // raw operands beyond the double range take part in the special-case checks as +-1
+  const dWide = outsideDoubles(f, dstP);
+  const sWide = srcP >= 0 && outsideDoubles(f, srcP);
+  const wide = dWide || sWide;
+  if (wide) {
+    if (reversed ? sWide : dWide) a = a < 0 ? -1 : 1;
+    if (reversed ? dWide : sWide) b = b < 0 ? -1 : 1;
   }
   // invalid operations (SDM Vol. 1 §4.9.1.2)
   const aInf = a - a !== 0;
@@ -131,6 +139,11 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
     r = op === Op.ADD ? a + b : op === Op.MUL ? a * b : isDiv ? a / b : a - b;
     setC1(f, false);
   } else {
+    if (wide && ((a !== 0 && b !== 0) || op === Op.ADD || op === Op.SUB || op === Op.SUBR)) {
+      wideArith(cpu, op, dstI, dstP, srcP, a, b, reversed);
+      if (doPop) pop(f);
+      return;
+    }
     switch (op) {
       case Op.ADD: r = addE(a, b, rc); break;
       case Op.SUB: case Op.SUBR: r = addE(a, -b, rc); break;
@@ -151,8 +164,8 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
       }
       r = foldError(r, extra);
     }
-    if (r - r !== 0 || outsideDoubles(f, dstP) || (srcP >= 0 && outsideDoubles(f, srcP)) ||
-        ((op === Op.MUL || isDiv) && Math.abs(r) < 2.2250738585072014e-308)) {
+    if (r - r !== 0 || ((op === Op.MUL || isDiv) && r !== 0 && !wide && Math.abs(r) < 2.2250738585072014e-308) ||
+        ((op === Op.MUL || isDiv) && r === 0 && a !== 0)) {
       // the exact result or an operand is outside the double exponent range: compute on scaled
       // significands and keep the float80 result (its exponent range is the x87's)
       wideArith(cpu, op, dstI, dstP, srcP, a, b, reversed);
@@ -185,6 +198,11 @@ function splitOperand(f: FpuState, p: number, v: number): void {
     wideM = f80ToDouble((se & 0x8000) | 0x3fff, f.rawHi[p] >>> 0, f.rawLo[p] >>> 0);
     return;
   }
+  if (v === 0) {
+    wideE = -100000;
+    wideM = 0;
+    return;
+  }
   wideE = expOf(v);
   wideM = scale2(v, -wideE);
 }
@@ -211,6 +229,11 @@ function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: numbe
     case Op.MUL: rs = mulE(ma, mb); k = ea + eb; break;
     case Op.DIV: case Op.DIVR: rs = divE(ma, mb); k = ea - eb; break;
     default: {
+      if (ma === 0 && mb === 0) {
+        rs = addE(a, op === Op.ADD ? b : -b, rc); // signed zeros
+        k = 0;
+        break;
+      }
       const top = Math.max(ea, eb);
       const sb = op === Op.ADD ? mb : -mb;
       rs = addE(scale2(ma, ea - top), scale2(sb, eb - top), rc);
