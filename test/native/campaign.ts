@@ -25,6 +25,8 @@ export interface CampaignResult {
   mismatches: number;
   nativeFaults: number;
   byForm: Map<string, FormStats>;
+  /** Form lists of the mismatching sequences (to tell root causes from companions). */
+  failing: string[][];
   /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
   flagNotes: Map<string, { count: number; example: string }>;
   nativeMs: number;
@@ -34,7 +36,7 @@ export interface CampaignResult {
 
 export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, batch = 20000): CampaignResult {
   const runner = new InterpRunner();
-  const res: CampaignResult = { seed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const res: CampaignResult = { seed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = 0; first < count; first += batch) {
     let t = performance.now();
@@ -56,6 +58,7 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
         st.bad++;
         res.mismatches++;
         if (!st.example) st.example = { seq: s, diffs };
+        res.failing.push(s.forms);
       }
       if (i.traced && i.status === n.status && diffs.length === 0 && i.undefFlags !== s.undefFlags) {
         const key = `${s.forms[0]}: table+count rules ${i.undefFlags.toString(16)} vs generator ${s.undefFlags.toString(16)}`;
@@ -69,23 +72,37 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
   return res;
 }
 
-/** Human-readable summary: failing forms first (marked known / NEW), then one reproducer each. */
+/**
+ * Human-readable summary. Failing forms are split into root causes (forms that fail often on their
+ * own) and forms whose every mismatch has a root-cause form in the same sequence ("via companion");
+ * root causes are marked known (known-failing.ts) or NEW. Then one reproducer per failing form.
+ */
 export function summary(title: string, r: CampaignResult, maxExamples = 120): string {
   const out: string[] = [];
-  const bad = [...r.byForm].filter(([, s]) => s.bad > 0).sort((a, b) => b[1].bad - a[1].bad);
+  const bad = [...r.byForm].filter(([, s]) => s.bad > 0).sort((a, b) => b[1].bad / b[1].runs - a[1].bad / a[1].runs || b[1].bad - a[1].bad);
   const untested = [...r.byForm].filter(([, s]) => s.runs === 0).map(([n]) => n);
+  const suspect = new Set(bad.filter(([, s]) => s.bad >= 2 && s.bad / s.runs >= 0.2).map(([n]) => n));
+  const viaCompanion = new Set<string>();
+  for (const [name] of bad) {
+    if (suspect.has(name)) continue;
+    const mine = r.failing.filter((f) => f[0] === name);
+    if (mine.every((f) => f.slice(1).some((c) => suspect.has(c)))) viaCompanion.add(name);
+  }
+  const roots = bad.filter(([n]) => !viaCompanion.has(n));
   out.push(`${title}: ${r.total} sequences, ${r.mismatches} mismatching, ${r.nativeFaults} faulted natively; ` +
-    `${r.byForm.size} forms, ${bad.length} with mismatches; generate ${(r.genMs / 1000).toFixed(1)} s, native ${(r.nativeMs / 1000).toFixed(1)} s, interpreter+compare ${(r.interpMs / 1000).toFixed(1)} s`);
+    `${r.byForm.size} forms, ${roots.length} failing on their own, ${viaCompanion.size} only next to those; ` +
+    `generate ${(r.genMs / 1000).toFixed(1)} s, native ${(r.nativeMs / 1000).toFixed(1)} s, interpreter+compare ${(r.interpMs / 1000).toFixed(1)} s`);
   if (untested.length) out.push(`forms without a sequence (raise the count): ${untested.length}`);
-  for (const [name, s] of bad) out.push(`  ${KNOWN_FAILING.has(name) ? 'known' : 'NEW  '} ${String(s.bad).padStart(6)}/${String(s.runs).padEnd(6)} ${name}`);
+  for (const [name, s] of roots) out.push(`  ${KNOWN_FAILING.has(name) ? 'known' : 'NEW  '} ${String(s.bad).padStart(6)}/${String(s.runs).padEnd(6)} ${name}`);
+  if (viaCompanion.size) out.push(`  failing only in sequences that contain one of the forms above: ${[...viaCompanion].join(', ')}`);
   const fixed = [...KNOWN_FAILING].filter((n) => r.byForm.has(n) && r.byForm.get(n)!.runs > 0 && r.byForm.get(n)!.bad === 0);
   if (fixed.length) out.push(`known-failing forms that now pass (remove them from known-failing.ts): ${fixed.join(', ')}`);
   if (r.flagNotes.size) {
     out.push('undefined-flag notes (table + SDM count rules differ from the generator; not failures):');
     for (const [k, v] of [...r.flagNotes].sort((a, b) => b[1].count - a[1].count).slice(0, 30)) out.push(`  ${v.count}x ${k} (${v.example})`);
   }
-  // one reproducer per failing form (objdump costs ~40 ms a call: the first `maxExamples` only)
-  bad.forEach(([, s], k) => {
+  // one reproducer per root-cause form (objdump costs ~40 ms a call: the first `maxExamples` only)
+  roots.forEach(([, s], k) => {
     if (s.example) out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples));
   });
   return out.join('\n');

@@ -10,7 +10,8 @@
  * - EFLAGS: CF PF AF ZF SF OF DF IF IOPL NT ID, minus the arithmetic flags the executed instructions
  *   leave undefined (interp-runner.ts: table entry + SDM count rules);
  * - ES and DS selectors; the 512-byte scratch area (stack included), minus x87 pointer fields;
- * - x87 (sequences that use it): CW, SW, TW and every non-empty ST(i). 'exact' sequences bit for bit;
+ * - x87 (sequences that use it): CW, SW (minus condition codes the SDM leaves undefined), TW and
+ *   every non-empty ST(i). 'exact' sequences bit for bit;
  *   'tol' sequences: PE/UE/C1 not compared, values within TOLERANCE (below), x87 stores in memory
  *   by value.
  */
@@ -119,7 +120,7 @@ function compareFpu(s: Sequence, n: Outcome, i: Outcome, add: (f: string, a: str
   const dn = new DataView(n.fsave.buffer, n.fsave.byteOffset), di = new DataView(i.fsave.buffer, i.fsave.byteOffset);
   const cwN = dn.getUint16(FSAVE.cw, true) & 0x1f7f, cwI = di.getUint16(FSAVE.cw, true) & 0x1f7f;
   if (cwN !== cwI) add('fpu cw', hex(cwN, 4), hex(cwI, 4));
-  const swMask = s.fpu === 'exact' ? 0xffff : 0xffff & ~(0x20 | 0x10 | 0x200);
+  const swMask = (s.fpu === 'exact' ? 0xffff : 0xffff & ~(0x20 | 0x10 | 0x200)) & ~s.undefFsw;
   const swN = dn.getUint16(FSAVE.sw, true) & swMask, swI = di.getUint16(FSAVE.sw, true) & swMask;
   if (swN !== swI) add(`fpu sw (mask ${hex(swMask, 4)})`, hex(swN, 4), hex(swI, 4));
   const twN = dn.getUint16(FSAVE.tw, true), twI = di.getUint16(FSAVE.tw, true);

@@ -17,7 +17,7 @@ function seq(code: number[], regs: number[] = [0, 0, 0, 0, SCRATCH_ADDR + 0x180,
   new DataView(fsave.buffer).setUint16(FSAVE.tw, 0xffff, true);
   return {
     id: 0, forms: ['hand'], code: Uint8Array.from(code), regs: Int32Array.from(regs), eflags, memSeed: 1234,
-    patches: [[0, 0x11223344]], fsave, undefFlags: 0, undefRegs: 0, fpu: 'none', fpStores: [], memMask: [],
+    patches: [[0, 0x11223344]], fsave, undefFlags: 0, undefRegs: 0, fpu: 'none', undefFsw: 0, fpStores: [], memMask: [],
   };
 }
 

@@ -34,6 +34,8 @@ export class SeqBuilder {
   fdepth = -1;
   /** x87 comparison mode of the sequence (forms-x87.ts fpuImage). */
   fmode: 'none' | 'exact' | 'tol' = 'none';
+  /** x87 condition codes (C0 0x100, C1 0x200, C2 0x400, C3 0x4000) left undefined so far. */
+  fswUndef = 0;
   /** x87 stores to memory: [offset, format], compared by value in tolerance mode. */
   readonly fpStores: Array<[number, string]> = [];
   /** Scratch bytes not compared: [offset, length] (x87 environment pointer fields). */
@@ -79,6 +81,11 @@ export class SeqBuilder {
   /** The form just emitted wrote `written` flags, `undefined` of them left undefined. */
   flags(written: number, undefined = 0): void {
     this.undef = (this.undef & ~written) | undefined;
+  }
+
+  /** The x87 form just emitted defines `def` condition codes and leaves `undef` undefined. */
+  fcc(def: number, undef: number): void {
+    this.fswUndef = (this.fswUndef & ~def) | undef;
   }
 
   /** A general register for an explicit operand: never ESP, never one in `avoid`. */

@@ -9,6 +9,9 @@ export interface Form {
   name: string;
   /** x87 forms: how the x87 result is compared ('tol' when the interpreter is not exact by design). */
   x87?: 'exact' | 'tol';
+  /** x87 forms whose result depends on the precision the interpreter computes with (arithmetic,
+   *  transcendental functions, 64-bit constants): at most one of them in a 'tol' sequence, last. */
+  rounds?: boolean;
   gen(b: SeqBuilder): void;
 }
 

@@ -88,12 +88,15 @@ add('leave', (b) => {
 add('jmp rel8', (b) => { const f = filler(b); b.emit(0xeb, f.length, ...f); });
 add('jmp rel32', (b) => { const f = filler(b); b.emit(0xe9, ...b.imm(f.length, 4), ...f); });
 add('jmp r/m32', (b) => {
-  const mem = b.rng.chance(0.5) && b.patches.length < 8;
   const f = filler(b);
-  if (mem) {
+  if (b.rng.chance(0.5)) {
+    // the target is stored right before (mov dword [off], target): a patch could be overwritten
     const off = b.dataOff(4);
+    const store = b.code.length;
+    b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), 0, 0, 0, 0);
     const tail = b.memAt(off, 4);
-    b.patch(off, b.pc + 1 + tail.length + f.length); // the target: right after the filler
+    const target = b.pc + 1 + tail.length + f.length; // right after the filler
+    for (let k = 0; k < 4; k++) b.code[store + 6 + k] = (target >>> (8 * k)) & 0xff;
     b.emit(0xff, ...tail, ...f);
   } else {
     const r = b.reg32();
@@ -110,10 +113,13 @@ add('call rel32', (b) => {
 add('call r/m32', (b) => {
   b.stackRoom(4);
   const f = filler(b);
-  if (b.rng.chance(0.5) && b.patches.length < 8) {
+  if (b.rng.chance(0.5)) {
     const off = b.dataOff(4);
+    const store = b.code.length;
+    b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), 0, 0, 0, 0);
     const tail = b.memAt(off, 2);
-    b.patch(off, b.pc + 1 + tail.length + f.length);
+    const target = b.pc + 1 + tail.length + f.length;
+    for (let k = 0; k < 4; k++) b.code[store + 6 + k] = (target >>> (8 * k)) & 0xff;
     b.emit(0xff, ...tail, ...f);
   } else {
     const r = b.reg32();

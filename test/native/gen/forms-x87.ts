@@ -14,23 +14,55 @@ import { f32Bytes, f64Bytes, f64ToF80, f80Tag } from './f80.js';
 import { Rng, value32 } from './rng.js';
 
 export const x87Forms: Form[] = [];
-const x = (name: string, mode: 'exact' | 'tol', gen: (b: SeqBuilder) => void): void => {
-  x87Forms.push({ name, x87: mode, gen });
+
+/**
+ * Condition codes each form defines / leaves undefined (SDM Vol. 1 Table 8-3 "FPU Condition Code
+ * Interpretation" and the "FPU Flags Affected" sections of Vol. 2): most operations define C1
+ * (0 / round-up / #IS) and leave C0 C2 C3 undefined; compares define all four; FPTAN/FSIN/FCOS/
+ * FSINCOS define C1 C2; FCOMI/FUCOMI(P) give only "#IS" for C1 and FCMOVcc's page only specifies
+ * C1 for underflow, so both are treated as leaving all four undefined (AMD hosts keep C1 there);
+ * control instructions (FFREE FLDCW FNCLEX FNOP FNSTCW FNSTENV FNSTSW) leave all four undefined.
+ */
+const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, CALL = C0 | C1 | C2 | C3;
+const CC = {
+  ARITH: { def: C1, undef: C0 | C2 | C3 },
+  CMP: { def: CALL, undef: 0 },
+  TRIG: { def: C1 | C2, undef: C0 | C3 },
+  UNDEF: { def: 0, undef: CALL },
+  /** The form updates the builder itself. */
+  OWN: { def: 0, undef: 0 },
+} as const;
+type Cc = { def: number; undef: number };
+
+const x = (name: string, mode: 'exact' | 'tol', gen: (b: SeqBuilder) => void, cc: Cc = CC.ARITH, rounds = false): void => {
+  x87Forms.push({ name, x87: mode, rounds, gen: (b) => { gen(b); b.fcc(cc.def, cc.undef); } });
 };
+
+/**
+ * Before a status word is stored (FNSTSW, FNSTENV, FNSAVE): make every bit of it defined. FXAM
+ * defines C0-C3 from ST(0)'s class; in tolerance mode FNCLEX first clears the sticky PE/UE flags
+ * whose value depends on the precision the interpreter computes with.
+ */
+function defineSw(b: SeqBuilder): void {
+  if (b.fmode === 'tol') b.emit(0xdb, 0xe2); // fnclex
+  if (b.fmode === 'tol' || b.fswUndef !== 0) b.emit(0xd9, 0xe5); // fxam
+  b.fswUndef = 0;
+}
 
 // ------------------------------------------------------------------ values
 
-/** A double to start from: specials, small integers, and random values of moderate exponent. */
+/** A double to start from: specials, small integers, and random values of moderate exponent ('wide': tolerance mode). */
 export function fpDouble(r: Rng, wide: boolean): number {
   const k = r.below(16);
   if (k === 0) return r.pick([0, -0, 1, -1, 0.5, -0.5, 2, 3, 10, 0.1, 1e10, -1e-10, Math.PI, 1 / 3]);
   if (k === 1) return r.pick([Infinity, -Infinity, NaN]);
   if (k === 2) return value32(r);
   if (k === 3) return r.range(-100, 100);
-  if (k === 4 && wide) return r.pick([Number.MAX_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, 5e-324 * r.range(1, 1000)]);
   if (k === 5) return (r.u32() / 4294967296) * 8 - 4; // trig/exp-friendly range
   const m = 1 + (r.u32() * 2 ** 20 + (r.u32() >>> 12)) / 2 ** 52; // 53 random significand bits
-  const e = wide ? r.range(-1000, 1000) : r.range(-60, 60);
+  // Exponents stay well inside the double range: the interpreter computes in doubles and documents
+  // that results beyond the double exponent range differ from the x87's 15-bit exponent range.
+  const e = wide ? r.range(-120, 120) : r.range(-60, 60);
   return (r.chance(0.5) ? -1 : 1) * m * 2 ** e;
 }
 
@@ -87,13 +119,28 @@ function need(b: SeqBuilder, k: number): void {
       b.emit(0xdd, ...b.memAt(off, 0)); // fld m64fp
     } else b.emit(0xd9, 0xe8); // fld1
     b.fdepth++;
+    b.fcc(C1, C0 | C2 | C3);
   }
 }
+/** Push `v` with FLD m64fp from a patched data slot (or FLDZ when the patch slots are full). */
+function loadDouble(b: SeqBuilder, v: number): void {
+  if (b.patches.length <= 6) {
+    const off = b.dataOff(8) & ~7;
+    const dv = new DataView(f64Bytes(v).buffer);
+    b.patch(off, dv.getInt32(0, true));
+    b.patch(off + 4, dv.getInt32(4, true));
+    b.emit(0xdd, ...b.memAt(off, 0)); // fld m64fp
+  } else b.emit(0xd9, 0xee); // fldz
+  pushed(b);
+  b.fcc(C1, C0 | C2 | C3);
+}
+
 /** Room for `k` pushes (usually): pop into ST(0) with FSTP ST(0) otherwise. */
 function room(b: SeqBuilder, k: number): void {
   while (b.fdepth > 8 - k && b.rng.chance(0.9)) {
     b.emit(0xdd, 0xd8); // fstp st(0)
     b.fdepth--;
+    b.fcc(C1, C0 | C2 | C3);
   }
 }
 const pushed = (b: SeqBuilder, n = 1): void => { b.fdepth = Math.min(8, b.fdepth + n); };
@@ -140,7 +187,7 @@ function memValue(b: SeqBuilder, fmt: MemFmt): number {
 
 /** Emit `[seg] opcode ModRM...` for an x87 memory operand with /reg `reg` at scratch offset `off`. */
 function memOp(b: SeqBuilder, opcode: number, reg: number, off: number, write: boolean): void {
-  const seg = b.segPrefix(write && false);
+  const seg = b.segPrefix(write);
   const tail = b.memAt(off, reg);
   b.emit(...seg, opcode, ...tail);
 }
@@ -188,7 +235,7 @@ for (let k = 0; k < 8; k++) {
     need(b, 2);
     b.needFlags(CC_FLAGS[cc]);
     b.emit(k < 4 ? 0xda : 0xdb, 0xc0 + (k & 3) * 8 + sti(b));
-  });
+  }, CC.UNDEF);
 }
 
 // ------------------------------------------------------------------ arithmetic
@@ -196,21 +243,23 @@ const ARITH_OPS = ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fd
 ARITH_OPS.forEach((op, k) => {
   const isCmp = k === 2 || k === 3;
   const after = (b: SeqBuilder): void => { if (k === 3) popped(b); };
-  x(`${op} m32fp`, 'exact', (b) => { need(b, 1); memOp(b, 0xd8, k, memValue(b, 'f32'), false); after(b); });
-  x(`${op} m64fp`, 'exact', (b) => { need(b, 1); memOp(b, 0xdc, k, memValue(b, 'f64'), false); after(b); });
-  x(`fi${op.slice(1)} m32int`, 'exact', (b) => { need(b, 1); memOp(b, 0xda, k, memValue(b, 'i32'), false); after(b); });
-  x(`fi${op.slice(1)} m16int`, 'exact', (b) => { need(b, 1); memOp(b, 0xde, k, memValue(b, 'i16'), false); after(b); });
-  x(`${op} st0,st(i) (D8 ${(0xc0 + 8 * k).toString(16)}+i)`, 'exact', (b) => { need(b, 2); b.emit(0xd8, 0xc0 + 8 * k + sti(b)); after(b); });
+  const cc = isCmp ? CC.CMP : CC.ARITH;
+  const r = !isCmp;
+  x(`${op} m32fp`, 'exact', (b) => { need(b, 1); memOp(b, 0xd8, k, memValue(b, 'f32'), false); after(b); }, cc, r);
+  x(`${op} m64fp`, 'exact', (b) => { need(b, 1); memOp(b, 0xdc, k, memValue(b, 'f64'), false); after(b); }, cc, r);
+  x(`fi${op.slice(1)} m32int`, 'exact', (b) => { need(b, 1); memOp(b, 0xda, k, memValue(b, 'i32'), false); after(b); }, cc, r);
+  x(`fi${op.slice(1)} m16int`, 'exact', (b) => { need(b, 1); memOp(b, 0xde, k, memValue(b, 'i16'), false); after(b); }, cc, r);
+  x(`${op} st0,st(i) (D8 ${(0xc0 + 8 * k).toString(16)}+i)`, 'exact', (b) => { need(b, 2); b.emit(0xd8, 0xc0 + 8 * k + sti(b)); after(b); }, cc, r);
   if (!isCmp) {
     // DC and DE register forms: ST(i) is the destination; SUB/SUBR and DIV/DIVR swap encodings
-    x(`dc ${(0xc0 + 8 * k).toString(16)}+i (${op} st(i),st0 family)`, 'exact', (b) => { need(b, 2); b.emit(0xdc, 0xc0 + 8 * k + sti(b)); });
-    x(`de ${(0xc0 + 8 * k).toString(16)}+i (${op}p family)`, 'exact', (b) => { need(b, 2); b.emit(0xde, 0xc0 + 8 * k + sti(b)); popped(b); });
+    x(`dc ${(0xc0 + 8 * k).toString(16)}+i (${op} st(i),st0 family)`, 'exact', (b) => { need(b, 2); b.emit(0xdc, 0xc0 + 8 * k + sti(b)); }, cc, true);
+    x(`de ${(0xc0 + 8 * k).toString(16)}+i (${op}p family)`, 'exact', (b) => { need(b, 2); b.emit(0xde, 0xc0 + 8 * k + sti(b)); popped(b); }, cc, true);
   }
 });
-x('fcompp', 'exact', (b) => { need(b, 2); b.emit(0xde, 0xd9); popped(b, 2); });
-x('fucom st(i)', 'exact', (b) => { need(b, 2); b.emit(0xdd, 0xe0 + sti(b)); });
-x('fucomp st(i)', 'exact', (b) => { need(b, 2); b.emit(0xdd, 0xe8 + sti(b)); popped(b); });
-x('fucompp', 'exact', (b) => { need(b, 2); b.emit(0xda, 0xe9); popped(b, 2); });
+x('fcompp', 'exact', (b) => { need(b, 2); b.emit(0xde, 0xd9); popped(b, 2); }, CC.CMP);
+x('fucom st(i)', 'exact', (b) => { need(b, 2); b.emit(0xdd, 0xe0 + sti(b)); }, CC.CMP);
+x('fucomp st(i)', 'exact', (b) => { need(b, 2); b.emit(0xdd, 0xe8 + sti(b)); popped(b); }, CC.CMP);
+x('fucompp', 'exact', (b) => { need(b, 2); b.emit(0xda, 0xe9); popped(b, 2); }, CC.CMP);
 for (const [name, opc, base, pop] of [
   ['fcomi', 0xdb, 0xf0, false], ['fucomi', 0xdb, 0xe8, false], ['fcomip', 0xdf, 0xf0, true], ['fucomip', 0xdf, 0xe8, true],
 ] as const) {
@@ -219,10 +268,10 @@ for (const [name, opc, base, pop] of [
     b.emit(opc, base + sti(b));
     if (pop) popped(b);
     b.flags(F.ARITH); // ZF PF CF from the comparison, OF SF AF cleared (SDM Vol. 2 FCOMI)
-  });
+  }, CC.UNDEF);
 }
-x('ftst', 'exact', (b) => { need(b, 1); b.emit(0xd9, 0xe4); });
-x('fxam', 'exact', (b) => { b.emit(0xd9, 0xe5); });
+x('ftst', 'exact', (b) => { need(b, 1); b.emit(0xd9, 0xe4); }, CC.CMP);
+x('fxam', 'exact', (b) => { b.emit(0xd9, 0xe5); }, CC.CMP);
 
 // D9 E0-FF one-byte-ModRM operations
 const D9_OPS: Array<[string, number, 'exact' | 'tol', number, number]> = [
@@ -233,22 +282,44 @@ const D9_OPS: Array<[string, number, 'exact' | 'tol', number, number]> = [
   ['f2xm1', 0xf0, 'tol', 1, 0], ['fyl2x', 0xf1, 'tol', 2, -1], ['fyl2xp1', 0xf9, 'tol', 2, -1],
   ['fptan', 0xf2, 'tol', 1, 1], ['fpatan', 0xf3, 'tol', 2, -1], ['fsin', 0xfe, 'tol', 1, 0],
   ['fcos', 0xff, 'tol', 1, 0], ['fsincos', 0xfb, 'tol', 1, 1],
-  ['fld1', 0xe8, 'exact', 0, 1], ['fldl2t', 0xe9, 'exact', 0, 1], ['fldl2e', 0xea, 'exact', 0, 1],
-  ['fldpi', 0xeb, 'exact', 0, 1], ['fldlg2', 0xec, 'exact', 0, 1], ['fldln2', 0xed, 'exact', 0, 1],
+  // the constants other than 1 and 0 have 64 significant bits (not doubles): tolerance mode
+  ['fld1', 0xe8, 'exact', 0, 1], ['fldl2t', 0xe9, 'tol', 0, 1], ['fldl2e', 0xea, 'tol', 0, 1],
+  ['fldpi', 0xeb, 'tol', 0, 1], ['fldlg2', 0xec, 'tol', 0, 1], ['fldln2', 0xed, 'tol', 0, 1],
   ['fldz', 0xee, 'exact', 0, 1], ['fincstp', 0xf7, 'exact', 0, 0], ['fdecstp', 0xf6, 'exact', 0, 0],
   ['fnop', 0xd0, 'exact', 0, 0],
 ];
+/** D9 operations whose result depends on the working precision (see Form.rounds). */
+const ROUNDS = new Set([0xfa, 0xfd, 0xf0, 0xf1, 0xf9, 0xf2, 0xf3, 0xfe, 0xff, 0xfb, 0xe9, 0xea, 0xeb, 0xec, 0xed]);
+/**
+ * Operand ranges for ST(0): outside them the SDM calls the result undefined (F2XM1 -1..+1, FYL2XP1
+ * |x| < 1 - sqrt(2)/2), or the interpreter documents an approximation (FSIN/FCOS/FSINCOS/FPTAN:
+ * the x87 reduces huge arguments with a 66-bit pi; kept to |x| < 2^20 where that error is far
+ * below the tolerance).
+ */
+const DOMAIN: Record<number, number> = { 0xf0: 1, 0xf9: 0.29, 0xfe: 2 ** 20, 0xff: 2 ** 20, 0xfb: 2 ** 20, 0xf2: 2 ** 20 };
 for (const [name, op, mode, k, net] of D9_OPS) {
+  const cc = op === 0xf8 || op === 0xf5 ? CC.CMP : op === 0xf2 || op === 0xfe || op === 0xff || op === 0xfb ? CC.TRIG : op === 0xd0 ? CC.UNDEF : CC.ARITH;
   x(name, mode, (b) => {
-    need(b, k);
+    if (DOMAIN[op] !== undefined) {
+      need(b, k - 1);
+      room(b, 1);
+      const u = (b.rng.u32() / 4294967296) * 2 - 1;
+      loadDouble(b, DOMAIN[op] > 1 ? u * 2 ** b.rng.range(-10, 20) : u * DOMAIN[op]);
+    } else if (op === 0xfd) {
+      // FSCALE: a scale within +-80 keeps results inside the double exponent range (the
+      // interpreter's documented limit); huge scales are not generated.
+      room(b, 2);
+      loadDouble(b, b.rng.range(-80, 80) + (b.rng.chance(0.3) ? b.rng.u32() / 4294967296 : 0));
+      loadDouble(b, fpDouble(b.rng, false));
+    } else need(b, k);
     if (net > 0) room(b, net);
     b.emit(0xd9, op);
     if (net > 0) pushed(b, net); else if (net < 0) popped(b, -net);
     if (op === 0xf7) popped(b); else if (op === 0xf6) pushed(b);
-  });
+  }, cc, ROUNDS.has(op));
 }
-x('ffree st(i)', 'exact', (b) => { b.emit(0xdd, 0xc0 + sti(b)); });
-x('ffreep st(i)', 'exact', (b) => { b.emit(0xdf, 0xc0 + sti(b)); popped(b); });
+x('ffree st(i)', 'exact', (b) => { b.emit(0xdd, 0xc0 + sti(b)); }, CC.UNDEF);
+x('ffreep st(i)', 'exact', (b) => { b.emit(0xdf, 0xc0 + sti(b)); popped(b); }, CC.UNDEF);
 
 // ------------------------------------------------------------------ control
 x('fninit', 'exact', (b) => {
@@ -256,40 +327,49 @@ x('fninit', 'exact', (b) => {
   b.fdepth = 0;
   // FNINIT selects PC = extended: an exact sequence sets double precision again
   if (b.fmode === 'exact') fldcw(b);
-});
-x('fnclex', 'exact', (b) => b.emit(0xdb, 0xe2));
-x('fwait', 'exact', (b) => b.emit(0x9b));
+  b.fswUndef = 0; // cleared by FNINIT (FLDCW leaves them undefined: defined again by FXAM)
+  b.emit(0xd9, 0xe5);
+}, CC.OWN);
+x('fnclex', 'exact', (b) => b.emit(0xdb, 0xe2), CC.UNDEF);
+x('fwait', 'exact', (b) => b.emit(0x9b), CC.UNDEF);
 function fldcw(b: SeqBuilder): void {
   const rc = b.rng.chance(0.5) ? 0 : b.rng.below(4);
   const cw = (b.fmode === 'exact' ? 0x027f : 0x037f) | (rc << 10) | (b.rng.chance(0.2) ? 0x1000 : 0); // bit 12: IC
   const off = b.dataOff(2) & ~1;
-  b.patch(off, cw | (b.rng.u32() & 0xffff0000));
+  // mov word [off], cw right before (a patch could have been overwritten by an earlier store)
+  b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), ...b.imm(cw, 2));
   memOp(b, 0xd9, 5, off, false);
 }
-x('fldcw m16', 'exact', fldcw);
-x('fnstcw m16', 'exact', (b) => memOp(b, 0xd9, 7, b.dataOff(2), true));
-x('fnstsw m16', 'exact', (b) => memOp(b, 0xdd, 7, b.dataOff(2), true));
-x('fnstsw ax', 'exact', (b) => b.emit(0xdf, 0xe0));
+x('fldcw m16', 'exact', fldcw, CC.UNDEF);
+x('fnstcw m16', 'exact', (b) => memOp(b, 0xd9, 7, b.dataOff(2), true), CC.UNDEF);
+x('fnstsw m16', 'exact', (b) => { defineSw(b); memOp(b, 0xdd, 7, b.dataOff(2), true); }, CC.UNDEF);
+x('fnstsw ax', 'exact', (b) => { defineSw(b); b.emit(0xdf, 0xe0); }, CC.UNDEF);
 x('fucom st1; fnstsw ax; sahf (compare idiom)', 'exact', (b) => {
   need(b, 2);
+  if (b.fmode === 'tol') b.emit(0xdb, 0xe2); // fnclex: PE/UE depend on the precision
   b.emit(0xdd, 0xe1, 0xdf, 0xe0, 0x9e);
   b.flags(F.SF | F.ZF | F.AF | F.PF | F.CF);
-});
+}, CC.UNDEF);
 // Environment images hold FIP/FCS/FOP/FDP/FDS: those 16 bytes are not compared (README).
 x('fnstenv m28; fldenv m28', 'exact', (b) => {
   const off = b.dataOff(28) & ~3;
   b.memMask.push([off + 12, 16]);
+  defineSw(b);
   memOp(b, 0xd9, 6, off, true);
   if (b.rng.chance(0.7)) {
     b.setReg(R.EAX, 0); // keep a harmless instruction between the two
-    memOp(b, 0xd9, 4, off, false);
-  } else b.fdepth = b.fdepth; // FNSTENV masks all exceptions: fine for the rest of the sequence
-});
+    memOp(b, 0xd9, 4, off, false); // reloads the defined status word
+  } else b.fswUndef = CALL; // FNSTENV leaves C0-C3 undefined
+}, CC.OWN);
 x('fnsave m108; frstor m108', 'exact', (b) => {
   const off = b.rng.below(0x100 - 108) & ~3;
   b.memMask.push([off + 12, 16]);
+  defineSw(b);
   memOp(b, 0xdd, 6, off, true);
+  // in tolerance mode the eight registers of the image are compared by value
+  if (b.fmode === 'tol') for (let k = 0; k < 8; k++) b.fpStores.push([off + 28 + 10 * k, 'f80']);
   if (b.rng.chance(0.8)) memOp(b, 0xdd, 4, off, false);
-  else { b.fdepth = 0; if (b.fmode === 'exact') fldcw(b); }
-});
-void modrmReg; void SCRATCH_ADDR;
+  else { b.fdepth = 0; if (b.fmode === 'exact') fldcw(b); b.emit(0xd9, 0xe5); }
+  b.fswUndef = 0;
+}, CC.OWN);
+void modrmReg;

@@ -26,13 +26,14 @@ export function generateOne(seed: number, id: number, forms: readonly Form[] = A
   const main = forms[id % forms.length];
   for (let attempt = 0; ; attempt++) {
     const rng = seqRng(seed, id * 16 + attempt);
+    const mode = main.x87 === undefined ? 'none' : main.x87 === 'tol' || rng.chance(0.3) ? 'tol' : 'exact';
     const extra = attempt > 4 ? 0 : rng.below(4);
-    const pos = rng.below(extra + 1);
+    // Tolerance mode: one precision-dependent form at most, and last, so that no later x87
+    // operation amplifies the interpreter's 53-bit rounding (README "x87 tolerance").
+    const pos = mode === 'tol' && main.rounds ? extra : rng.below(extra + 1);
     const picked: Form[] = [];
-    for (let k = 0; k <= extra; k++) picked.push(k === pos ? main : pickCompanion(rng, main));
+    for (let k = 0; k <= extra; k++) picked.push(k === pos ? main : pickCompanion(rng, main, mode));
     const b = new SeqBuilder(rng);
-    const x87 = picked.filter((f) => f.x87 !== undefined);
-    const mode = x87.length === 0 ? 'none' : x87.some((f) => f.x87 === 'tol') || rng.chance(0.3) ? 'tol' : 'exact';
     const fsave = fpuImage(b, mode);
     for (const f of picked) {
       b.avoid = 0;
@@ -51,17 +52,20 @@ export function generateOne(seed: number, id: number, forms: readonly Form[] = A
       undefFlags: b.undef & F.ARITH,
       undefRegs: b.undefRegs,
       fpu: mode,
+      undefFsw: b.fswUndef,
       fpStores: b.fpStores,
       memMask: b.memMask,
     };
   }
 }
 
-/** Companion forms: mostly integer, x87 ones next to x87 forms. */
-function pickCompanion(rng: Rng, main: Form): Form {
-  if (main.x87 !== undefined && rng.chance(0.7)) return rng.pick(X87_FORMS);
+/** Companion forms: mostly integer; x87 ones next to x87 forms, of the sequence's x87 mode. */
+function pickCompanion(rng: Rng, main: Form, mode: string): Form {
+  if (main.x87 !== undefined && rng.chance(0.7)) return rng.pick(mode === 'tol' ? X87_TOL_COMPANIONS : X87_EXACT_COMPANIONS);
   return rng.pick(INTEGER_FORMS);
 }
+const X87_EXACT_COMPANIONS = x87Forms.filter((f) => f.x87 === 'exact');
+const X87_TOL_COMPANIONS = x87Forms.filter((f) => !f.rounds);
 
 export function generate(seed: number, first: number, count: number, forms: readonly Form[] = ALL_FORMS): Sequence[] {
   const out: Sequence[] = [];

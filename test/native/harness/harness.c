@@ -10,7 +10,7 @@
  * the offsets below must match it). For each sequence the harness:
  *   1. clears the scratch page at SCRATCH_ADDR, fills its first SCRATCH_SIZE bytes from a xorshift32
  *      stream seeded by the record, then applies the record's dword patches;
- *   2. copies the code to CODE_ADDR and appends `jmp [CODE_ADDR + EXIT_PTR_OFF]` back to exit_stub;
+ *   2. copies the code to CODE_ADDR and appends `jmp ss:[CODE_ADDR + EXIT_PTR_OFF]` to exit_stub;
  *   3. in run_seq (assembly below): saves the host stack pointer, FRSTORs the x87 image, loads
  *      EFLAGS and the eight registers (ESP last) and jumps to the code;
  *   4. exit_stub stores the eight registers first (ESP included), switches back to the host stack,
@@ -207,11 +207,12 @@ int main(int argc, char **argv) {
     uint32_t len = r->code_len > CODE_MAX ? CODE_MAX : r->code_len;
     memset(code, 0xCC, EXIT_PTR_OFF);
     memcpy(code, r->code, len);
-    /* jmp dword [CODE_ADDR + EXIT_PTR_OFF] */
-    code[len] = 0xFF;
-    code[len + 1] = 0x25;
+    /* jmp dword ss:[CODE_ADDR + EXIT_PTR_OFF] (SS: the sequence may have nulled DS) */
+    code[len] = 0x36;
+    code[len + 1] = 0xFF;
+    code[len + 2] = 0x25;
     uint32_t ptr = CODE_ADDR + EXIT_PTR_OFF;
-    memcpy(code + len + 2, &ptr, 4);
+    memcpy(code + len + 3, &ptr, 4);
     memcpy(g_in_regs, r->regs, sizeof g_in_regs);
     /* TF, AC and the system bits stay clear; bit 1 is always 1. */
     g_in_eflags = (r->eflags & 0x0cd5u) | 2u;
