@@ -51,6 +51,8 @@ export class Mmu implements ByteSource {
   /** Physical page number of the last translation entered for a linear page. */
   readonly tlbPhys = new Int32Array(TLB_SIZE);
   private readonly tlbFlags = new Uint8Array(TLB_SIZE);
+  /** Per 4 MiB region: some entry in it came from a 4 MiB page (INVLPG must drop the region). */
+  private readonly largeRegion = new Uint8Array(1024);
   private readonly filled = new Int32Array(FILLED_MAX);
   private filledCount = 0;
   /** TLB misses (page walks), for profiles. */
@@ -286,6 +288,7 @@ export class Mmu implements ByteSource {
       this.filled[this.filledCount++] = vpn;
     }
     this.tlbFlags[vpn] = TF_LISTED | (global ? TF_GLOBAL : 0) | (large ? TF_LARGE : 0);
+    if (large) this.largeRegion[vpn >>> 10] = 1;
     if (this.tlbPhys[vpn] !== ppn) {
       // A new translation for this page: entries of the old one must not survive.
       this.tlbReadS[vpn] = this.tlbWriteS[vpn] = this.tlbReadU[vpn] = this.tlbWriteU[vpn] = -1;
@@ -321,7 +324,8 @@ export class Mmu implements ByteSource {
   /** INVLPG: drop the entry of `lin` (the whole 4 MiB region if it came from a large page). */
   invlpg(lin: number): void {
     const vpn = lin >>> 12;
-    if ((this.tlbFlags[vpn] & TF_LARGE) !== 0) {
+    if (this.largeRegion[vpn >>> 10] !== 0) {
+      this.largeRegion[vpn >>> 10] = 0;
       const first = vpn & ~0x3ff;
       for (let p = first; p < first + 0x400; p++) this.dropListed(p);
     } else this.dropListed(vpn);
