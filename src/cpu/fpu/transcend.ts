@@ -19,6 +19,13 @@ import {
 import type { FpuState } from './state.js';
 
 const TWO63 = 9223372036854775808;
+
+/** Copy physical register `from` to `to` (value, raw copy, tag). */
+function copyPhys(f: FpuState, from: number, to: number): void {
+  readPhysF80(f, from, tmp);
+  const i = (to - f.top) & 7;
+  setStF80(f, i, tmp.se, tmp.hi, tmp.lo);
+}
 const tmp = new F80();
 
 /** unaryCheck results. */
@@ -165,13 +172,19 @@ def(Mn.FPATAN, (cpu, i) => {
   pop(f);
 });
 
-// F2XM1: ST(0) = 2^ST(0) - 1 (defined for -1 <= x <= 1).
+// F2XM1: ST(0) = 2^ST(0) - 1, defined for -1 <= x <= 1. Outside that range the hardware result is
+// undefined; the host CPU mostly returns x itself (sometimes x / 2), which is what we return.
 def(Mn.F2XM1, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   if (!unaryOk(cpu, f)) return;
   const x = f.st[phys(f, 0)];
   if (x === 0 || x - x !== 0) {
     setSt(f, 0, x === -Infinity ? -1 : x);
+    return;
+  }
+  if (Math.abs(x) > 1) {
+    signal(cpu, SW.PE);
+    setC1(f, false);
     return;
   }
   setInexact(cpu, f, 0, Math.expm1(x * Math.LN2), x === 1 || x === -1);
@@ -184,7 +197,15 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   const x = f.st[phys(f, 0)];
   const y = f.st[phys(f, 1)];
   const l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
-  if (logp1 ? x < -1 : x < 0) {
+  if (logp1 && x < -1) {
+    // undefined domain: the host CPU returns x itself (no IE), observed
+    signal(cpu, SW.PE);
+    setC1(f, false);
+    copyPhys(f, phys(f, 0), phys(f, 1));
+    pop(f);
+    return;
+  }
+  if (!logp1 && x < 0) {
     invalid(cpu, f, 1, true);
     return;
   }
