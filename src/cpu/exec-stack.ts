@@ -57,8 +57,9 @@ def(Mn.POP, (cpu, i) => {
   } else if (k === OpKind.Sreg) {
     const seg = i.v0;
     if (seg === Seg.CS) raise(cpu, Vec.UD);
+    const newEsp = spAdd(cpu, size); // by the OLD SS.B: POP SS may change the stack size
     loadSeg(cpu, seg, v & 0xffff);
-    cpu.regs[4] = spAdd(cpu, size);
+    cpu.regs[4] = newEsp;
     if (seg === Seg.SS) cpu.intShadow = true;
   } else raise(cpu, Vec.UD);
 });
@@ -143,7 +144,9 @@ def(Mn.ENTER, (cpu, i: Insn) => {
   let sp = s32 ? r[4] : r[4] & 0xffff;
   sp = s32 ? (sp - size) | 0 : (sp - size) & 0xffff;
   cpu.writeMem(Seg.SS, sp, size, r[5]);
-  const frame = sp;
+  // FrameTemp is the whole ESP register after the push: on a 16-bit stack its upper half is kept
+  // (test386 records this on hardware for ENTER with a 32-bit operand size and a 16-bit stack).
+  const frame = s32 ? sp : (r[4] & ~0xffff) | sp;
   if (level > 0) {
     let bp = s32 ? r[5] : r[5] & 0xffff;
     for (let n = 1; n < level; n++) {
@@ -156,6 +159,9 @@ def(Mn.ENTER, (cpu, i: Insn) => {
     cpu.writeMem(Seg.SS, sp, size, frame);
   }
   sp = s32 ? (sp - alloc) | 0 : (sp - alloc) & 0xffff;
+  // ENTER faults (#SS / #PF) whenever a write at the final stack pointer would (test386 records
+  // this on hardware), so probe it before committing EBP/ESP.
+  cpu.mmu.probeWrite(cpu.lin(Seg.SS, sp, 1), 1);
   cpu.setReg(5, size, frame);
   if (s32) r[4] = sp;
   else r[4] = (r[4] & ~0xffff) | sp;

@@ -68,13 +68,15 @@ export function machine(opts: { code16?: boolean } = {}): TestMachine {
     cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | big;
   }
   cpu.code32 = cpu.stack32 = !opts.code16;
-  // A GDT with flat descriptors behind the selectors: 0x08 code, 0x10 data (for POP Sreg tests).
+  // A GDT for POP Sreg tests: 0x08 flat code, 0x10 flat data, 0x18 16-bit data (limit 0xFFFF).
   cpu.gdtBase = GDT;
-  cpu.gdtLimit = 0x17;
+  cpu.gdtLimit = 0x1f;
   phys.write32(GDT + 8, 0x0000ffff);
   phys.write32(GDT + 12, opts.code16 ? 0x000f9b00 : 0x00cf9b00);
   phys.write32(GDT + 16, 0x0000ffff);
   phys.write32(GDT + 20, opts.code16 ? 0x000f9300 : 0x00cf9300);
+  phys.write32(GDT + 24, 0x0000ffff); // 0x18: 16-bit data, limit 0xFFFF
+  phys.write32(GDT + 28, 0x00009300);
   cpu.cpl = 0;
   cpu.regs[4] = STACK_TOP;
   setEflags(cpu, 2);

@@ -165,6 +165,18 @@ describe('stack', () => {
     expect(t.cpu.segSel[3]).toBe(0x10);
   });
 
+  it('POP SS moves SP by the OLD stack size even when the new SS is 32-bit', () => {
+    const t = machine();
+    t.cpu.segAttr[2] = 0x93; // SS.B = 0: a 16-bit stack
+    t.cpu.stack32 = false;
+    t.cpu.regs[4] = 0x2fffc;
+    wr32(t, 0xfffc, 0x10); // the 32-bit flat data selector
+    expect(run(t, asm('pop ss'))).toBe(-1);
+    expect(t.cpu.regs[4]).toBe(0x20000); // SP wrapped 0xfffc + 4 -> 0, upper half kept
+    expect(t.cpu.stack32).toBe(true);
+    expect(t.cpu.intShadow).toBe(true);
+  });
+
   it('PUSHA/POPA (POPA skips ESP)', () => {
     const t = machine();
     for (let r = 0; r < 8; r++) if (r !== 4) t.cpu.regs[r] = 0x100 + r;
@@ -228,5 +240,28 @@ describe('stack', () => {
     expect([t.cpu.regs[5], t.cpu.regs[4]]).toEqual([0x7f000, STACK_TOP]);
     run(t, asm('enter 8, 0'));
     expect([t.cpu.regs[5], t.cpu.regs[4]]).toEqual([STACK_TOP - 4, STACK_TOP - 12]);
+  });
+
+  it('ENTER with a 32-bit operand size on a 16-bit stack keeps ESP/EBP upper halves in FrameTemp', () => {
+    const t = machine();
+    t.cpu.segAttr[2] = 0x93;
+    t.cpu.stack32 = false;
+    t.cpu.regs[4] = 0x10000; // SP = 0
+    t.cpu.regs[5] = 0x1ffec;
+    run(t, asm('enter 8, 1'));
+    // push EBP at SP 0xfffc; FrameTemp = ESP = 0x1fffc; push FrameTemp at 0xfff8; SP -= 8
+    expect(rd32(t, 0xfffc)).toBe(0x1ffec);
+    expect(rd32(t, 0xfff8)).toBe(0x1fffc);
+    expect([t.cpu.regs[5], t.cpu.regs[4]]).toEqual([0x1fffc, 0x1fff0]);
+  });
+
+  it('ENTER faults when a write at the final stack pointer would, changing no register', () => {
+    const t = machine();
+    t.cpu.segAttr[2] = 0x4097; // expand-down, big: offsets above the limit are valid
+    t.cpu.segLimit[2] = STACK_TOP - 0x10;
+    t.cpu.regs[5] = 0x1234;
+    expect(run(t, asm('enter 0x10, 0'))).toBe(12);
+    expect([t.cpu.regs[5], t.cpu.regs[4]]).toEqual([0x1234, STACK_TOP]);
+    expect(run(t, asm('enter 0x8, 0'))).toBe(-1);
   });
 });
