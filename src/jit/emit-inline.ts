@@ -109,9 +109,9 @@ function emitLoad(em: BlockEmitter, seg: number, size: number, dst: string): voi
     return;
   }
   em.line(`h = TR[a >>> 12];`);
-  if (size === 4) em.line(`${dst} = h >= 0 && (a & 3) === 0 ? I32[(h | (a & 4095)) >> 2] : ${slow};`);
-  else if (size === 2) em.line(`${dst} = h >= 0 && (a & 1) === 0 ? U16[(h | (a & 4095)) >> 1] : ${slow};`);
-  else em.line(`${dst} = h >= 0 ? U8[h | (a & 4095)] : ${slow};`);
+  if (size === 4) em.line(`${dst} = h >= 0 && (a & 3) === 0 ? M32[(h | (a & 4095)) >> 2] : ${slow};`);
+  else if (size === 2) em.line(`${dst} = h >= 0 && (a & 1) === 0 ? M16[(h | (a & 4095)) >> 1] : ${slow};`);
+  else em.line(`${dst} = h >= 0 ? M8[h | (a & 4095)] : ${slow};`);
 }
 
 /** Emit a store of expression `v` (size bytes) at seg:a. */
@@ -123,9 +123,9 @@ function emitStore(em: BlockEmitter, seg: number, size: number, v: string): void
     return;
   }
   em.line(`h = TW[a >>> 12];`);
-  if (size === 4) em.line(`if (h >= 0 && (a & 3) === 0 && CP[h >>> 12] === 0) I32[(h | (a & 4095)) >> 2] = ${v}; else ${slow}`);
-  else if (size === 2) em.line(`if (h >= 0 && (a & 1) === 0 && CP[h >>> 12] === 0) U16[(h | (a & 4095)) >> 1] = ${v}; else ${slow}`);
-  else em.line(`if (h >= 0 && CP[h >>> 12] === 0) U8[h | (a & 4095)] = ${v}; else ${slow}`);
+  if (size === 4) em.line(`if (h >= 0 && (a & 3) === 0 && CP[h >>> 12] === 0) M32[(h | (a & 4095)) >> 2] = ${v}; else ${slow}`);
+  else if (size === 2) em.line(`if (h >= 0 && (a & 1) === 0 && CP[h >>> 12] === 0) M16[(h | (a & 4095)) >> 1] = ${v}; else ${slow}`);
+  else em.line(`if (h >= 0 && CP[h >>> 12] === 0) M8[h | (a & 4095)] = ${v}; else ${slow}`);
 }
 
 /** Read operand slot (kind k, value v, size s) of `i` into an expression (may emit a load into `dst`). */

@@ -139,11 +139,19 @@ export class BlockEmitter {
     const k = this.k;
     this.line(`k = ${k}; ${this.writeBack()}cpu.icount = ic0 + ${k}; cpu.insnEip = ${this.eipAt(k)}; cpu.eip = ${this.eipAt(k + 1)};`);
     this.dirty = 0;
-    this.line(`H${k}(cpu, I${k});`);
+    // c = 1 while the handler runs: if it throws, cpu.regs hold the truth (REP string ops commit
+    // their progress before a fault) and the catch must not overwrite them with the locals.
+    this.line(`c = 1; H${k}(cpu, I${k}); c = 0;`);
     this.line(PLACE_RELOAD);
     this.flagOp = -1;
     if (last) this.exit(null, k + 1, branchExitCode(this, i));
-    else this.stopCheck();
+    else {
+      // A handler may leave EIP elsewhere than the next instruction (a REP string instruction
+      // yielding after a chunk rewinds it to itself): leave the block then, as after a store into
+      // the running block.
+      const next = this.eipAt(k + 1);
+      this.line(`if (rt.stop !== 0 || cpu.eip !== ${next}) { ${this.exitText(null, k + 1, Exit.OTHER)} }`);
+    }
   }
 
   /** Assemble the function source. */
@@ -167,8 +175,8 @@ export class BlockEmitter {
       `// guest block at physical 0x${(this.blk.phys >>> 0).toString(16)}, EIP 0x${(this.blk.eip >>> 0).toString(16)}, mode ${this.blk.mode}`,
       names.length > 0 ? `const ${names.join(', ')};` : '',
       `return function block(cpu, rt, maxIter) {`,
-      `const R = cpu.regs, LF = cpu.lf, M = cpu.mmu, TR = M.tlbRead${tlbSuffix}, TW = M.tlbWrite${tlbSuffix}, CP = rt.codePages, U8 = rt.u8, U16 = rt.u16, I32 = rt.i32;`,
-      `let ic0 = cpu.icount, k = 0, a = 0, h = 0, t = 0, u = 0, fa = 0, fb = 0, fr = 0;`,
+      `const R = cpu.regs, LF = cpu.lf, M = cpu.mmu, TR = M.tlbRead${tlbSuffix}, TW = M.tlbWrite${tlbSuffix}, CP = rt.codePages, M8 = rt.u8, M16 = rt.u16, M32 = rt.i32;`,
+      `let ic0 = cpu.icount, k = 0, c = 0, a = 0, h = 0, t = 0, u = 0, fa = 0, fb = 0, fr = 0;`,
       loads.length > 0 ? `let ${loads.join(', ')};` : '',
       `try {`,
       selfLoop ? `for (;;) {` : '',
@@ -176,7 +184,7 @@ export class BlockEmitter {
     const body = this.out.map((l) => (l === PLACE_RELOAD ? reload.join(' ') : l));
     const tail = [
       selfLoop ? `}` : '',
-      `} catch (e) { ${catchWb.join(' ')} cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
+      `} catch (e) { if (c === 0) { ${catchWb.join(' ')} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
       `};`,
       `//# sourceURL=x86jit/block_${(this.blk.phys >>> 0).toString(16).padStart(8, '0')}_${this.blk.mode}.js`,
     ];

@@ -12,7 +12,7 @@ const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
   'H', 'I', 'X', 'TC', 'FCF', 'cpu', 'rt', 'maxIter', 'block', 'e',
   // locals
-  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'U8', 'U16', 'I32', 'ic0', 'k', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
+  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'M8', 'M16', 'M32', 'ic0', 'k', 'c', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
 ]);
 /** H<k> / I<k>: the handler and the decoded instruction of instruction k of the block. */
@@ -28,14 +28,6 @@ const PROPERTIES = new Set([
   'tlbReadS', 'tlbReadU', 'tlbWriteS', 'tlbWriteU',
   // JitRuntime
   'stop', 'codePages', 'u8', 'u16', 'i32',
-]);
-
-const ALLOWED_NODES = new Set([
-  'Program', 'ExpressionStatement', 'Literal', 'VariableDeclaration', 'VariableDeclarator', 'Identifier',
-  'MemberExpression', 'ReturnStatement', 'FunctionExpression', 'BlockStatement', 'TryStatement',
-  'CatchClause', 'ThrowStatement', 'ForStatement', 'IfStatement', 'ContinueStatement',
-  'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression', 'UpdateExpression',
-  'ConditionalExpression', 'CallExpression', 'SequenceExpression',
 ]);
 
 export class VerifyError extends Error {}
@@ -59,22 +51,50 @@ function fail(node: acorn.Node, what: string): never {
   throw new VerifyError(`generated source: ${what} at offset ${node.start}`);
 }
 
+/** Child fields of each allowed node type (walked explicitly: faster than reflection). */
+const CHILDREN: Record<string, readonly string[]> = {
+  Program: ['body'],
+  ExpressionStatement: ['expression'],
+  Literal: [],
+  Identifier: [],
+  VariableDeclaration: ['declarations'],
+  VariableDeclarator: ['id', 'init'],
+  ReturnStatement: ['argument'],
+  FunctionExpression: ['id', 'params', 'body'],
+  BlockStatement: ['body'],
+  TryStatement: ['block', 'handler', 'finalizer'],
+  CatchClause: ['param', 'body'],
+  ThrowStatement: ['argument'],
+  ForStatement: ['init', 'test', 'update', 'body'],
+  IfStatement: ['test', 'consequent', 'alternate'],
+  ContinueStatement: [],
+  AssignmentExpression: ['left', 'right'],
+  BinaryExpression: ['left', 'right'],
+  LogicalExpression: ['left', 'right'],
+  UnaryExpression: ['argument'],
+  UpdateExpression: ['argument'],
+  ConditionalExpression: ['test', 'consequent', 'alternate'],
+  CallExpression: ['callee', 'arguments'],
+  SequenceExpression: ['expressions'],
+  MemberExpression: ['object', 'property'],
+};
+
 function walk(node: acorn.Node, parent: acorn.Node | null): void {
-  if (!ALLOWED_NODES.has(node.type)) fail(node, `node type ${node.type} not allowed`);
+  const children = CHILDREN[node.type];
+  if (children === undefined) fail(node, `node type ${node.type} not allowed`);
   const n = node as unknown as Record<string, unknown>;
   switch (node.type) {
     case 'Literal': {
       const v = n.value;
       // The one string: the "use strict" directive at the top of the body.
-      if (typeof v === 'string' && v === 'use strict' && parent !== null && parent.type === 'ExpressionStatement'
-        && (n.raw === '"use strict"')) break;
+      if (v === 'use strict' && parent !== null && parent.type === 'ExpressionStatement' && n.raw === '"use strict"') return;
       if (typeof v !== 'number' && typeof v !== 'boolean') fail(node, `literal ${String(n.raw)} not a number`);
-      break;
+      return;
     }
     case 'Identifier': {
       const name = n.name as string;
       if (!IDENTIFIERS.has(name) && !PER_INSN.test(name)) fail(node, `identifier ${name} not in the runtime API`);
-      break;
+      return;
     }
     case 'MemberExpression': {
       walk(n.object as acorn.Node, node);
@@ -88,11 +108,11 @@ function walk(node: acorn.Node, parent: acorn.Node | null): void {
     default:
       break;
   }
-  for (const key of Object.keys(n)) {
-    if (key === 'type' || key === 'start' || key === 'end' || key === 'loc' || key === 'range') continue;
+  for (const key of children) {
     const c = n[key];
+    if (c === null || c === undefined) continue;
     if (Array.isArray(c)) {
-      for (const x of c) if (x !== null && typeof x === 'object' && 'type' in x) walk(x as acorn.Node, node);
-    } else if (c !== null && typeof c === 'object' && 'type' in (c as object)) walk(c as acorn.Node, node);
+      for (const x of c) if (x !== null) walk(x as acorn.Node, node);
+    } else walk(c as acorn.Node, node);
   }
 }

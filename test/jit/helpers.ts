@@ -10,9 +10,31 @@ import { acorn } from './acorn.js';
 import { getEflags } from '../../src/cpu/flags.js';
 import { Jit } from '../../src/jit/engine.js';
 import { verifySource } from '../../src/jit/verify.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CODE, machine, type TestMachine } from '../cpu-int/harness.js';
 
-export { asm, CODE, DATA, STACK_TOP } from '../cpu-int/harness.js';
+export { CODE, DATA, STACK_TOP } from '../cpu-int/harness.js';
+
+let asmDir = '';
+const asmCache = new Map<string, Uint8Array>();
+
+/** Assemble Intel-syntax 32-bit `src` with GNU as, linked at CODE (labels are absolute). */
+export function asm(src: string): Uint8Array {
+  const hit = asmCache.get(src);
+  if (hit) return hit;
+  if (!asmDir) asmDir = mkdtempSync(join(tmpdir(), 'x86jit-jit-asm-'));
+  const s = join(asmDir, 'a.s'), o = join(asmDir, 'a.o'), e = join(asmDir, 'a.elf'), b = join(asmDir, 'a.bin');
+  writeFileSync(s, `.intel_syntax noprefix\n.code32\n${src}\n`);
+  execFileSync('as', ['--32', '-o', o, s]);
+  execFileSync('ld', ['-m', 'elf_i386', `-Ttext=0x${CODE.toString(16)}`, '-e', '0', '-o', e, o]);
+  execFileSync('objcopy', ['-O', 'binary', '-j', '.text', e, b]);
+  const out = new Uint8Array(readFileSync(b));
+  asmCache.set(src, out);
+  return out;
+}
 
 export const GDT = 0x30000;
 export const IDT = 0x31000;

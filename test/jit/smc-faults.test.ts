@@ -4,7 +4,7 @@
  * middle of a translated block faults, and when an external interrupt arrives.
  */
 import { describe, expect, it } from 'vitest';
-import { asm, CODE, DATA, expectSame, expectSourcesValid, pair, runBoth, STUB, withPaging } from './helpers.js';
+import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, STUB, withPaging } from './helpers.js';
 import type { InterruptSource } from '../../src/cpu/cpu.js';
 
 function check(src: string, setup: Parameters<typeof pair>[1] = () => {}, threshold = 1) {
@@ -23,7 +23,7 @@ describe('self-modifying code', () => {
     1:
       mov eax, 0x11111111
       add ebx, eax
-      mov dword ptr [1b + ${CODE + 1}], ecx
+      mov dword ptr [1b + 1], ecx
       dec ecx
       jnz 1b
       hlt
@@ -35,7 +35,7 @@ describe('self-modifying code', () => {
     const p = check(`
       mov ecx, 30
     1:
-      mov byte ptr [2f + ${CODE + 2}], cl
+      mov byte ptr [2f + 2], cl
     2:
       add eax, 0
       add ebx, eax
@@ -50,7 +50,7 @@ describe('self-modifying code', () => {
     check(`
       mov edx, 20
     1:
-      lea edi, [2f + ${CODE + 2}]
+      lea edi, [2f + 2]
       mov al, dl
       stosb
     2:
@@ -82,7 +82,7 @@ describe('self-modifying code', () => {
     const p = check(`
       mov ecx, 200
     1:
-      mov [3f + ${CODE}], ecx
+      mov [3f], ecx
       add eax, ecx
       dec ecx
       jnz 1b
