@@ -213,7 +213,7 @@ function splitOperand(f: FpuState, p: number, v: number): void {
  * is re-applied in float80 (raw register value). Significands are rounded to 53 bits first, so
  * this path is exact under PC = double/single only for operands that are doubles or in range.
  */
-function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: number, a: number, b: number, reversed: boolean): void {
+export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: number, a: number, b: number, reversed: boolean): void {
   const f = cpu.fpu;
   const cw = f.cw;
   const rc = (cw >> 10) & 3;
@@ -332,6 +332,19 @@ def(Mn.FSQRT, (cpu, i) => {
     return;
   }
   if (exc !== 0 && signal(cpu, exc)) return;
+  if (outsideDoubles(f, p)) {
+    // sqrt(m * 2^e) = sqrt(m * 2^(e & 1)) * 2^(e >> 1), rounded in the scaled domain
+    splitOperand(f, p, x);
+    const m = (wideE & 1) !== 0 ? wideM * 2 : wideM;
+    const half = wideE >> 1;
+    const cw0 = f.cw;
+    const s = roundResult(sqrtE(m), errSign, (cw0 >> 8) & 3, (cw0 >> 10) & 3);
+    if (rr.inexact) signal(cpu, SW.PE);
+    setC1(f, rr.up);
+    doubleToF80(s, wa);
+    setStF80(f, 0, (wa.se & 0x7fff) + half, wa.hi, wa.lo);
+    return;
+  }
   if (x === 0 || x === Infinity) {
     setC1(f, false);
     return;

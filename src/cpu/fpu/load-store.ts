@@ -43,9 +43,10 @@ def(Mn.FLD, (cpu, i) => {
       setC1(f, false);
       return;
     }
-    // float32/64: SNaN -> IE and quieted; denormal source -> DE (SDM Vol. 2 FLD)
-    const exc = (mem.snan ? SW.IE : 0) | (mem.denormal ? SW.DE : 0);
-    if (exc !== 0 && signal(cpu, exc)) return;
+    // float32/64: SNaN -> IE and quieted; denormal source -> DE (SDM Vol. 2 FLD). An unmasked
+    // IE suppresses the load; an unmasked DE does not (observed on the host CPU).
+    if (mem.snan && signal(cpu, SW.IE)) return;
+    if (mem.denormal) signal(cpu, SW.DE);
     setC1(f, false);
     push(f);
     if (v !== v) setStF80(f, 0, mem.f80.se, (mem.f80.hi | 0x40000000) >>> 0, mem.f80.lo);

@@ -8,9 +8,9 @@ import { Mn } from '../../frontend/mnemonics.js';
 import type { Insn } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { overflowResult } from './arith.js';
+import { Op, overflowResult, wideArith } from './arith.js';
 import { expOf } from './exact.js';
-import { Cls, classifyF80, F80, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
+import { Cls, classifyF80, doubleToF80, F80, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
   enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, push, readPhysF80, setC1, setSt, setStF80, signal, stClass, SW,
@@ -130,7 +130,7 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
     return;
   }
   const x = f.st[phys(f, 0)];
-  if (x - x !== 0) {
+  if (stClass(f, 0) === Cls.INF) {
     if (signal(cpu, SW.IE)) return;
     setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
     if (pushes) pushCopyOfSt0(f);
@@ -168,7 +168,15 @@ def(Mn.FPATAN, (cpu, i) => {
   if (!binaryOk(cpu, f, 1, true)) return;
   const x = f.st[phys(f, 0)];
   const y = f.st[phys(f, 1)];
-  setInexact(cpu, f, 1, Math.atan2(y, x), y === 0 && !(x < 0 || Object.is(x, -0)));
+  const r = Math.atan2(y, x);
+  if (y !== 0 && x > 0 && Math.abs(r) < 2.2250738585072014e-308) {
+    // atan(y/x) = y/x to far below one ulp: divide in float80 range
+    wideArith(cpu, Op.DIV, 1, phys(f, 1), phys(f, 0), y, x, false);
+    signal(cpu, SW.PE);
+    pop(f);
+    return;
+  }
+  setInexact(cpu, f, 1, r, y === 0 && !(x < 0 || Object.is(x, -0)));
   pop(f);
 });
 
@@ -178,8 +186,9 @@ def(Mn.F2XM1, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   if (!unaryOk(cpu, f)) return;
   const x = f.st[phys(f, 0)];
-  if (x === 0 || x - x !== 0) {
-    setSt(f, 0, x === -Infinity ? -1 : x);
+  const cls = stClass(f, 0);
+  if (cls === Cls.ZERO || cls === Cls.INF) {
+    if (x === -Infinity) setSt(f, 0, -1);
     return;
   }
   if (Math.abs(x) > 1) {
@@ -221,6 +230,14 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     invalid(cpu, f, 1, true);
     return;
   }
+  const py = phys(f, 1);
+  if (l !== 0 && l - l === 0 && (r - r !== 0 || Math.abs(r) < 2.2250738585072014e-308 || (f.rawValid[py] && y - y !== 0))) {
+    // the product leaves the double range: multiply in float80 range (ST(1) may be a raw value)
+    wideArith(cpu, Op.MUL, 1, py, -1, y, l, false);
+    signal(cpu, SW.PE);
+    pop(f);
+    return;
+  }
   setInexact(cpu, f, 1, r, l === 0 || (Number.isInteger(l) && Math.abs(l) < 64 && y - y === 0));
   pop(f);
 }
@@ -234,31 +251,30 @@ def(Mn.FYL2XP1, (cpu, i) => fyl2x(cpu, i, true));
 def(Mn.FSCALE, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   if (!binaryOk(cpu, f, 0, false)) return;
+  const c0 = stClass(f, 0);
+  const c1 = stClass(f, 1);
   const x = f.st[phys(f, 0)];
   const s = Math.trunc(f.st[phys(f, 1)]);
-  if (s - s !== 0) {
+  if (c1 === Cls.INF) {
     // 0 * 2^+inf and inf * 2^-inf are invalid
-    if ((x === 0 && s > 0) || (x - x !== 0 && s < 0)) {
+    if ((c0 === Cls.ZERO && s > 0) || (c0 === Cls.INF && s < 0)) {
       invalid(cpu, f, 0, false);
       return;
     }
-    setSt(f, 0, x === 0 || x - x !== 0 ? x : s > 0 ? x * Infinity : x * 0);
+    if (c0 === Cls.NORMAL) setSt(f, 0, s > 0 ? (x < 0 ? -Infinity : Infinity) : x < 0 ? -0 : 0);
     return;
   }
-  if (x === 0 || x - x !== 0) {
-    setC1(f, false);
-    return;
-  }
-  const k = Math.max(-4000, Math.min(4000, s));
-  const r = scale2(x, k);
   setC1(f, false);
-  if (r - r !== 0) setSt(f, 0, overflowResult(cpu, r < 0));
-  else {
-    if (r === 0 || Math.abs(r) < 2.2250738585072014e-308) {
-      if (scale2(r, -k) !== x) signal(cpu, SW.UE | SW.PE);
-    }
-    setSt(f, 0, r);
-  }
+  if (c0 === Cls.ZERO || c0 === Cls.INF || c0 === Cls.DENORMAL) return;
+  // exact: add the scale to the float80 exponent (SDM Vol. 2 FSCALE)
+  const k = Math.max(-70000, Math.min(70000, s));
+  readPhysF80(f, phys(f, 0), tmp);
+  const exp = (tmp.se & 0x7fff) + k;
+  if (exp >= 0x7fff) setSt(f, 0, overflowResult(cpu, (tmp.se & 0x8000) !== 0));
+  else if (exp <= 0) {
+    signal(cpu, SW.UE | SW.PE); // below the float80 normal range: flushed (approximation)
+    setSt(f, 0, (tmp.se & 0x8000) !== 0 ? -0 : 0);
+  } else setStF80(f, 0, (tmp.se & 0x8000) | exp, tmp.hi, tmp.lo);
 });
 
 /** Round a double to an integer with rounding control rc (exact). */
