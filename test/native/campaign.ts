@@ -6,10 +6,12 @@
 import { compare, type Diff, reproducer } from './compare.js';
 import type { Sequence } from './format.js';
 import type { Form } from './gen/form-kit.js';
-import { generate } from './gen/generate.js';
+import { generate, INTEGER_FORMS } from './gen/generate.js';
 import { InterpRunner } from './interp-runner.js';
 import { KNOWN_FAILING } from './known-failing.js';
 import { runNative } from './native-runner.js';
+import { Mn } from '../../src/frontend/mnemonics.js';
+import { entries } from '../../src/frontend/table.js';
 
 export interface FormStats {
   runs: number;
@@ -29,14 +31,23 @@ export interface CampaignResult {
   failing: string[][];
   /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
   flagNotes: Map<string, { count: number; example: string }>;
+  /** Table entries executed (by id). */
+  executed: Uint8Array;
   nativeMs: number;
   interpMs: number;
   genMs: number;
 }
 
+/** The GS selector of the native process (glibc's TLS segment), read by a one-instruction probe. */
+export function hostGs(harness: string): number {
+  const probe = generate(0, 0, 1, INTEGER_FORMS)[0];
+  probe.code = Uint8Array.of(0x8c, 0xe8); // mov eax, gs
+  return runNative(harness, [probe])[0].regs[0] & 0xffff;
+}
+
 export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, batch = 20000): CampaignResult {
-  const runner = new InterpRunner();
-  const res: CampaignResult = { seed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const runner = new InterpRunner(hostGs(harness));
+  const res: CampaignResult = { seed, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = 0; first < count; first += batch) {
     let t = performance.now();
@@ -77,11 +88,13 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
  * own) and forms whose every mismatch has a root-cause form in the same sequence ("via companion");
  * root causes are marked known (known-failing.ts) or NEW. Then one reproducer per failing form.
  */
-export function summary(title: string, r: CampaignResult, maxExamples = 120): string {
+export function summary(title: string, r: CampaignResult, uncovered: string[] | null = null, maxExamples = 120): string {
   const out: string[] = [];
   const bad = [...r.byForm].filter(([, s]) => s.bad > 0).sort((a, b) => b[1].bad / b[1].runs - a[1].bad / a[1].runs || b[1].bad - a[1].bad);
   const untested = [...r.byForm].filter(([, s]) => s.runs === 0).map(([n]) => n);
-  const suspect = new Set(bad.filter(([, s]) => s.bad >= 2 && s.bad / s.runs >= 0.2).map(([n]) => n));
+  // root-cause suspects: forms failing far more often than the average sequence
+  const threshold = Math.max(0.1, (10 * r.mismatches) / Math.max(1, r.total));
+  const suspect = new Set(bad.filter(([, s]) => s.bad >= 3 && s.bad / s.runs >= threshold).map(([n]) => n));
   const viaCompanion = new Set<string>();
   for (const [name] of bad) {
     if (suspect.has(name)) continue;
@@ -95,6 +108,7 @@ export function summary(title: string, r: CampaignResult, maxExamples = 120): st
   if (untested.length) out.push(`forms without a sequence (raise the count): ${untested.length}`);
   for (const [name, s] of roots) out.push(`  ${KNOWN_FAILING.has(name) ? 'known' : 'NEW  '} ${String(s.bad).padStart(6)}/${String(s.runs).padEnd(6)} ${name}`);
   if (viaCompanion.size) out.push(`  failing only in sequences that contain one of the forms above: ${[...viaCompanion].join(', ')}`);
+  if (uncovered) out.push(`table entries of this campaign's kind never executed (${uncovered.length}): ${uncovered.join('; ')}`);
   const fixed = [...KNOWN_FAILING].filter((n) => r.byForm.has(n) && r.byForm.get(n)!.runs > 0 && r.byForm.get(n)!.bad === 0);
   if (fixed.length) out.push(`known-failing forms that now pass (remove them from known-failing.ts): ${fixed.join(', ')}`);
   if (r.flagNotes.size) {
@@ -106,4 +120,24 @@ export function summary(title: string, r: CampaignResult, maxExamples = 120): st
     if (s.example) out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples));
   });
   return out.join('\n');
+}
+
+/**
+ * User-mode table entries (integer or x87) that no sequence executed. Out of scope by design:
+ * privileged and system instructions, I/O, INT n/INT3/INT1/INTO (they need a kernel's IDT), SSE,
+ * and instructions whose result is host-specific (CPUID, RDTSC, RDPMC, SGDT/SIDT/SLDT/STR/SMSW,
+ * which UMIP traps on this host).
+ */
+export function uncoveredEntries(executed: Uint8Array, x87: boolean): string[] {
+  const skip = new Set<number>([Mn.INVALID, Mn.IN, Mn.OUT, Mn.INS, Mn.OUTS, Mn.INT, Mn.INT3, Mn.INT1, Mn.INTO, Mn.CPUID, Mn.RDTSC,
+    Mn.RDPMC, Mn.SGDT, Mn.SIDT, Mn.SLDT, Mn.STR, Mn.SMSW, Mn.SYSENTER, Mn.SYSEXIT, Mn.FXSAVE, Mn.FXRSTOR,
+    Mn.PREFETCH, Mn.LFENCE, Mn.MFENCE, Mn.SFENCE, Mn.CLFLUSH, Mn.VMCALL]);
+  const firstX87 = Mn.FLD;
+  const out: string[] = [];
+  for (const e of entries) {
+    if (executed[e.id] || e.privileged || e.mandatory !== -1 || e.map >= 2 || skip.has(e.mn)) continue;
+    if ((e.mn >= firstX87) !== x87) continue;
+    out.push(e.enc);
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  *   undefined for the generated operands;
  * - EFLAGS: CF PF AF ZF SF OF DF IF IOPL NT ID, minus the arithmetic flags the executed instructions
  *   leave undefined (interp-runner.ts: table entry + SDM count rules);
- * - ES and DS selectors; the 512-byte scratch area (stack included), minus x87 pointer fields;
+ * - ES DS FS GS selectors; the 512-byte scratch area (stack included), minus x87 pointer fields;
  * - x87 (sequences that use it): CW, SW (minus condition codes the SDM leaves undefined), TW and
  *   every non-empty ST(i). 'exact' sequences bit for bit;
  *   'tol' sequences: PE/UE/C1 not compared, values within TOLERANCE (below), x87 stores in memory
@@ -64,6 +64,8 @@ export function compare(s: Sequence, n: Outcome, i: InterpResult): Diff[] {
   if ((n.eflags & fm) !== (i.eflags & fm)) add(`eflags (mask ${hex(fm, 6)})`, `${hex(n.eflags & fm, 6)} ${flagNames(n.eflags & fm)}`, `${hex(i.eflags & fm, 6)} ${flagNames(i.eflags & fm)}`);
   if (n.es !== i.es) add('es', hex(n.es, 4), hex(i.es, 4));
   if (n.ds !== i.ds) add('ds', hex(n.ds, 4), hex(i.ds, 4));
+  if (n.fs !== i.fs) add('fs', hex(n.fs, 4), hex(i.fs, 4));
+  if (n.gs !== i.gs) add('gs', hex(n.gs, 4), hex(i.gs, 4));
   compareMemory(s, n, i, add);
   if (s.fpu !== 'none') compareFpu(s, n, i, add);
   return d;

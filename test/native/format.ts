@@ -26,7 +26,7 @@ export const IN = {
   regs: 0, eflags: 32, memSeed: 36, codeLen: 40, fsave: 48, patchOff: 156, patchVal: 188, code: 220, SIZE: 348,
 } as const;
 export const OUT = {
-  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, scratch: 168, SIZE: 680,
+  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, SIZE: 680,
 } as const;
 
 /** FSAVE image offsets, 32-bit protected-mode layout (SDM Vol. 1 §8.1.10, Figure 8-9). */
@@ -74,6 +74,9 @@ export interface Outcome {
   /** ES and DS selectors at the end (the sequence may load them). */
   es: number;
   ds: number;
+  /** FS and GS selectors at the end (native GS is the host's TLS selector). */
+  fs: number;
+  gs: number;
   fsave: Uint8Array;
   scratch: Uint8Array;
 }
@@ -146,6 +149,8 @@ export function decodeOutput(buf: Uint8Array): Outcome[] {
       eflags: dv.getUint32(o + OUT.eflags, true),
       es: dv.getUint16(o + OUT.es, true),
       ds: dv.getUint16(o + OUT.ds, true),
+      fs: dv.getUint16(o + OUT.fs, true),
+      gs: dv.getUint16(o + OUT.gs, true),
       fsave: buf.slice(o + OUT.fsave, o + OUT.fsave + FSAVE.SIZE),
       scratch: buf.slice(o + OUT.scratch, o + OUT.scratch + SCRATCH_SIZE),
     });

@@ -18,6 +18,7 @@ import { FAULT } from '../../src/cpu/fault.js';
 import { getEflags, setEflags } from '../../src/cpu/flags.js';
 import { OpKind, Rep } from '../../src/frontend/insn.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
+import { entries } from '../../src/frontend/table.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { Mmu } from '../../src/mem/mmu.js';
@@ -57,12 +58,18 @@ export interface InterpResult extends Outcome {
 }
 
 export class InterpRunner {
+  /** Table entries executed at least once (by Entry.id), for the coverage report. */
+  readonly executed = new Uint8Array(entries.length);
   readonly phys: PhysMemory;
   readonly cpu: Cpu;
   private readonly hv = new NullHv();
   private unimplemented = '';
 
-  constructor() {
+  /**
+   * `hostGs`: the GS selector the native process runs with (glibc's TLS segment; measured by the
+   * campaign with a probe sequence), so that reading GS gives the same value here.
+   */
+  constructor(readonly hostGs = 0x63) {
     this.phys = new PhysMemory(16 * 4096, new MmioBus());
     // Nothing at low addresses (native user space has nothing there either): only our three pages.
     this.phys.mapRange(0, 16 * 4096, NPT_UNMAPPED);
@@ -91,8 +98,9 @@ export class InterpRunner {
     cpu.reset();
     cpu.cr0 = 0x00050033; // PE MP ET NE WP AM, as Linux runs user code (paging is irrelevant here)
     for (let seg = 0; seg < 6; seg++) {
-      const code = seg === 1, nul = seg >= 4;
-      cpu.segSel[seg] = code ? USER_CS : nul ? 0 : USER_DS;
+      // FS: null (as in a Linux i386 process); GS: the host's TLS selector (never used for memory)
+      const code = seg === 1, nul = seg === 4;
+      cpu.segSel[seg] = code ? USER_CS : nul ? 0 : seg === 5 ? this.hostGs : USER_DS;
       cpu.segBase[seg] = 0;
       cpu.segLimit[seg] = nul ? 0 : -1;
       cpu.segAttr[seg] = code ? 0xcffb : nul ? 0 : 0xcff3;
@@ -150,12 +158,14 @@ export class InterpRunner {
           cpu.step();
           const i = cpu.insn;
           if (i.entry === null) { traced = false; continue; }
+          this.executed[i.entry.id] = 1;
           undef = flagEffect(undef, i.mn, i.entry.flagsWritten & ARITH, i.entry.flagsUndefined & ARITH, countOf(i, ecx), i.osize, i.rep !== Rep.None && (i.asize === 2 ? ecx & 0xffff : ecx) === 0);
         }
         if (cpu.eip !== end) error = `did not reach the end of the sequence after ${steps} steps (EIP ${hex(cpu.eip)})`;
       } catch (e) {
         if (e !== FAULT) error = `interpreter threw: ${e instanceof Error ? e.message : String(e)}`;
         else {
+          if (cpu.insn.entry !== null) this.executed[cpu.insn.entry.id] = 1; // the faulting instruction
           status = 1;
           vector = cpu.excVector;
           errorCode = cpu.excHasCode ? cpu.excCode : 0;
@@ -167,7 +177,7 @@ export class InterpRunner {
     const eipOff = (cpu.eip - CODE_ADDR) | 0;
     const regs = Int32Array.from(cpu.regs);
     const eflags = getEflags(cpu);
-    const es = cpu.segSel[0], ds = cpu.segSel[3];
+    const es = cpu.segSel[0], ds = cpu.segSel[3], fs = cpu.segSel[4], gs = cpu.segSel[5];
     let fsave = new Uint8Array(FSAVE.SIZE);
     if (s.fpu !== 'none') {
       const e2 = this.helper(6); // fnsave follows the 6-byte frstor
@@ -175,7 +185,7 @@ export class InterpRunner {
       fsave = u8.slice(HOST_AUX * 4096 + AUX_FPU_OUT, HOST_AUX * 4096 + AUX_FPU_OUT + FSAVE.SIZE);
     }
     const scratch = u8.slice(HOST_SCRATCH * 4096, HOST_SCRATCH * 4096 + SCRATCH_SIZE);
-    return { status, vector, errorCode, eipOff, regs, eflags, es, ds, fsave, scratch, undefFlags: undef, traced, error, steps };
+    return { status, vector, errorCode, eipOff, regs, eflags, es, ds, fs, gs, fsave, scratch, undefFlags: undef, traced, error, steps };
   }
 }
 

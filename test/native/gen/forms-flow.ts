@@ -3,7 +3,7 @@
  * tracked by the builder); branch targets stay inside the sequence or land exactly at its end; string
  * instructions get ESI/EDI/ECX preludes pointing into the data area with small counts, for DF = 0/1.
  */
-import { SCRATCH_ADDR, USER_DS } from '../format.js';
+import { SCRATCH_ADDR, USER_CS, USER_DS } from '../format.js';
 import { F, R, SeqBuilder } from './builder.js';
 import { bits, filler, formList, modrmReg, p66, rmOperand, SZ, w } from './form-kit.js';
 import { value32 } from './rng.js';
@@ -234,3 +234,150 @@ add('write through cs (#GP)', (b) => {
   b.emit(0x2e, 0x89, ...tail);
 });
 void CF; void PF; void AF; void SF; void OF;
+
+// ------------------------------------------------------------------ ESP as an explicit operand
+add('inc esp / dec esp', (b) => {
+  const inc = b.rng.chance(0.5);
+  b.emit(inc ? 0x44 : 0x4c);
+  b.espOff += inc ? 1 : -1;
+  b.flags(ARITH & ~CF);
+});
+add('pop esp', (b) => {
+  b.stackRoom(8);
+  const off = 0x140 + b.rng.below(0x60);
+  b.emit(0x68, ...b.imm(SCRATCH_ADDR + off, 4), 0x5c); // push new value; pop esp
+  b.espOff = off;
+});
+add('mov esp,imm32 (BC)', (b) => {
+  const off = 0x140 + b.rng.below(0x60);
+  b.emit(0xbc, ...b.imm(SCRATCH_ADDR + off, 4));
+  b.espOff = off;
+});
+add('xchg eax,esp (94)', (b) => {
+  const off = 0x140 + b.rng.below(0x60);
+  b.setReg(R.EAX, SCRATCH_ADDR + off);
+  b.emit(0x94);
+  b.espOff = off;
+});
+add('bswap esp (twice)', (b) => b.emit(0x0f, 0xcc, 0x0f, 0xcc));
+
+// ------------------------------------------------------------------ far transfers to the same privilege
+/** The far-pointer target: the next instruction after `skip` bytes (CS = the user code selector). */
+add('jmp far ptr16:32 (EA)', (b) => {
+  const f = filler(b);
+  b.emit(0xea, ...b.imm(b.pc + 7 + f.length, 4), ...b.imm(USER_CS, 2), ...f);
+});
+add('call far ptr16:32 (9A)', (b) => {
+  b.stackRoom(8);
+  const f = filler(b);
+  b.emit(0x9a, ...b.imm(b.pc + 7 + f.length, 4), ...b.imm(USER_CS, 2), ...f);
+  b.espOff -= 8;
+  // SDM Vol. 2 CALL: the CS slot is "padded with 16 high-order bits": implementation-specific
+  b.memMask.push([b.espOff + 6, 2]);
+});
+for (const [name, reg] of [['call far m16:32 (FF /3)', 3], ['jmp far m16:32 (FF /5)', 5]] as const) {
+  add(name, (b) => {
+    b.stackRoom(8);
+    const f = filler(b);
+    const off = b.dataOff(6) & ~1;
+    const store = b.code.length;
+    b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), 0, 0, 0, 0); // mov dword [off], target
+    b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off + 4, 4), ...b.imm(USER_CS, 2));
+    const tail = b.memAt(off, reg);
+    const target = b.pc + 1 + tail.length + f.length;
+    for (let k = 0; k < 4; k++) b.code[store + 6 + k] = (target >>> (8 * k)) & 0xff;
+    b.emit(0xff, ...tail, ...f);
+    if (reg === 3) { b.espOff -= 8; b.memMask.push([b.espOff + 6, 2]); }
+  });
+}
+add('retf', (b) => {
+  b.stackRoom(8);
+  b.emit(0x6a, USER_CS, 0x68, ...b.imm(b.pc + 2 + 5 + 1, 4), 0xcb);
+});
+add('retf imm16', (b) => {
+  b.stackRoom(48);
+  const k = b.rng.below(9) * 4;
+  b.emit(0x6a, USER_CS, 0x68, ...b.imm(b.pc + 2 + 5 + 3, 4), 0xca, ...b.imm(k, 2));
+  b.espOff += k;
+});
+add('iret (same privilege)', (b) => {
+  b.stackRoom(12);
+  // EFLAGS image: arithmetic flags, DF, ID and the bits CPL 3 cannot change (IF, IOPL): never TF/AC/NT
+  const v = (b.rng.u32() & (ARITH | DF | 0x200000 | 0x3200)) | 2;
+  b.emit(0x68, ...b.imm(v, 4), 0x6a, USER_CS, 0x68, ...b.imm(b.pc + 5 + 2 + 5 + 1, 4), 0xcf);
+  b.df = v & DF ? 1 : 0;
+  b.flags(ARITH);
+});
+
+// ------------------------------------------------------------------ selectors: ARPL LAR LSL VERR VERW, far pointer loads
+/** Selectors whose descriptors are the same natively and in the interpreter (README). */
+const SELECTORS = [USER_CS, USER_DS, 0x20, 0x28, 0x21, 0x2a, 0, 3, 0xfff8, 0xfffb, 0x07, 0x0c];
+const selector = (b: SeqBuilder): number => (b.rng.chance(0.8) ? b.rng.pick(SELECTORS) : value32(b.rng) & 0xffff);
+for (const mem of [false, true]) {
+  const kind = mem ? 'mem' : 'reg';
+  add(`arpl r/m16,r16 ${kind}`, (b) => {
+    const o = rmOperand(b, mem, 2, b.reg32(), true);
+    b.emit(...o.pre, 0x63, ...o.tail);
+    b.flags(ZF);
+  });
+  for (const [name, op2, isReg] of [['lar', 0x02, true], ['lsl', 0x03, true], ['verr', 0x00, false], ['verw', 0x00, false]] as const) {
+    for (const s of isReg ? [2, 4] : [2]) {
+      add(`${name} ${isReg ? `r${bits(s)},` : ''}r/m16 ${kind}`, (b) => {
+        const sel = selector(b);
+        let tail: number[], pre: number[] = [];
+        const regField = isReg ? b.reg32() : name === 'verr' ? 4 : 5;
+        if (mem) {
+          const off = b.dataOff(2);
+          b.patch(off, sel | (b.rng.u32() & 0xffff0000));
+          pre = b.segPrefix(false);
+          tail = b.memAt(off, regField);
+        } else {
+          const r = b.reg32(isReg ? 1 << regField : 0);
+          b.setReg(r, (value32(b.rng) & ~0xffff) | sel);
+          tail = [modrmReg(regField, r)];
+        }
+        b.emit(...(isReg ? p66(s) : []), ...pre, 0x0f, op2, ...tail);
+        b.flags(ZF);
+      });
+    }
+  }
+}
+for (const [name, ops, sreg] of [
+  ['les', [0xc4], 0], ['lds', [0xc5], 3], ['lss', [0x0f, 0xb2], 2], ['lfs', [0x0f, 0xb4], 4], ['lgs', [0x0f, 0xb5], 5],
+] as const) {
+  add(`${name} r32,m16:32`, (b) => {
+    const off = b.dataOff(6) & ~1;
+    const sel = sreg === 2 || b.rng.chance(0.7) ? USER_DS : b.rng.pick([0, 1, 2, 3]);
+    b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), ...b.imm(value32(b.rng), 4));
+    b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off + 4, 4), ...b.imm(sel, 2));
+    const dst = b.reg32();
+    const tail = b.memAt(off, dst);
+    b.emit(...ops, ...tail);
+    if (sreg === 2 && dst === R.ESP) b.stackRoom(1000);
+  });
+}
+add('push fs/gs', (b) => {
+  b.stackRoom(4);
+  const o16 = b.rng.chance(0.3);
+  b.emit(...(o16 ? [0x66] : []), 0x0f, b.rng.pick([0xa0, 0xa8]));
+  b.espOff -= o16 ? 2 : 4;
+  if (!o16) b.memMask.push([b.espOff + 2, 2]);
+});
+add('pop fs/gs', (b) => {
+  b.stackRoom(4);
+  b.emit(0x68, ...b.imm(b.rng.chance(0.7) ? USER_DS : b.rng.below(4), 4), 0x0f, b.rng.pick([0xa1, 0xa9]));
+});
+add('mov fs/gs,r16 / mov r16,fs/gs', (b) => {
+  const r = b.reg32();
+  if (b.rng.chance(0.5)) {
+    b.setReg(r, (value32(b.rng) & ~0xffff) | (b.rng.chance(0.7) ? USER_DS : 0));
+    b.emit(0x8e, modrmReg(b.rng.pick([4, 5]), r));
+  } else b.emit(0x8c, modrmReg(b.rng.pick([4, 5]), r));
+});
+add('test r/m,imm (F6/F7 /1 alias)', (b) => {
+  const s = b.rng.pick([1, 2, 4]);
+  const o = rmOperand(b, b.rng.chance(0.5), s, 1, false);
+  b.emit(...p66(s), ...o.pre, s === 1 ? 0xf6 : 0xf7, ...o.tail, ...b.imm(value32(b.rng), s));
+  b.flags(ARITH, AF);
+});
+add('rsm (#UD outside SMM)', (b) => b.emit(0x0f, 0xaa));

@@ -373,3 +373,14 @@ x('fnsave m108; frstor m108', 'exact', (b) => {
   b.fswUndef = 0;
 }, CC.OWN);
 void modrmReg;
+
+// Undocumented aliases of register forms (SDM Vol. 2 Table A-? notes; decoded by the table): FCOM2
+// DC D0+i, FCOMP3 DC D8+i, FCOMP5 DE D0+i, FSTP1 D9 D8+i, FXCH4 DD C8+i, FXCH7 DF C8+i,
+// FSTP8 DF D0+i, FSTP9 DF D8+i.
+for (const [name, opc, base, pops, cc] of [
+  ['fcom2 (DC D0+i)', 0xdc, 0xd0, 0, CC.CMP], ['fcomp3 (DC D8+i)', 0xdc, 0xd8, 1, CC.CMP], ['fcomp5 (DE D0+i)', 0xde, 0xd0, 1, CC.CMP],
+  ['fstp1 (D9 D8+i)', 0xd9, 0xd8, 1, CC.ARITH], ['fxch4 (DD C8+i)', 0xdd, 0xc8, 0, CC.ARITH], ['fxch7 (DF C8+i)', 0xdf, 0xc8, 0, CC.ARITH],
+  ['fstp8 (DF D0+i)', 0xdf, 0xd0, 1, CC.ARITH], ['fstp9 (DF D8+i)', 0xdf, 0xd8, 1, CC.ARITH],
+] as const) {
+  x(name, 'exact', (b) => { need(b, 2); b.emit(opc, base + sti(b)); popped(b, pops); }, cc);
+}

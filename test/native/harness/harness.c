@@ -66,7 +66,7 @@ struct out_rec {
   uint32_t eflags;
   uint16_t es, ds; /* selectors at the end */
   uint8_t fsave[108];
-  uint8_t pad[4];
+  uint16_t fs, gs; /* selectors at the end */
   uint8_t scratch[SCRATCH_SIZE];
 };
 
@@ -74,7 +74,7 @@ _Static_assert(sizeof(struct in_rec) == 348, "in_rec layout");
 _Static_assert(sizeof(struct out_rec) == 680, "out_rec layout");
 
 /* Shared with the assembly stubs. */
-uint16_t g_out_sregs[2];
+uint16_t g_out_sregs[4], g_host_fs, g_host_gs;
 uint32_t g_in_regs[8], g_in_eflags, g_out_regs[8], g_out_eflags, g_host_esp, g_code_entry;
 uint8_t g_fpu_in[108] __attribute__((aligned(16))), g_fpu_out[108] __attribute__((aligned(16)));
 
@@ -87,6 +87,7 @@ __asm__(
     "run_seq:\n"
     "  push %ebp\n  push %ebx\n  push %esi\n  push %edi\n"
     "  mov %esp, g_host_esp\n"
+    "  mov %fs, g_host_fs\n  mov %gs, g_host_gs\n"
     "  frstor g_fpu_in\n"
     "  pushl g_in_eflags\n"
     "  popfl\n"
@@ -101,6 +102,9 @@ __asm__(
     "  mov %ebx, %ss:g_out_regs+12\n  mov %esp, %ss:g_out_regs+16\n  mov %ebp, %ss:g_out_regs+20\n"
     "  mov %esi, %ss:g_out_regs+24\n  mov %edi, %ss:g_out_regs+28\n"
     "  mov %es, %ss:g_out_sregs+0\n  mov %ds, %ss:g_out_sregs+2\n"
+    "  mov %fs, %ss:g_out_sregs+4\n  mov %gs, %ss:g_out_sregs+6\n"
+    /* glibc keeps TLS (and the stack protector's canary) behind GS: restore the host's FS/GS */
+    "  mov %ss:g_host_fs, %fs\n  mov %ss:g_host_gs, %gs\n"
     "  mov %ss:g_host_esp, %esp\n"
     "  push %ss\n  pop %ds\n  push %ss\n  pop %es\n"
     "  pushfl\n"
@@ -119,6 +123,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
   ucontext_t *uc = (ucontext_t *)ctx;
   greg_t *gr = uc->uc_mcontext.gregs;
   struct out_rec *o = g_cur;
+  /* The sequence may have changed GS/FS: glibc's siglongjmp reads its pointer guard through GS. */
+  __asm__ volatile("mov %0, %%fs\n mov %1, %%gs" ::"r"((uint32_t)g_host_fs), "r"((uint32_t)g_host_gs));
   /* SIGALRM: the per-sequence timer expired (a generated loop that does not end): status 2. */
   o->status = sig == SIGALRM ? 2 : 1;
   o->vector = (uint32_t)gr[REG_TRAPNO];
@@ -135,6 +141,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
   o->eflags = (uint32_t)gr[REG_EFL];
   o->es = (uint16_t)gr[REG_ES];
   o->ds = (uint16_t)gr[REG_DS];
+  o->fs = (uint16_t)gr[REG_FS];
+  o->gs = (uint16_t)gr[REG_GS];
   /* The kernel hands the x87 state over in FSAVE layout (cw, sw, tag as dwords, then ST0-7). */
   if (uc->uc_mcontext.fpregs) memcpy(o->fsave, uc->uc_mcontext.fpregs, 108);
   siglongjmp(g_jmp, 1);
@@ -230,10 +238,12 @@ int main(int argc, char **argv) {
       o->eflags = g_out_eflags;
       o->es = g_out_sregs[0];
       o->ds = g_out_sregs[1];
+      o->fs = g_out_sregs[2];
+      o->gs = g_out_sregs[3];
       memcpy(o->fsave, g_fpu_out, 108);
     } else {
       setitimer(ITIMER_REAL, &off, 0);
-      __asm__ volatile("cld\n fninit" ::: "memory");
+      __asm__ volatile("cld\n fninit\n mov g_host_fs, %%fs\n mov g_host_gs, %%gs" ::: "memory");
     }
     memcpy(o->scratch, scratch, SCRATCH_SIZE);
   }
