@@ -48,16 +48,23 @@ function residual(f: FpuState, p: number): number {
 }
 
 /**
- * Masked overflow response for a result that left the (double) range: infinity or the largest
- * finite value by rounding control (SDM Vol. 1 §4.9.1.4).
+ * Masked overflow response for a register result beyond the float80 range (SDM Vol. 1 §4.9.1.4):
+ * infinity, or the largest finite value of the precision control (15-bit exponent in registers),
+ * by rounding control. Written to ST(dstI).
  */
-export function overflowResult(cpu: Cpu, negative: boolean): number {
-  const rc = (cpu.fpu.cw >> 10) & 3;
+export function setOverflow(cpu: Cpu, dstI: number, negative: boolean): void {
+  const f = cpu.fpu;
+  const rc = (f.cw >> 10) & 3;
   signal(cpu, SW.OE | SW.PE);
   const toInf = rc === RC.NEAREST || (rc === RC.UP && !negative) || (rc === RC.DOWN && negative);
-  setC1(cpu.fpu, toInf);
-  const m = toInf ? Infinity : Number.MAX_VALUE;
-  return negative ? -m : m;
+  setC1(f, toInf);
+  const sign = negative ? 0x8000 : 0;
+  if (toInf) {
+    setStF80(f, dstI, sign | 0x7fff, 0x80000000, 0);
+    return;
+  }
+  const pc = (f.cw >> 8) & 3;
+  setStF80(f, dstI, sign | 0x7ffe, pc === 0 ? 0xffffff00 : 0xffffffff, pc === 0 ? 0 : pc === 2 ? 0xfffff800 : 0xffffffff);
 }
 
 /**
@@ -251,7 +258,7 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
   doubleToF80(rs, wa);
   const exp = (wa.se & 0x7fff) + k;
   if (exp >= 0x7fff) {
-    setSt(f, dstI, overflowResult(cpu, rs < 0));
+    setOverflow(cpu, dstI, rs < 0);
     return;
   }
   if (exp <= 0) {

@@ -8,7 +8,7 @@ import { Mn } from '../../frontend/mnemonics.js';
 import type { Insn } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { Op, overflowResult, wideArith } from './arith.js';
+import { Op, setOverflow, wideArith } from './arith.js';
 import { expOf } from './exact.js';
 import { Cls, classifyF80, doubleToF80, F80, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
@@ -106,8 +106,8 @@ function invalid(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): void {
 function setInexact(cpu: Cpu, f: FpuState, dst: number, v: number, exact: boolean): void {
   if (!exact) signal(cpu, SW.PE);
   setC1(f, false);
-  if (v - v !== 0 && v === v) v = overflowResult(cpu, v < 0);
-  setSt(f, dst, v);
+  if (v - v !== 0 && v === v) setOverflow(cpu, dst, v < 0);
+  else setSt(f, dst, v);
 }
 
 // ---------------------------------------------------------------- trigonometric
@@ -138,6 +138,17 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
   }
   if (Math.abs(x) >= TWO63) {
     f.sw |= SW.C2; // out of range: operand unchanged (SDM Vol. 2 FSIN)
+    return;
+  }
+  if (x === 0 && stClass(f, 0) === Cls.NORMAL) {
+    // a raw value below the double range: sin x = tan x = x, cos x = 1 to far below one ulp
+    signal(cpu, SW.PE);
+    setC1(f, false);
+    if (kind === 1) setSt(f, 0, 1);
+    else if (kind >= 2) {
+      push(f);
+      setSt(f, 0, 1);
+    }
     return;
   }
   switch (kind) {
@@ -231,7 +242,13 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     return;
   }
   const py = phys(f, 1);
-  if (l !== 0 && l - l === 0 && (r - r !== 0 || Math.abs(r) < 2.2250738585072014e-308 || (f.rawValid[py] && y - y !== 0))) {
+  if (stClass(f, 1) === Cls.INF || l - l !== 0) {
+    setC1(f, false);
+    setSt(f, 1, r); // infinite operand: exact infinite result
+    pop(f);
+    return;
+  }
+  if (l !== 0 && (r - r !== 0 || Math.abs(r) < 2.2250738585072014e-308 || (f.rawValid[py] && y - y !== 0))) {
     // the product leaves the double range: multiply in float80 range (ST(1) may be a raw value)
     wideArith(cpu, Op.MUL, 1, py, -1, y, l, false);
     signal(cpu, SW.PE);
@@ -270,7 +287,7 @@ def(Mn.FSCALE, (cpu, i) => {
   const k = Math.max(-70000, Math.min(70000, s));
   readPhysF80(f, phys(f, 0), tmp);
   const exp = (tmp.se & 0x7fff) + k;
-  if (exp >= 0x7fff) setSt(f, 0, overflowResult(cpu, (tmp.se & 0x8000) !== 0));
+  if (exp >= 0x7fff) setOverflow(cpu, 0, (tmp.se & 0x8000) !== 0);
   else if (exp <= 0) {
     signal(cpu, SW.UE | SW.PE); // below the float80 normal range: flushed (approximation)
     setSt(f, 0, (tmp.se & 0x8000) !== 0 ? -0 : 0);
