@@ -74,7 +74,7 @@ export const INT_TABLE: readonly string[] = [
   'CE INTO end', 'CF IRET end',
   'D4 AAM Ib', 'D5 AAD Ib', 'D6 SALC', 'D7 XLAT',
   'E0 LOOPNE Jb end', 'E1 LOOPE Jb end', 'E2 LOOP Jb end', 'E3 JCXZ Jb end',
-  'E4 IN AL,Ib', 'E5 IN eAX,Ib', 'E6 OUT Ib,AL', 'E7 OUT Ib,eAX',
+  'E4 IN AL,Ib', 'E5 IN eAX,Ib', 'E6 OUT Ib,AL b', 'E7 OUT Ib,eAX',
   'E8 CALL Jz end', 'E9 JMP Jz end', 'EA JMPF Ap end', 'EB JMP Jb end',
   'EC IN AL,DX', 'ED IN eAX,DX', 'EE OUT DX,AL b', 'EF OUT DX,eAX',
   'F1 INT1 end', 'F4 HLT priv end', 'F5 CMC',

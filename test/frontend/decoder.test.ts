@@ -63,6 +63,12 @@ describe('decoder: integer basics', () => {
   it('implicit operands: IN, shifts, string ops', () => {
     const i = dec('ec'); // in al,dx
     expect([i.mn, i.osize, i.k0, i.v0, i.s0, i.k1, i.v1, i.s1]).toEqual([Mn.IN, 1, Reg, 0, 1, Reg, 2, 2]);
+    const o = dec('e6 80'); // out 0x80,al
+    expect([o.mn, o.osize, o.k0, o.v0, o.s0, o.k1, o.v1, o.s1]).toEqual([Mn.OUT, 1, Imm, 0x80, 1, Reg, 0, 1]);
+    const ow = dec('66 e7 80'); // out 0x80,ax
+    expect([ow.osize, ow.s1]).toEqual([2, 2]);
+    const ib = dec('e4 60'); // in al,0x60
+    expect([ib.osize, ib.k1, ib.v1]).toEqual([1, Imm, 0x60]);
     const s = dec('d1 e0'); // shl eax,1
     expect([s.mn, s.k1, s.v1]).toEqual([Mn.SHL, Imm, 1]);
     const c = dec('d3 f8'); // sar eax,cl
