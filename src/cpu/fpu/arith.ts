@@ -330,11 +330,13 @@ def(Mn.FSQRT, (cpu, i) => {
   if (x !== x || (exc & SW.IE) !== 0) {
     readPhysF80(f, p, nanA);
     if (propagateNaN(nanA, null) && signal(cpu, SW.IE)) return;
+    setC1(f, false);
     setStF80(f, 0, nanOut.se, nanOut.hi, nanOut.lo);
     return;
   }
   if (x < 0) {
     if (signal(cpu, SW.IE)) return;
+    setC1(f, false);
     setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
     return;
   }

@@ -113,6 +113,7 @@ export function sqrtE(a: number): number {
  */
 export function foldError(r: number, extra: number): number {
   const e = errVal + extra;
+  if (e === 0) return r; // keeps the sign of an exact zero
   const s = r + e;
   if (s - s !== 0) return r;
   const bb = s - r;

@@ -93,6 +93,7 @@ function storeFloat(cpu: Cpu, seg: number, off: number, size: number): boolean {
   const neg = (tmp.se & 0x8000) !== 0;
   if (cls === Cls.UNSUPPORTED) {
     if (signal(cpu, SW.IE)) return false;
+    setC1(f, false);
     storeFloatIndefinite(cpu, seg, off, size);
     return true;
   }
@@ -307,7 +308,10 @@ def(Mn.FBSTP, (cpu, i) => {
     }
     if (!ok && signal(cpu, SW.IE)) return;
   }
-  if (!ok) write80(cpu, seg, off, 0xffff, 0xc0000000, 0); // packed BCD indefinite (SDM Vol. 1 Table 4-4)
+  if (!ok) {
+    write80(cpu, seg, off, 0xffff, 0xc0000000, 0); // packed BCD indefinite (SDM Vol. 1 Table 4-4)
+    setC1(f, false);
+  }
   pop(f);
 });
 

@@ -137,8 +137,6 @@ export function pop(f: FpuState): void {
  */
 export function signal(cpu: Cpu, bits: number): boolean {
   const f = cpu.fpu;
-  // an invalid operation (not a stack fault, which sets C1 itself) clears C1
-  if ((bits & (SW.IE | SW.SF)) === SW.IE) f.sw &= ~SW.C1;
   f.sw |= bits;
   if ((bits & ~f.cw & 0x3f) === 0) return false;
   f.sw |= SW.ES | SW.B;

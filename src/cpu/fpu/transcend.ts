@@ -10,7 +10,7 @@ import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
 import { Op, setOverflow, wideArith } from './arith.js';
 import { expOf } from './exact.js';
-import { Cls, classifyF80, doubleToF80, F80, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
+import { Cls, classifyF80, doubleToF80, F80, f80ToDouble, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
   enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, push, readPhysF80, setC1, setSt, setStF80, signal, stClass, SW,
@@ -98,6 +98,7 @@ function binaryOk(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): boolean {
 /** Masked invalid operation: IE, result = real indefinite in ST(dst). Returns false if unmasked. */
 function invalid(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): void {
   if (signal(cpu, SW.IE)) return;
+  setC1(f, false);
   setStF80(f, dst, INDEF_SE, INDEF_HI, 0);
   if (doPop) pop(f);
 }
@@ -132,6 +133,7 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
   const x = f.st[phys(f, 0)];
   if (stClass(f, 0) === Cls.INF) {
     if (signal(cpu, SW.IE)) return;
+    setC1(f, false);
     setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
     if (pushes) pushCopyOfSt0(f);
     return;
@@ -216,12 +218,19 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   if (!binaryOk(cpu, f, 1, true)) return;
   const x = f.st[phys(f, 0)];
   const y = f.st[phys(f, 1)];
-  const l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
-  if (logp1 && x < -1) {
+  let l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
+  const p0 = phys(f, 0);
+  if (!logp1 && f.rawValid[p0] && stClass(f, 0) === Cls.NORMAL && (x === 0 || x - x !== 0) && (f.rawSe[p0] & 0x8000) === 0) {
+    // a raw value beyond the double range: log2(m * 2^e) = e + log2(m)
+    readPhysF80(f, p0, tmp);
+    l = (tmp.se & 0x7fff) - 16383 + Math.log2(f80ToDouble(0x3fff, tmp.hi, tmp.lo));
+  }
+  if (logp1 && x < -1 && stClass(f, 0) !== Cls.INF) {
     // undefined domain: the host CPU returns x itself (no IE), observed
     signal(cpu, SW.PE);
     setC1(f, false);
-    copyPhys(f, phys(f, 0), phys(f, 1));
+    if (stClass(f, 1) === Cls.INF) setSt(f, 1, -y); // observed: y = -inf gives +inf
+    else copyPhys(f, phys(f, 0), phys(f, 1));
     pop(f);
     return;
   }
@@ -434,7 +443,8 @@ function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
     back = 8;
   }
   let r = sa % sb;
-  let q = (Math.abs(sa % (8 * sb)) - Math.abs(r)) / sb; // quotient mod 8
+  // quotient mod 8: (|a mod 8b| - |a mod b|) / b is a small integer up to rounding of the difference
+  let q = Math.round((Math.abs(sa % (8 * sb)) - Math.abs(r)) / sb) & 7;
   if (ieee) {
     const ar = Math.abs(r);
     const half = sb / 2;
