@@ -40,9 +40,55 @@ function codeFlat(em: BlockEmitter): boolean {
   return (em.blk.mode & ModeBit.FLAT) !== 0 && em.code32;
 }
 
-/** Does the inline template of `i` set all six arithmetic flags from its own operands? */
+/** Does the inline template of `i` set all six arithmetic flags without reading any? */
 export function fullyDefinesFlags(i: Insn): boolean {
-  return ALU_FULL[i.mn] !== 0 && i.s0 === 4;
+  if (ALU_FULL[i.mn] !== 0 || i.mn === Mn.NEG) return true;
+  return (i.mn === Mn.SHL || i.mn === Mn.SAL || i.mn === Mn.SHR || i.mn === Mn.SAR) && shiftCount(i) !== 0;
+}
+
+/** Masked count of a shift by an immediate (or the implicit 1 of D0/D1). */
+function shiftCount(i: Insn): number {
+  return i.k1 === OpKind.Imm ? i.v1 & 31 : 1;
+}
+
+/** `x` (an operand of `size` bytes, zero- or sign-extended) sign-extended to int32. */
+function sext(x: string, size: number): string {
+  return size === 4 ? x : `((${x} << ${32 - size * 8}) >> ${32 - size * 8})`;
+}
+
+/** A compile-time constant sign-extended from `size` bytes. */
+function sextConst(v: number, size: number): number {
+  const sh = 32 - size * 8;
+  return (v << sh) >> sh;
+}
+
+/** Statement writing expression `v` to register `reg` at `size` bytes. */
+function writeReg(em: BlockEmitter, reg: number, size: number, v: string): string {
+  if (size === 4) return `${em.w(reg)} = ${v};`;
+  if (size === 1) return em.w8(reg, v);
+  const n = em.w(reg);
+  return `${n} = (${n} & -65536) | (${v} & 65535);`;
+}
+
+/**
+ * Read the destination operand (slot 0) of a read-modify-write instruction into an expression;
+ * for memory it computes the address into `a` and loads into `t` (a stays valid for the store).
+ */
+function readDest(em: BlockEmitter, i: Insn, size: number): string {
+  if (isReg(i.k0)) return size === 4 ? em.r(i.v0) : size === 1 ? em.r8(i.v0) : `(${em.r(i.v0)} & 65535)`;
+  emitEa(em, i);
+  emitLoad(em, i.seg, size, 't');
+  return 't';
+}
+
+/** Write `v` to the destination read by readDest (memory: the same address `a`). */
+function writeDest(em: BlockEmitter, i: Insn, size: number, v: string, last: boolean): void {
+  if (isReg(i.k0)) {
+    em.line(writeReg(em, i.v0, size, v));
+    return;
+  }
+  emitStore(em, i.seg, size, v);
+  if (!last) em.stopCheck();
 }
 
 /** True when emitInline() handles `i` in the emitter's mode. */
@@ -63,13 +109,27 @@ export function canInline(em: BlockEmitter, i: Insn): boolean {
     case Mn.LEA:
       return isReg(i.k0) && i.s0 === 4 && i.k1 === OpKind.Mem;
     case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST:
-      if (i.s0 !== 4) return false;
+      // reg <- reg/imm/mem, or mem <- reg/imm (read-modify-write), at 8, 16 or 32 bits.
+      if (i.s1 !== i.s0 && i.k1 !== OpKind.Imm) return false;
       if (isReg(i.k0)) return rmOk(i.k1, i) || i.k1 === OpKind.Imm;
-      // Memory destination only for CMP/TEST (no read-modify-write inline).
-      return (i.mn === Mn.CMP || i.mn === Mn.TEST) && i.k0 === OpKind.Mem && memOk(i) && (isReg(i.k1) || i.k1 === OpKind.Imm);
+      return i.k0 === OpKind.Mem && memOk(i) && (isReg(i.k1) || i.k1 === OpKind.Imm);
     case Mn.INC:
     case Mn.DEC:
-      return isReg(i.k0) && i.s0 === 4;
+    case Mn.NEG:
+    case Mn.NOT:
+      return rmOk(i.k0, i);
+    case Mn.SHL:
+    case Mn.SAL:
+    case Mn.SHR:
+    case Mn.SAR:
+      // Immediate (or implicit 1) counts only: the count is then known when translating.
+      return rmOk(i.k0, i) && (i.k1 === OpKind.Imm || i.k1 === OpKind.None);
+    case Mn.SETcc:
+      return rmOk(i.k0, i) && i.s0 === 1;
+    case Mn.CMOVcc:
+      return isReg(i.k0) && i.s0 === 4 && rmOk(i.k1, i);
+    case Mn.XCHG:
+      return isReg(i.k0) && isReg(i.k1) && i.s0 === 4;
     case Mn.PUSH:
       return em.stack32 && i.osize === 4 && (isReg(i.k0) || i.k0 === OpKind.Imm) && i.s0 === 4;
     case Mn.POP:
@@ -158,7 +218,7 @@ function fusedCondition(em: BlockEmitter, cc: number): string | null {
     c = [`false`, `false`, `fr === 0`, `fr === 0`, `fr < 0`, '', `fr < 0`, `fr <= 0`][n];
   } else if (op === LfOp.ADD) {
     c = [``, `(fr >>> 0) < (fa >>> 0)`, `fr === 0`, ``, `fr < 0`, '', '', ''][n];
-  } else if (op === LfOp.INC || op === LfOp.DEC) {
+  } else if (op === LfOp.INC || op === LfOp.DEC || op === LfOp.RES) {
     c = ['', '', `fr === 0`, '', `fr < 0`, '', '', ''][n];
   }
   if (c === null || c === '') return null;
@@ -200,26 +260,26 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
       break;
     }
     case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST: {
-      // Operand b first (it may be the memory load), then a.
+      // As exec-alu.ts: operands sign-extended from the size, destination written, then flags.
+      const size = i.s0;
       let b: string;
       let av: string;
       if (isReg(i.k0)) {
-        b = readOperand(em, i, i.k1, i.v1, 4, 'u');
-        av = em.r(i.v0);
+        b = i.k1 === OpKind.Imm ? String(sextConst(i.v1, size)) : sext(readOperand(em, i, i.k1, i.v1, size, 'u'), size);
+        av = sext(readDest(em, i, size), size);
       } else {
-        b = i.k1 === OpKind.Imm ? String(i.v1 | 0) : em.r(i.v1);
-        emitEa(em, i);
-        emitLoad(em, i.seg, 4, 't');
-        av = 't';
+        b = i.k1 === OpKind.Imm ? String(sextConst(i.v1, size)) : sext(readOperand(em, i, i.k1, i.v1, size, 'u'), size);
+        av = sext(readDest(em, i, size), size);
       }
       const op = { [Mn.ADD]: '+', [Mn.SUB]: '-', [Mn.CMP]: '-', [Mn.AND]: '&', [Mn.TEST]: '&', [Mn.OR]: '|', [Mn.XOR]: '^' }[i.mn];
-      em.line(`fa = ${av}; fb = ${b}; fr = (fa ${op} fb) | 0;`);
-      if (i.mn !== Mn.CMP && i.mn !== Mn.TEST) em.line(`${em.w(i.v0)} = fr;`);
+      em.line(`fa = ${av}; fb = ${b}; fr = ${sext(`(fa ${op} fb)`, size)}${size === 4 ? ' | 0' : ''};`);
+      if (i.mn !== Mn.CMP && i.mn !== Mn.TEST) writeDest(em, i, size, 'fr', last);
       setFlags(em, i.mn === Mn.ADD ? LfOp.ADD : i.mn === Mn.SUB || i.mn === Mn.CMP ? LfOp.SUB : LfOp.LOGIC);
       break;
     }
     case Mn.INC:
     case Mn.DEC: {
+      const size = i.s0;
       const dead = flagsDeadAfter(em, k);
       if (!dead) {
         // CF is kept (SDM Vol. 2 INC/DEC): park the current CF in eflags bit 0 as flags.ts expects.
@@ -227,13 +287,82 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
         if (prev === LfOp.LOGIC) em.line(`cpu.eflags &= -2;`);
         else if (prev === LfOp.SUB) em.line(`cpu.eflags = (cpu.eflags & -2) | ((fa >>> 0) < (fb >>> 0) ? 1 : 0);`);
         else if (prev === LfOp.ADD) em.line(`cpu.eflags = (cpu.eflags & -2) | ((fr >>> 0) < (fa >>> 0) ? 1 : 0);`);
-        else if (prev !== LfOp.INC && prev !== LfOp.DEC) em.line(`FCF(cpu);`);
+        else if (prev !== LfOp.INC && prev !== LfOp.DEC && prev !== LfOp.RES) em.line(`FCF(cpu);`);
       }
-      const r = em.r(i.v0);
-      em.line(`fa = ${r}; fb = 1; fr = (fa ${i.mn === Mn.INC ? '+' : '-'} 1) | 0;`);
-      em.line(`${em.w(i.v0)} = fr;`);
+      const x = sext(readDest(em, i, size), size);
+      em.line(`fa = ${x}; fb = 1; fr = ${sext(`(fa ${i.mn === Mn.INC ? '+' : '-'} 1)`, size)}${size === 4 ? ' | 0' : ''};`);
+      writeDest(em, i, size, 'fr', last);
       em.flagOp = i.mn === Mn.INC ? LfOp.INC : LfOp.DEC;
       if (!dead) em.line(`LF.op = ${em.flagOp}; LF.res = fr; LF.a = fa; LF.b = 1;`);
+      break;
+    }
+    case Mn.NEG: {
+      const size = i.s0;
+      const x = sext(readDest(em, i, size), size);
+      em.line(`fa = 0; fb = ${x}; fr = ${sext('(-fb)', size)}${size === 4 ? ' | 0' : ''};`);
+      writeDest(em, i, size, 'fr', last);
+      setFlags(em, LfOp.SUB);
+      break;
+    }
+    case Mn.NOT: {
+      const size = i.s0;
+      const x = readDest(em, i, size);
+      writeDest(em, i, size, `~${x}`, last);
+      break;
+    }
+    case Mn.SHL:
+    case Mn.SAL:
+    case Mn.SHR:
+    case Mn.SAR: {
+      // As exec-shift.ts for an immediate count c (1..31): CF = last bit out, OF by the P6 rule,
+      // AF cleared, SF/ZF/PF from the result (LfOp.RES). A count of 0 changes nothing.
+      const size = i.s0;
+      const bits = size * 8;
+      const c = shiftCount(i);
+      if (c === 0) break;
+      const x = readDest(em, i, size);
+      em.line(`fa = ${i.mn === Mn.SAR ? sext(x, size) : x};`);
+      let cf: string;
+      let of: string;
+      if (i.mn === Mn.SHR) {
+        em.line(`fr = ${sext(`(fa >>> ${c})`, size)};`);
+        cf = c <= bits ? `((fa >>> ${c - 1}) & 1)` : '0';
+        of = `((((fr >>> ${bits - 1}) ^ (fr >>> ${bits - 2})) & 1) << 11)`;
+      } else if (i.mn === Mn.SAR) {
+        em.line(`fr = fa >> ${c};`);
+        cf = `((fa >> ${c - 1}) & 1)`;
+        of = '0';
+      } else {
+        em.line(`fr = ${sext(`(fa << ${c})`, size)}${size === 4 ? ' | 0' : ''};`);
+        cf = c <= bits ? `((fa >>> ${bits - c}) & 1)` : '0';
+        of = `((((fr >>> 31) ^ fb) & 1) << 11)`;
+      }
+      writeDest(em, i, size, 'fr', last);
+      em.flagOp = LfOp.RES;
+      if (!flagsDeadAfter(em, k)) {
+        if (i.mn === Mn.SHL || i.mn === Mn.SAL) em.line(`fb = ${cf};`);
+        em.line(`cpu.eflags = (cpu.eflags & -2066) | ${i.mn === Mn.SHL || i.mn === Mn.SAL ? 'fb' : cf} | ${of}; LF.op = ${LfOp.RES}; LF.res = fr;`);
+      }
+      break;
+    }
+    case Mn.SETcc: {
+      const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
+      if (isReg(i.k0)) em.line(em.w8(i.v0, `(${c} ? 1 : 0)`));
+      else {
+        emitEa(em, i);
+        emitStore(em, i.seg, 1, `(${c} ? 1 : 0)`);
+        if (!last) em.stopCheck();
+      }
+      break;
+    }
+    case Mn.CMOVcc: {
+      const v = readOperand(em, i, i.k1, i.v1, 4, 'u');
+      const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
+      em.line(`if (${c}) ${em.w(i.v0)} = ${v};`);
+      break;
+    }
+    case Mn.XCHG: {
+      if (i.v0 !== i.v1) em.line(`t = ${em.r(i.v0)}; ${em.w(i.v0)} = ${em.r(i.v1)}; ${em.w(i.v1)} = t;`);
       break;
     }
     case Mn.PUSH: {

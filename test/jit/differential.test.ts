@@ -158,6 +158,47 @@ describe('JIT vs interpreter', () => {
     });
   }
 
+  // Inline forms beyond 32-bit register ALU, each followed by flag readers, on edge operands.
+  const forms = [
+    'add al, bl', 'sub bx, ax', 'cmp bh, al', 'test ah, 0x81', 'and al, [esi + 1]', 'or word ptr [esi + 2], bx',
+    'xor byte ptr [esi], 0x80', 'add dword ptr [esi], eax', 'sub [esi + 4], ebx', 'cmp byte ptr [esi + 3], 0',
+    'inc byte ptr [esi + 1]', 'dec word ptr [esi]', 'inc ax', 'dec bl', 'neg eax', 'neg bl', 'neg dword ptr [esi]',
+    'not eax', 'not byte ptr [esi + 2]', 'shl eax, 1', 'shl eax, 31', 'shr ebx, 7', 'sar eax, 1', 'sar bl, 3',
+    'shl byte ptr [esi], 5', 'shr ax, 15', 'sal ebx, 4', 'shr al, 1',
+    'xchg eax, ebx', 'cmovl eax, ebx', 'cmovbe eax, [esi + 4]', 'cmove ebx, eax',
+  ];
+  for (const form of forms) {
+    it(`inline ${form}, then every condition`, () => {
+      let body = '';
+      ['o', 'b', 'e', 'be', 's', 'p', 'l', 'le'].forEach((cc, n) => {
+        body += `  mov eax, [esi]\n  mov ebx, [esi + 4]\n  ${form}\n  set${cc} cl\n  j${cc} 7${n}f\n  or edx, ${1 << n}\n7${n}:\n  add edi, eax\n  add edi, ebx\n  add dl, cl\n`;
+      });
+      const values = [0, 1, -1, 0x7fffffff, -0x80000000, 0x80, 0x7f, 0xff, 0x8000, 0x12345678];
+      check(`
+        mov esi, 0x20000
+        mov ecx, ${values.length * values.length}
+      1:
+        xor edx, edx
+        push ecx
+      ${body}
+        pop ecx
+        mov [esi + 0x8000], edx
+        mov [esi + 0x8004], edi
+        add esi, 8
+        dec ecx
+        jnz 1b
+        hlt
+      `, (t) => {
+        let a = DATA;
+        for (const x of values) for (const y of values) {
+          t.phys.write32(a, x);
+          t.phys.write32(a + 4, y);
+          a += 8;
+        }
+      });
+    });
+  }
+
   it('flags produced in one block and read in the next (ADC, SETcc, PUSHF)', () => {
     check(`
       mov ecx, 40
