@@ -11,7 +11,7 @@ import { OpKind } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
 import { addE, divE, errSign, expOf, foldError, mulE, roundResult, rr, sqrtE } from './exact.js';
-import { Cls, classifyF80, doubleToF80, F80, f80ToDouble, RC, scale2 } from './float80.js';
+import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80ToDouble, RC, rf, scale2 } from './float80.js';
 import { mem, readFloat, readInt } from './memfmt.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
@@ -262,10 +262,11 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
     return;
   }
   if (exp <= 0) {
-    // below the float80 normal range: flush (approximation of the x87 denormal result)
-    signal(cpu, SW.UE | SW.PE);
-    setC1(f, false);
-    setSt(f, dstI, rs < 0 ? -0 : 0);
+    // below the float80 normal range: denormalised (after a first rounding to PC bits)
+    denormalizeF80(wa.se >>> 15, exp, wa.hi, wa.lo, rc, wa);
+    if (rf.inexact || inexact) signal(cpu, SW.UE | SW.PE);
+    setC1(f, rf.up);
+    setStF80(f, dstI, wa.se, wa.hi, wa.lo);
     return;
   }
   if (inexact) signal(cpu, SW.PE);

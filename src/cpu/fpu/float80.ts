@@ -425,3 +425,21 @@ export function int64ToF80(hi: number, lo: number, out: F80): void {
   }
   out.se = sign | (63 - sh + 16383);
 }
+
+/**
+ * A float80 result whose biased exponent `exp` is <= 0 (below the normal range): the significand
+ * is shifted right into a denormal with rounding control `rc` (SDM Vol. 1 §4.9.1.5, masked
+ * underflow response). Result in `out`; rf.inexact / rf.up tell whether bits were lost.
+ */
+export function denormalizeF80(sign: number, exp: number, hi: number, lo: number, rc: number, out: F80): void {
+  const shift = 1 - exp;
+  // round hi:lo / 2^shift to an integer
+  const e = Math.max(63 - shift, -100);
+  // magnitude rounding: directed modes swap for negative values
+  roundToInt64(16383 + e, hi, lo, sign && (rc === RC.DOWN || rc === RC.UP) ? rc ^ 3 : rc);
+  const qHi = rf.intHi;
+  const qLo = rf.intLo;
+  out.se = (sign ? 0x8000 : 0) | (qHi >= 0x80000000 ? 1 : 0); // a carry into bit 63 is the smallest normal
+  out.hi = qHi;
+  out.lo = qLo;
+}

@@ -10,7 +10,7 @@ import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
 import { Op, setOverflow, wideArith } from './arith.js';
 import { expOf } from './exact.js';
-import { Cls, classifyF80, doubleToF80, F80, f80ToDouble, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
+import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80ToDouble, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
   enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, push, readPhysF80, setC1, setSt, setStF80, signal, stClass, SW,
@@ -298,8 +298,10 @@ def(Mn.FSCALE, (cpu, i) => {
   const exp = (tmp.se & 0x7fff) + k;
   if (exp >= 0x7fff) setOverflow(cpu, 0, (tmp.se & 0x8000) !== 0);
   else if (exp <= 0) {
-    signal(cpu, SW.UE | SW.PE); // below the float80 normal range: flushed (approximation)
-    setSt(f, 0, (tmp.se & 0x8000) !== 0 ? -0 : 0);
+    denormalizeF80(tmp.se >>> 15, exp, tmp.hi, tmp.lo, (f.cw >> 10) & 3, tmp);
+    if (rf.inexact) signal(cpu, SW.UE | SW.PE);
+    setC1(f, rf.up);
+    setStF80(f, 0, tmp.se, tmp.hi, tmp.lo);
   } else setStF80(f, 0, (tmp.se & 0x8000) | exp, tmp.hi, tmp.lo);
 });
 
