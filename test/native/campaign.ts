@@ -27,6 +27,8 @@ export interface CampaignResult {
   mismatches: number;
   nativeFaults: number;
   byForm: Map<string, FormStats>;
+  /** Every form (main or companion): sequences containing it, and how many of those mismatched. */
+  presence: Map<string, { runs: number; bad: number }>;
   /** Form lists of the mismatching sequences (to tell root causes from companions). */
   failing: string[][];
   /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
@@ -47,7 +49,7 @@ export function hostGs(harness: string): number {
 
 export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, batch = 20000): CampaignResult {
   const runner = new InterpRunner(hostGs(harness));
-  const res: CampaignResult = { seed, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const res: CampaignResult = { seed, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = 0; first < count; first += batch) {
     let t = performance.now();
@@ -65,6 +67,12 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
       res.total++;
       if (n.status) { st.faults++; res.nativeFaults++; }
       const diffs = compare(s, n, i);
+      for (const name of new Set(s.forms)) {
+        const p = res.presence.get(name) ?? { runs: 0, bad: 0 };
+        p.runs++;
+        if (diffs.length > 0) p.bad++;
+        res.presence.set(name, p);
+      }
       if (diffs.length > 0) {
         st.bad++;
         res.mismatches++;
@@ -92,21 +100,27 @@ export function summary(title: string, r: CampaignResult, uncovered: string[] | 
   const out: string[] = [];
   const bad = [...r.byForm].filter(([, s]) => s.bad > 0).sort((a, b) => b[1].bad / b[1].runs - a[1].bad / a[1].runs || b[1].bad - a[1].bad);
   const untested = [...r.byForm].filter(([, s]) => s.runs === 0).map(([n]) => n);
-  // root-cause suspects: forms failing far more often than the average sequence
+  // root-cause suspects: forms (main or companion) whose sequences fail far more often than average
   const threshold = Math.max(0.1, (10 * r.mismatches) / Math.max(1, r.total));
-  const suspect = new Set(bad.filter(([, s]) => s.bad >= 3 && s.bad / s.runs >= threshold).map(([n]) => n));
+  const suspect = new Set([...r.presence].filter(([, p]) => p.bad >= 3 && p.bad / p.runs >= threshold).map(([n]) => n));
   const viaCompanion = new Set<string>();
-  for (const [name] of bad) {
-    if (suspect.has(name)) continue;
+  for (const [name, st] of bad) {
+    if (suspect.has(name) && st.bad / st.runs >= threshold) continue;
     const mine = r.failing.filter((f) => f[0] === name);
     if (mine.every((f) => f.slice(1).some((c) => suspect.has(c)))) viaCompanion.add(name);
   }
   const roots = bad.filter(([n]) => !viaCompanion.has(n));
+  // suspects that fail mostly as companions still are root causes
+  for (const n of suspect) if (!roots.some(([m]) => m === n) && r.byForm.has(n)) { roots.push([n, r.byForm.get(n)!]); viaCompanion.delete(n); }
   out.push(`${title}: ${r.total} sequences, ${r.mismatches} mismatching, ${r.nativeFaults} faulted natively; ` +
     `${r.byForm.size} forms, ${roots.length} failing on their own, ${viaCompanion.size} only next to those; ` +
     `generate ${(r.genMs / 1000).toFixed(1)} s, native ${(r.nativeMs / 1000).toFixed(1)} s, interpreter+compare ${(r.interpMs / 1000).toFixed(1)} s`);
   if (untested.length) out.push(`forms without a sequence (raise the count): ${untested.length}`);
-  for (const [name, s] of roots) out.push(`  ${KNOWN_FAILING.has(name) ? 'known' : 'NEW  '} ${String(s.bad).padStart(6)}/${String(s.runs).padEnd(6)} ${name}`);
+  for (const [name, s] of roots) {
+    const p = r.presence.get(name);
+    const anywhere = p && p.bad !== s.bad ? `  (${p.bad}/${p.runs} of the sequences containing it)` : '';
+    out.push(`  ${KNOWN_FAILING.has(name) ? 'known' : 'NEW  '} ${String(s.bad).padStart(6)}/${String(s.runs).padEnd(6)} ${name}${anywhere}`);
+  }
   if (viaCompanion.size) out.push(`  failing only in sequences that contain one of the forms above: ${[...viaCompanion].join(', ')}`);
   if (uncovered) out.push(`table entries of this campaign's kind never executed (${uncovered.length}): ${uncovered.join('; ')}`);
   const fixed = [...KNOWN_FAILING].filter((n) => r.byForm.has(n) && r.byForm.get(n)!.runs > 0 && r.byForm.get(n)!.bad === 0);

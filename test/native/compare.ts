@@ -9,7 +9,7 @@
  *   undefined for the generated operands;
  * - EFLAGS: CF PF AF ZF SF OF DF IF IOPL NT ID, minus the arithmetic flags the executed instructions
  *   leave undefined (interp-runner.ts: table entry + SDM count rules);
- * - ES DS FS GS selectors; the 512-byte scratch area (stack included), minus x87 pointer fields;
+ * - ES DS FS GS selectors; the 768-byte scratch area (data, stack, x87 images), minus x87 pointer fields;
  * - x87 (sequences that use it): CW, SW (minus condition codes the SDM leaves undefined), TW and
  *   every non-empty ST(i). 'exact' sequences bit for bit;
  *   'tol' sequences: PE/UE/C1 not compared, values within TOLERANCE (below), x87 stores in memory

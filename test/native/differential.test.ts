@@ -22,7 +22,7 @@ const X87_COUNT = TOTAL - INT_COUNT;
 function report(name: string, text: string): string {
   const dir = join(tmpdir(), 'x86jit-native');
   mkdirSync(dir, { recursive: true });
-  const f = join(dir, `report-${name}.txt`);
+  const f = join(dir, `report-${name}-seed${SEED}-${process.pid}.txt`);
   writeFileSync(f, text + '\n');
   return f;
 }

@@ -9,9 +9,12 @@
 
 /** Where the sequence's code is placed (a MAP_FIXED page natively, an NPT mapping in the interpreter). */
 export const CODE_ADDR = 0x10000000;
-/** The scratch page; its first SCRATCH_SIZE bytes are initialised, compared and reported. */
+/**
+ * The scratch page; its first SCRATCH_SIZE bytes are initialised, compared and reported:
+ * 0x000-0x0ff data operands, 0x120-0x1ff stack, 0x200-0x2ff x87 environment images.
+ */
 export const SCRATCH_ADDR = 0x20000000;
-export const SCRATCH_SIZE = 512;
+export const SCRATCH_SIZE = 768;
 export const CODE_MAX = 128;
 export const PATCHES = 8;
 /** The (flat) selectors a 32-bit Linux process runs with on an x86-64 kernel (user CS / DS). */
@@ -26,7 +29,7 @@ export const IN = {
   regs: 0, eflags: 32, memSeed: 36, codeLen: 40, fsave: 48, patchOff: 156, patchVal: 188, code: 220, SIZE: 348,
 } as const;
 export const OUT = {
-  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, SIZE: 680,
+  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, SIZE: 936,
 } as const;
 
 /** FSAVE image offsets, 32-bit protected-mode layout (SDM Vol. 1 §8.1.10, Figure 8-9). */

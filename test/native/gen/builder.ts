@@ -18,6 +18,8 @@ export const R = { EAX: 0, ECX: 1, EDX: 2, EBX: 3, ESP: 4, EBP: 5, ESI: 6, EDI: 
 export const STACK_OFF = 0x180;
 /** Memory operands live in [0, DATA_END) of the scratch page; the stack above it. */
 export const DATA_END = 0x100;
+/** FNSTENV/FNSAVE images go to [ENV_START, ENV_START + 0x100): no other form reads or writes there. */
+export const ENV_START = 0x200;
 
 export class SeqBuilder {
   readonly code: number[] = [];
@@ -114,7 +116,7 @@ export class SeqBuilder {
 
   /** Patch a dword of the initial scratch contents (ignored once the patch slots are full). */
   patch(off: number, v: number): boolean {
-    if (this.patches.length >= PATCHES || off < 0 || off > 0x200 - 4) return false;
+    if (this.patches.length >= PATCHES || off < 0 || off > 0x300 - 4) return false;
     this.patches.push([off, v | 0]);
     return true;
   }

@@ -12,6 +12,14 @@ export const { forms: flowForms, add } = formList();
 const { CF, PF, AF, ZF, SF, OF, DF, ARITH } = F;
 
 // ------------------------------------------------------------------ stack
+/**
+ * A 32-bit push of a segment register (PUSH sreg, the CS slot of a far CALL) either zero-extends
+ * the selector or writes only its low 16 bits (SDM Vol. 2 PUSH: recent Intel cores do the 16-bit
+ * write; AMD zero-extends). Zeroing the slot first (mov dword [esp-4], 0) makes both agree.
+ */
+function zeroSlot(b: SeqBuilder): void {
+  b.emit(0xc7, 0x44, 0x24, 0xfc, 0, 0, 0, 0);
+}
 for (const s of [2, 4]) {
   const n = bits(s);
   add(`push r${n} (50+r)`, (b) => { b.stackRoom(4); b.emit(...p66(s), 0x50 + b.rng.below(8)); b.espOff -= s; });
@@ -56,11 +64,9 @@ for (const s of [2, 4]) {
 add('push sreg', (b) => {
   b.stackRoom(4);
   const o16 = b.rng.chance(0.3);
+  if (!o16) zeroSlot(b);
   b.emit(...(o16 ? [0x66] : []), b.rng.pick([0x06, 0x0e, 0x16, 0x1e]));
   b.espOff -= o16 ? 2 : 4;
-  // SDM Vol. 2 PUSH: a 32-bit push of a segment register either zero-extends or writes only the
-  // low 16 bits (recent Intel cores); the upper half of the slot is implementation-specific.
-  if (!o16) b.memMask.push([b.espOff + 2, 2]);
 });
 add('pop es/ds/ss', (b) => {
   b.stackRoom(4);
@@ -270,10 +276,9 @@ add('jmp far ptr16:32 (EA)', (b) => {
 add('call far ptr16:32 (9A)', (b) => {
   b.stackRoom(8);
   const f = filler(b);
+  zeroSlot(b); // the CS slot is "padded with 16 high-order bits" (SDM Vol. 2 CALL)
   b.emit(0x9a, ...b.imm(b.pc + 7 + f.length, 4), ...b.imm(USER_CS, 2), ...f);
   b.espOff -= 8;
-  // SDM Vol. 2 CALL: the CS slot is "padded with 16 high-order bits": implementation-specific
-  b.memMask.push([b.espOff + 6, 2]);
 });
 for (const [name, reg] of [['call far m16:32 (FF /3)', 3], ['jmp far m16:32 (FF /5)', 5]] as const) {
   add(name, (b) => {
@@ -284,10 +289,11 @@ for (const [name, reg] of [['call far m16:32 (FF /3)', 3], ['jmp far m16:32 (FF 
     b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), 0, 0, 0, 0); // mov dword [off], target
     b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off + 4, 4), ...b.imm(USER_CS, 2));
     const tail = b.memAt(off, reg);
+    if (reg === 3) zeroSlot(b);
     const target = b.pc + 1 + tail.length + f.length;
     for (let k = 0; k < 4; k++) b.code[store + 6 + k] = (target >>> (8 * k)) & 0xff;
     b.emit(0xff, ...tail, ...f);
-    if (reg === 3) { b.espOff -= 8; b.memMask.push([b.espOff + 6, 2]); }
+    if (reg === 3) b.espOff -= 8;
   });
 }
 add('retf', (b) => {
@@ -359,9 +365,9 @@ for (const [name, ops, sreg] of [
 add('push fs/gs', (b) => {
   b.stackRoom(4);
   const o16 = b.rng.chance(0.3);
+  if (!o16) zeroSlot(b);
   b.emit(...(o16 ? [0x66] : []), 0x0f, b.rng.pick([0xa0, 0xa8]));
   b.espOff -= o16 ? 2 : 4;
-  if (!o16) b.memMask.push([b.espOff + 2, 2]);
 });
 add('pop fs/gs', (b) => {
   b.stackRoom(4);
@@ -381,3 +387,15 @@ add('test r/m,imm (F6/F7 /1 alias)', (b) => {
   b.flags(ARITH, AF);
 });
 add('rsm (#UD outside SMM)', (b) => b.emit(0x0f, 0xaa));
+
+// UD0 / UD1 (0F FF /r, 0F B9 /r): #UD with a ModRM; the reserved hint NOPs 0F 18 /4-7, 0F 19-1E.
+add('ud1 r32,r/m32 / ud0 r32,r/m32', (b) => {
+  const o = rmOperand(b, b.rng.chance(0.5), 4, b.reg32(), false);
+  b.emit(...o.pre, 0x0f, b.rng.pick([0xb9, 0xff]), ...o.tail);
+});
+add('hint nop r/m (0F 18 /4-7, 0F 19-1E)', (b) => {
+  const op = b.rng.pick([0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e]);
+  const reg = op === 0x18 ? 4 + b.rng.below(4) : b.rng.below(8);
+  const o = rmOperand(b, b.rng.chance(0.6), 4, reg, false);
+  b.emit(...o.pre, 0x0f, op, ...o.tail);
+});

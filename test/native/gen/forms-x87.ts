@@ -8,7 +8,7 @@
  * the precision control of the sequence's mode.
  */
 import { FSAVE, SCRATCH_ADDR } from '../format.js';
-import { F, R, SeqBuilder } from './builder.js';
+import { ENV_START, F, R, SeqBuilder } from './builder.js';
 import { CC_FLAGS, type Form, modrmReg } from './form-kit.js';
 import { f32Bytes, f64Bytes, f64ToF80, f80Tag } from './f80.js';
 import { Rng, value32 } from './rng.js';
@@ -352,7 +352,7 @@ x('fucom st1; fnstsw ax; sahf (compare idiom)', 'exact', (b) => {
 }, CC.UNDEF);
 // Environment images hold FIP/FCS/FOP/FDP/FDS: those 16 bytes are not compared (README).
 x('fnstenv m28; fldenv m28', 'exact', (b) => {
-  const off = b.dataOff(28) & ~3;
+  const off = ENV_START + (b.rng.below(0x100 - 28) & ~3);
   b.memMask.push([off + 12, 16]);
   defineSw(b);
   memOp(b, 0xd9, 6, off, true);
@@ -362,7 +362,7 @@ x('fnstenv m28; fldenv m28', 'exact', (b) => {
   } else b.fswUndef = CALL; // FNSTENV leaves C0-C3 undefined
 }, CC.OWN);
 x('fnsave m108; frstor m108', 'exact', (b) => {
-  const off = b.rng.below(0x100 - 108) & ~3;
+  const off = ENV_START + (b.rng.below(0x100 - 108) & ~3);
   b.memMask.push([off + 12, 16]);
   defineSw(b);
   memOp(b, 0xdd, 6, off, true);

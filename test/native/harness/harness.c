@@ -33,7 +33,7 @@
 
 #define CODE_ADDR 0x10000000u
 #define SCRATCH_ADDR 0x20000000u
-#define SCRATCH_SIZE 512
+#define SCRATCH_SIZE 768
 #define PAGE 4096
 #define EXIT_PTR_OFF 0xF00
 #define CODE_MAX 128
@@ -56,7 +56,7 @@ struct in_rec {
   uint8_t code[CODE_MAX];
 };
 
-/* Output record (format.ts OutRec), 680 bytes. */
+/* Output record (format.ts OutRec), 936 bytes. */
 struct out_rec {
   uint32_t status; /* 0 = ran to the end, 1 = fault, 2 = timed out (0.5 s) */
   uint32_t vector;
@@ -71,7 +71,7 @@ struct out_rec {
 };
 
 _Static_assert(sizeof(struct in_rec) == 348, "in_rec layout");
-_Static_assert(sizeof(struct out_rec) == 680, "out_rec layout");
+_Static_assert(sizeof(struct out_rec) == 936, "out_rec layout");
 
 /* Shared with the assembly stubs. */
 uint16_t g_out_sregs[4], g_host_fs, g_host_gs;
