@@ -74,6 +74,12 @@ export interface PcPlatformOptions {
   apic?: boolean;
   /** Where to build the ACPI tables (default 0xE0000); null: no ACPI tables. */
   acpiBase?: number | null;
+  /**
+   * Add a MADT describing the local APIC (default false). Without an I/O APIC entry Linux logs
+   * "ACPI: No IOAPIC entries present" at KERN_ERR; without a MADT it finds the APIC by CPUID and
+   * uses it in virtual-wire mode all the same.
+   */
+  madt?: boolean;
 }
 
 export interface PcPlatform {
@@ -145,7 +151,7 @@ export function createPcPlatform(o: PcPlatformOptions): PcPlatform {
   let acpiRsdp = 0;
   const acpiBase = o.acpiBase === undefined ? ACPI_DEFAULT_BASE : o.acpiBase;
   if (acpiBase !== null) {
-    const img = buildAcpiTables({ base: acpiBase, localApic: apic ? APIC_DEFAULT_BASE : null });
+    const img = buildAcpiTables({ base: acpiBase, localApic: apic && o.madt ? APIC_DEFAULT_BASE : null });
     for (let off = 0; off < img.bytes.length; off += 0x1000) {
       if (phys.hostOffset(acpiBase + off) < 0) {
         throw new Error(`platform: ACPI tables at 0x${(acpiBase + off).toString(16)} need guest RAM there`);
