@@ -88,14 +88,15 @@ export function mnemonicText(i: Insn, code32 = true): string {
     case Mn.POP: return i.k0 === OpKind.Sreg ? 'pop' + sfx : 'pop';
     case Mn.PUSH: return i.k0 === OpKind.Imm || i.k0 === OpKind.Sreg ? 'push' + sfx : 'push';
     case Mn.CALL: return i.k0 === OpKind.Rel ? 'call' + sfx : 'call';
-    case Mn.JMP: return i.k0 === OpKind.Rel ? 'jmp' + sfx : 'jmp';
+    case Mn.JMP: return e !== null && e.op0 === Op.Jz ? 'jmp' + sfx : 'jmp';
     default: return mnemonicName[i.mn].toLowerCase();
   }
 }
 
 /** Address part of a memory operand: "[ebx+esi*4+0x10]" or "ds:0x1234" (segment prefix included). */
 function address(i: Insn): string {
-  const segPrefix = i.segOverride >= 0 ? SREG[i.segOverride] + ':' : '';
+  // A DS override on an indirect near branch is CET's NOTRACK prefix (shown as such, see formatInsn).
+  const segPrefix = i.segOverride >= 0 && !isNotrack(i) ? SREG[i.segOverride] + ':' : '';
   const regs = i.asize === 2 ? REG16 : REG32;
   const mod = i.modrm >> 6;
   const hasSib = i.asize === 4 && (i.modrm & 7) === 4 && mod !== 3;
@@ -172,6 +173,10 @@ function stringOperands(i: Insn): string {
   }
 }
 
+function isNotrack(i: Insn): boolean {
+  return i.segOverride === 3 && (i.mn === Mn.JMP || i.mn === Mn.CALL) && i.k0 !== OpKind.Rel;
+}
+
 function isNearBranch(mn: number): boolean {
   return mn === Mn.Jcc || mn === Mn.JMP || mn === Mn.CALL || mn === Mn.RET;
 }
@@ -196,6 +201,7 @@ export function formatInsn(i: Insn, addr: number, code32 = true): string {
     (i.lock || i.mn === Mn.XCHG || (i.mn === Mn.MOV && i.k0 === OpKind.Mem && i.rep === Rep.Rep && i.modrm >= 0));
   if (hle) prefix += i.rep === Rep.Rep ? 'xrelease ' : 'xacquire ';
   if (i.lock) prefix += 'lock ';
+  if (isNotrack(i)) prefix += 'notrack ';
   if (!hle && i.rep !== Rep.None && (e === null || e.mandatory < 0) && i.mn !== Mn.PAUSE && !(i.mn === Mn.BSF || i.mn === Mn.BSR)) {
     if (isString(i.mn) && i.mn !== Mn.CMPS && i.mn !== Mn.SCAS) prefix += i.rep === Rep.Rep ? 'rep ' : 'repnz ';
     // F2 on a near branch is the MPX BND prefix (a no-op without MPX).
@@ -203,6 +209,9 @@ export function formatInsn(i: Insn, addr: number, code32 = true): string {
     else prefix += i.rep === Rep.Rep ? 'repz ' : 'repnz ';
   }
   if (i.mn === Mn.NOP && i.modrm < 0 && has66) return prefix + (code32 ? 'xchg ax,ax' : 'xchg eax,eax');
+  // CET's ENDBR32/ENDBR64 are F3 0F 1E FB/FA: hint NOPs on an i686.
+  if (i.mn === Mn.NOP && i.rep === Rep.Rep && e !== null && e.opcode === 0x1e && (i.modrm === 0xfb || i.modrm === 0xfa))
+    return i.modrm === 0xfb ? 'endbr32' : 'endbr64';
   const mn = mnemonicText(i, code32);
   if (i.mn === Mn.INVALID && (e === null || e.name === '')) return '(bad)';
   let ops: string;

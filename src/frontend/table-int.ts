@@ -95,9 +95,14 @@ export const INT_TABLE: readonly string[] = [
   '0F 01 C1 VMCALL end',
   '0F 02 /r LAR Gv,Ew', '0F 03 /r LSL Gv,Ew',
   '0F 06 CLTS priv end', '0F 08 INVD priv', '0F 09 WBINVD priv', '0F 0B UD2 end',
+  '0F B9 /r UD2 Gv,Ev end name=ud1', '0F FF /r UD2 Gv,Ev end name=ud0',
   '0F 18 /0 PREFETCH Mb name=prefetchnta', '0F 18 /1 PREFETCH Mb name=prefetcht0',
   '0F 18 /2 PREFETCH Mb name=prefetcht1', '0F 18 /3 PREFETCH Mb name=prefetcht2',
-  '0F 1F /0 NOP Ev',
+  // Hint NOPs: 0F 1F /r is the recommended multi-byte NOP; 0F 18 /4-/7 and 0F 19-0F 1E are
+  // reserved NOPs on P6 and later (SDM Vol. 2D Table A-3 "Reserved-NOP").
+  '0F 18 /4 NOP Ev', '0F 18 /5 NOP Ev', '0F 18 /6 NOP Ev', '0F 18 /7 NOP Ev',
+  '0F 19 /r NOP Ev', '0F 1A /r NOP Ev', '0F 1B /r NOP Ev', '0F 1C /r NOP Ev', '0F 1D /r NOP Ev', '0F 1E /r NOP Ev',
+  '0F 1F /r NOP Ev',
   '0F 20 /r MOVCR Rd,Cd priv', '0F 21 /r MOVDR Rd,Dd priv', '0F 22 /r MOVCR Cd,Rd priv end',
   '0F 23 /r MOVDR Dd,Rd priv',
   '0F 30 WRMSR priv', '0F 31 RDTSC', '0F 32 RDMSR priv', '0F 33 RDPMC', '0F 34 SYSENTER end',

@@ -46,6 +46,8 @@ export const X87_TABLE: readonly string[] = [
   'DB C0+i FCMOVcc ST0,STi cc=3', 'DB C8+i FCMOVcc ST0,STi cc=5', 'DB D0+i FCMOVcc ST0,STi cc=7',
   'DB D8+i FCMOVcc ST0,STi cc=11', 'DB E2 FNCLEX', 'DB E3 FNINIT',
   'DB E8+i FUCOMI ST0,STi', 'DB F0+i FCOMI ST0,STi',
+  // 8087/287 mode controls, executed as FNOP by the 387 and later.
+  'DB E0 FNOP name=fneni(8087_only)', 'DB E1 FNOP name=fndisi(8087_only)', 'DB E4 FNOP name=fnsetpm(287_only)',
   // DD
   'DD /0 FLD Mq', 'DD /2 FST Mq', 'DD /3 FSTP Mq', 'DD /4 FRSTOR Mblk', 'DD /6 FNSAVE Mblk', 'DD /7 FNSTSW Mw',
   'DD C0+i FFREE STi', 'DD C8+i FXCH STi name=fxch4', 'DD D0+i FST STi', 'DD D8+i FSTP STi',

@@ -132,7 +132,7 @@ function parseLine(line: string): void {
       e.forceReg = ops.includes(Op.Rd);
       e.privileged = attrs.includes('priv');
       e.blockEnd = attrs.includes('end') || mn === Mn.INVALID;
-      e.name = nameAttr ? nameAttr.slice(5) : '';
+      e.name = nameAttr ? nameAttr.slice(5).replace(/_/g, ' ') : '';
       const fx = flagEffect(mn, e.cc);
       e.flagsRead = fx.read; e.flagsWritten = fx.written; e.flagsUndefined = fx.undefined;
       if (opRange > 1 && !ccRange) e.enc = `${e.enc} [${(e.opcode).toString(16).toUpperCase()}]`;

@@ -22,6 +22,7 @@ const PTR: Record<string, number> = { BYTE: 1, WORD: 2, DWORD: 4, FWORD: 6, QWOR
 
 /** Split "a,b,c" at top-level commas. */
 export function splitOperands(text: string): string[] {
+  text = text.replace(/\(\d+ only\)/, ''); // fneni(8087 only)
   const sp = text.indexOf(' ');
   if (sp < 0) return [];
   let rest = text.slice(sp + 1);
