@@ -230,10 +230,13 @@ export function flagsDeadAfter(em: BlockEmitter, k: number): boolean {
   return false;
 }
 
-/** Can inline code for `i` raise a guest fault? (Memory with paging or outside flat segments.) */
+/**
+ * Can inline code for `i` raise a guest fault? Any memory access can: even with flat segments and
+ * paging off, an access that wraps past 4 GiB fails the limit check (#GP, SDM Vol. 3 §5.3).
+ */
 export function mayFault(em: BlockEmitter, i: Insn): boolean {
-  const mem = i.k0 === OpKind.Mem || i.k1 === OpKind.Mem || i.k2 === OpKind.Mem || i.mn === Mn.PUSH || i.mn === Mn.POP;
-  return mem && (em.paging || !em.flat);
+  void em;
+  return i.k0 === OpKind.Mem || i.k1 === OpKind.Mem || i.k2 === OpKind.Mem || i.mn === Mn.PUSH || i.mn === Mn.POP;
 }
 
 /** Emit every instruction of `blk`; `initialDirty` = registers to treat as changed at entry. */

@@ -156,6 +156,9 @@ export class Jit {
           this.stats.blocksRun++;
           const code = b.fn(cpu, rt, iters);
           this.running = null;
+          // The crash report's trail of block starts, as Cpu.step keeps it.
+          cpu.trail[cpu.trailPos] = (cpu.segBase[Seg.CS] + cpu.eip) | 0;
+          cpu.trailPos = (cpu.trailPos + 1) & 63;
           done = cpu.icount - start + faults;
           prev = b;
           prevExit = code;
