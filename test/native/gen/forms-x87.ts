@@ -108,8 +108,8 @@ export function fpuImage(b: SeqBuilder, mode: 'none' | 'exact' | 'tol'): Uint8Ar
 // ------------------------------------------------------------------ helpers
 
 /** Make sure at least `k` registers are valid (usually): load doubles from memory or constants. */
-function need(b: SeqBuilder, k: number): void {
-  while (b.fdepth < k && b.rng.chance(0.9)) {
+function need(b: SeqBuilder, k: number, always = false): void {
+  while (b.fdepth < k && (always || b.rng.chance(0.9))) {
     if (b.patches.length <= 6) {
       const off = b.dataOff(8) & ~7;
       const v = f64Bytes(fpDouble(b.rng, b.fmode === 'tol'));
@@ -315,10 +315,10 @@ for (const [name, op, mode, k, net] of D9_OPS) {
     if (net > 0) room(b, net);
     b.emit(0xd9, op);
     if (net > 0) pushed(b, net); else if (net < 0) popped(b, -net);
-    if (op === 0xf7) popped(b); else if (op === 0xf6) pushed(b);
+    if (op === 0xf7) popped(b); else if (op === 0xf6) b.fdepth = 0; // FDECSTP: the new ST(0) is usually empty
   }, cc, ROUNDS.has(op));
 }
-x('ffree st(i)', 'exact', (b) => { b.emit(0xdd, 0xc0 + sti(b)); }, CC.UNDEF);
+x('ffree st(i)', 'exact', (b) => { const i = sti(b); b.emit(0xdd, 0xc0 + i); b.fdepth = Math.min(b.fdepth, i); }, CC.UNDEF);
 x('ffreep st(i)', 'exact', (b) => { b.emit(0xdf, 0xc0 + sti(b)); popped(b); }, CC.UNDEF);
 
 // ------------------------------------------------------------------ control
@@ -382,5 +382,13 @@ for (const [name, opc, base, pops, cc] of [
   ['fstp1 (D9 D8+i)', 0xd9, 0xd8, 1, CC.ARITH], ['fxch4 (DD C8+i)', 0xdd, 0xc8, 0, CC.ARITH], ['fxch7 (DF C8+i)', 0xdf, 0xc8, 0, CC.ARITH],
   ['fstp8 (DF D0+i)', 0xdf, 0xd0, 1, CC.ARITH], ['fstp9 (DF D8+i)', 0xdf, 0xd8, 1, CC.ARITH],
 ] as const) {
-  x(name, 'exact', (b) => { need(b, 2); b.emit(opc, base + sti(b)); popped(b, pops); }, cc);
+  // undocumented encodings: generated with valid operands only (an empty ST(0) behaves
+  // differently on AMD, e.g. FSTP1 raises no stack underflow there)
+  x(name, 'exact', (b) => {
+    need(b, 2, true);
+    b.emit(opc, base + b.rng.below(Math.max(1, b.fdepth)));
+    popped(b, pops);
+  }, cc);
 }
+// FNENI, FNDISI, FNSETPM (DB E0, E1, E4): 8087/287 control instructions, NOPs since the 387.
+x('fneni/fndisi/fnsetpm (DB E0/E1/E4, NOP)', 'exact', (b) => b.emit(0xdb, b.rng.pick([0xe0, 0xe1, 0xe4])), CC.UNDEF);
