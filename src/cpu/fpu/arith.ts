@@ -172,7 +172,7 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
       r = foldError(r, extra);
     }
     if (r - r !== 0 || ((op === Op.MUL || isDiv) && r !== 0 && !wide && Math.abs(r) < 2.2250738585072014e-308) ||
-        ((op === Op.MUL || isDiv) && r === 0 && a !== 0)) {
+        ((op === Op.MUL || isDiv) && r === 0 && a !== 0 && b !== 0 && !bInf)) {
       // the exact result or an operand is outside the double exponent range: compute on scaled
       // significands and keep the float80 result (its exponent range is the x87's)
       wideArith(cpu, op, dstI, dstP, srcP, a, b, reversed);
@@ -207,7 +207,7 @@ function splitOperand(f: FpuState, p: number, v: number): void {
   }
   if (v === 0) {
     wideE = -100000;
-    wideM = 0;
+    wideM = v; // keeps the sign of zero
     return;
   }
   wideE = expOf(v);

@@ -153,21 +153,59 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
     }
     return;
   }
+  // reduce like the x87 (its 66-bit pi), then evaluate on |r| <= pi/4 by quadrant
+  let r = x;
+  let quadrant = 0;
+  if (Math.abs(x) > 0.7853981633974483) {
+    reduceX87(f, phys(f, 0));
+    r = redR;
+    quadrant = redQ;
+  }
+  const sin = quadrant === 0 ? Math.sin(r) : quadrant === 1 ? Math.cos(r) : quadrant === 2 ? -Math.sin(r) : -Math.cos(r);
+  const cos = quadrant === 0 ? Math.cos(r) : quadrant === 1 ? -Math.sin(r) : quadrant === 2 ? -Math.cos(r) : Math.sin(r);
   switch (kind) {
-    case 0: setInexact(cpu, f, 0, Math.sin(x), x === 0); break;
-    case 1: setInexact(cpu, f, 0, Math.cos(x), x === 0); break;
+    case 0: setInexact(cpu, f, 0, sin, x === 0); break;
+    case 1: setInexact(cpu, f, 0, cos, x === 0); break;
     case 2:
-      setInexact(cpu, f, 0, Math.tan(x), x === 0);
+      setInexact(cpu, f, 0, (quadrant & 1) !== 0 ? -1 / Math.tan(r) : Math.tan(r), x === 0);
       push(f);
       setSt(f, 0, 1);
       break;
     default: {
-      const c = Math.cos(x);
-      setInexact(cpu, f, 0, Math.sin(x), x === 0);
+      setInexact(cpu, f, 0, sin, x === 0);
       push(f);
-      setSt(f, 0, c);
+      setSt(f, 0, cos);
     }
   }
+}
+
+/**
+ * The x87 reduces trigonometric arguments with a 66-bit approximation of pi,
+ * 0xC90FDAA2_2168C234_C / 2^66 (documented by Intel as the cause of FSIN's large errors near
+ * multiples of pi; checked against this host's FSIN/FCOS/FPTAN for arguments up to 2^62). We
+ * reproduce it exactly: r = x - k * pi66/2 with k the nearest integer, computed on the exact
+ * (64-bit) significand with BigInt. This slow path allocates, only for |x| > pi/4.
+ */
+const PI66 = 0xc90fdaa22168c234cn;
+let redR = 0;
+let redQ = 0;
+function reduceX87(f: FpuState, p: number): void {
+  readPhysF80(f, p, tmp);
+  const neg = (tmp.se & 0x8000) !== 0;
+  const e = (tmp.se & 0x7fff) - 16383; // x = M * 2^(e - 63), |x| < 2^63 here
+  const m = (BigInt(tmp.hi) << 32n) | BigInt(tmp.lo);
+  const sh = e - 63 + 67; // x * 2^67 = M * 2^sh
+  const num = sh >= 0 ? m << BigInt(sh) : m >> BigInt(-sh); // |x| > pi/4: sh >= 3
+  let k = num / PI66;
+  let rem = num - k * PI66;
+  if (2n * rem > PI66) {
+    k += 1n;
+    rem -= PI66;
+  }
+  const r = scale2(Number(rem), -67);
+  redR = neg ? -r : r;
+  const q = Number(k & 3n);
+  redQ = neg ? (4 - q) & 3 : q;
 }
 
 def(Mn.FSIN, (cpu, i) => trig(cpu, i, 0));
@@ -225,7 +263,7 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     readPhysF80(f, p0, tmp);
     l = (tmp.se & 0x7fff) - 16383 + Math.log2(f80ToDouble(0x3fff, tmp.hi, tmp.lo));
   }
-  if (logp1 && x < -1 && stClass(f, 0) !== Cls.INF) {
+  if (logp1 && x <= -1 && stClass(f, 0) !== Cls.INF) {
     // undefined domain: the host CPU returns x itself (no IE), observed
     signal(cpu, SW.PE);
     setC1(f, false);
