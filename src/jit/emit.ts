@@ -49,6 +49,8 @@ export class BlockEmitter {
   flagOp = -1;
   /** Index of the instruction being emitted. */
   k = 0;
+  /** Instructions emitted as handler calls. */
+  readonly calls = new Set<number>();
   readonly code32: boolean;
   readonly flat: boolean;
   readonly stack32: boolean;
@@ -137,6 +139,7 @@ export class BlockEmitter {
   /** Emit the instruction as a call to its interpreter handler. */
   emitHandlerCall(i: Insn, last: boolean): void {
     const k = this.k;
+    this.calls.add(k);
     this.line(`k = ${k}; ${this.writeBack()}cpu.icount = ic0 + ${k}; cpu.insnEip = ${this.eipAt(k)}; cpu.eip = ${this.eipAt(k + 1)};`);
     this.dirty = 0;
     // c = 1 while the handler runs: if it throws, cpu.regs hold the truth (REP string ops commit
@@ -158,7 +161,7 @@ export class BlockEmitter {
   finish(selfLoop: boolean): string {
     const n = this.blk.length;
     const names: string[] = [];
-    for (let k = 0; k < n; k++) names.push(`H${k} = H[${k}], I${k} = I[${k}]`);
+    for (let k = 0; k < n; k++) if (this.calls.has(k)) names.push(`H${k} = H[${k}], I${k} = I[${k}]`);
     const loads: string[] = [];
     const reload: string[] = [];
     const catchWb: string[] = [];
