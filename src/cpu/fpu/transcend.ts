@@ -406,19 +406,6 @@ def(Mn.FXTRACT, (cpu, i) => {
   const p = phys(f, 0);
   const x = f.st[p];
   setC1(f, false);
-  if (x === 0) {
-    if (signal(cpu, SW.ZE)) return;
-    setSt(f, 0, -Infinity);
-    push(f);
-    setSt(f, 0, x);
-    return;
-  }
-  if (x - x !== 0) {
-    setSt(f, 0, Infinity);
-    push(f);
-    setSt(f, 0, x);
-    return;
-  }
   if (f.rawValid[p]) {
     readPhysF80(f, p, tmp);
     const cls = classifyF80(tmp.se, tmp.hi, tmp.lo);
@@ -440,6 +427,19 @@ def(Mn.FXTRACT, (cpu, i) => {
     setStF80(f, 0, sign | 0x3fff, hi, lo);
     return;
   }
+  if (x === 0) {
+    if (signal(cpu, SW.ZE)) return;
+    setSt(f, 0, -Infinity);
+    push(f);
+    setSt(f, 0, x);
+    return;
+  }
+  if (x - x !== 0) {
+    setSt(f, 0, Infinity);
+    push(f);
+    setSt(f, 0, x);
+    return;
+  }
   const e = expOf(x);
   setSt(f, 0, e);
   push(f);
@@ -458,12 +458,18 @@ function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
   if (!binaryOk(cpu, f, 0, false)) return;
   const a = f.st[phys(f, 0)];
   const b = f.st[phys(f, 1)];
-  if (a - a !== 0 || b === 0) {
+  const c0 = stClass(f, 0);
+  const c1 = stClass(f, 1);
+  if (c0 === Cls.INF || c1 === Cls.ZERO) {
     invalid(cpu, f, 0, false);
     return;
   }
   f.sw &= ~(SW.C0 | SW.C1 | SW.C3);
-  if (a === 0 || b - b !== 0) return; // ST(0) unchanged, Q = 0
+  if (c0 === Cls.ZERO || c1 === Cls.INF) return; // ST(0) unchanged, Q = 0
+  if (f.rawValid[phys(f, 0)] || f.rawValid[phys(f, 1)]) {
+    fpremExact(f, ieee);
+    return;
+  }
   const d = expOf(a) - expOf(b);
   if (d < 0 && !(ieee && d === -1)) return; // |a| < |b|: remainder is a, Q = 0
   if (d >= 64) {
@@ -499,6 +505,70 @@ function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
   if (q & 2) f.sw |= SW.C3;
   if (q & 1) f.sw |= SW.C1;
   setSt(f, 0, r);
+}
+
+/** Bit length of a positive BigInt below 2^130. */
+function bitLength(v: bigint): number {
+  let n = 0;
+  while (v >= 4294967296n) {
+    v >>= 32n;
+    n += 32;
+  }
+  return n + 32 - Math.clz32(Number(v));
+}
+
+const remA = new F80();
+const remB = new F80();
+/**
+ * FPREM/FPREM1 on exact 64-bit significands (BigInt; only when an operand holds a raw 80-bit
+ * value, which doubles cannot carry exactly). Same partial-remainder rule as the double path.
+ */
+function fpremExact(f: FpuState, ieee: boolean): void {
+  readPhysF80(f, phys(f, 0), remA);
+  readPhysF80(f, phys(f, 1), remB);
+  const ma = (BigInt(remA.hi) << 32n) | BigInt(remA.lo);
+  const mb = (BigInt(remB.hi) << 32n) | BigInt(remB.lo);
+  // value = M * 2^(E - 63), E from the exponent field (denormals: -16382)
+  const ea = Math.max(remA.se & 0x7fff, 1) - 16383;
+  let eb = Math.max(remB.se & 0x7fff, 1) - 16383;
+  const la = bitLength(ma);
+  const lb = bitLength(mb);
+  const d = (ea + la) - (eb + lb); // difference of the true exponents
+  if (d < 0 && !(ieee && d === -1)) return;
+  let partial = false;
+  if (d >= 64) {
+    eb += d - (32 + (d % 32)); // reduce by ST(1) * 2^(D - N)
+    partial = true;
+  }
+  const e = Math.min(ea, eb);
+  const A = ma << BigInt(ea - e);
+  const B = mb << BigInt(eb - e);
+  let q = A / B;
+  let r = A - q * B;
+  if (ieee && !partial && (2n * r > B || (2n * r === B && (q & 1n) === 1n))) {
+    r -= B;
+    q += 1n;
+  }
+  let sign = remA.se & 0x8000;
+  if (r < 0n) {
+    r = -r;
+    sign ^= 0x8000;
+  }
+  if (partial) f.sw |= SW.C2;
+  else {
+    const qq = Number(q & 7n);
+    if (qq & 4) f.sw |= SW.C0;
+    if (qq & 2) f.sw |= SW.C3;
+    if (qq & 1) f.sw |= SW.C1;
+  }
+  if (r === 0n) {
+    setStF80(f, 0, remA.se & 0x8000, 0, 0);
+    return;
+  }
+  const len = bitLength(r); // <= 64
+  const m = r << BigInt(64 - len);
+  const exp = e + len - 64 + 16383;
+  setStF80(f, 0, sign | Math.max(exp, 0), Number(m >> 32n), Number(m & 0xffffffffn));
 }
 
 def(Mn.FPREM, (cpu, i) => fprem(cpu, i, false));
