@@ -44,7 +44,7 @@ def(Mn.FLD, (cpu, i) => {
       return;
     }
     // float32/64: SNaN -> IE and quieted; denormal source -> DE (SDM Vol. 2 FLD). An unmasked
-    // IE suppresses the load; an unmasked DE does not (observed on the host CPU).
+    // IE suppresses the load; an unmasked DE does not (observed, see state.ts).
     if (mem.snan && signal(cpu, SW.IE)) return;
     if (mem.denormal) signal(cpu, SW.DE);
     setC1(f, false);
@@ -345,7 +345,7 @@ def(Mn.FCMOVcc, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   const j = stOperand(i);
   // C1 is left alone unless the stack underflows; the masked underflow response writes the
-  // indefinite whatever the condition (observed on hardware)
+  // indefinite whatever the condition (observed, see state.ts)
   if (isEmpty(f, 0) || isEmpty(f, j)) {
     if (!underflow(cpu)) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
     return;

@@ -18,23 +18,32 @@
  * - Arithmetic (FADD..FDIVR, FSQRT, FPREM, FSCALE, transcendental functions) computes on the doubles:
  *   * Precision control = double (53 bits): +, -, *, /, sqrt give the bit-exact x87 result (JS
  *     doubles are IEEE round-to-nearest; directed rounding is done exactly from the error term of
- *     TwoSum / TwoProduct), as long as the result and the operands stay inside the double exponent
- *     range: the x87 keeps a 15-bit exponent in registers, so a product that overflows a double
- *     becomes +-Inf here (OE set) where the x87 keeps a finite value, and a result below 2^-1022 is
- *     denormalised here where the x87 keeps 53 bits. An operand with a raw 80-bit value (more than
- *     53 significant bits) enters the arithmetic rounded to 53 bits.
+ *     TwoSum / TwoProduct). An operand holding a raw 64-bit significand (FLDPI, FILD m64, FLD m80)
+ *     contributes its residual (raw - double) to the error term, so the result is rounded once
+ *     from the exact 64-bit operands (up to the accuracy of that correction, ~2^-100 relative).
+ *     Operands beyond the double exponent range enter with their significand rounded to 53 bits.
  *   * Precision control = single (24 bits): exact (the double result plus its error sign is rounded
  *     once to 24 bits with the current RC, extended exponent range).
  *   * Precision control = extended (64 bits, the FNINIT default): the result is the double result
  *     (53 bits, rounded with RC), i.e. up to 11 bits less precise than hardware; PE and C1 describe
  *     that 53-bit rounding.
  *   * Transcendentals (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1) use Math.* on
- *     doubles: within a few double ulps of the true value, not the x87's own 64-bit results (and
- *     the x87's 66-bit pi reduction of huge arguments is not reproduced). FPREM/FPREM1/FRNDINT/
- *     FSCALE/FXTRACT/FCHS/FABS are exact on doubles.
- * - Status flags: PE/C1 come from the 53-bit (or 24-bit) rounding; UE is only raised by stores
- *   (FST m32/m64, tininess detected after rounding... see float80.ts); DE is raised for denormal
- *   m32/m64 source operands and raw f80 denormal operands.
+ *     doubles: within a few double ulps of the hardware's 64-bit results. FPREM/FPREM1/FRNDINT/
+ *     FSCALE/FXTRACT/FCHS/FABS are exact (FPREM on raw 64-bit values through BigInt).
+ * - Results beyond the double exponent range (products, quotients, FSCALE, FYL2X...) are computed
+ *   on significands scaled into [1, 2] and kept as raw float80 values with the x87's 15-bit
+ *   exponent, so they are exact under PC = double/single like on hardware; further arithmetic on
+ *   such a value uses its 53-bit rounded significand.
+ * - Status flags: PE/C1 come from the 53-bit (or 24-bit) rounding; tininess is detected after
+ *   rounding (float80.ts); DE is raised for denormal m32/m64 source operands and raw f80 denormal
+ *   operands. C1 after transcendental instructions is 0 (the rounding direction of the 64-bit
+ *   hardware result is unknown).
+ * - FSIN/FCOS/FSINCOS/FPTAN reduce their argument with the x87's own 66-bit pi (transcend.ts), so
+ *   large arguments give the hardware's (mathematically inaccurate) results to double precision.
+ * - Behaviour the SDM leaves undefined or vague (C1 of FFREE/FCMOVcc/FCOMI, NaN pushes of FPTAN/
+ *   FSINCOS, F2XM1/FYL2XP1 outside their domains, FPREM partial step, FLD with unmasked #D,
+ *   tininess after rounding) follows what the development host, an AMD EPYC, does: "observed"
+ *   in comments means observed there with a native probe (x87 code run under gcc -m32).
  * - Unmasked exceptions: the destination is left unchanged for IE/ZE/DE (pre-computation
  *   exceptions); for OE/UE/PE the masked result is stored (hardware would store the result with a
  *   re-biased exponent for unmasked OE/UE). ES/B are set and #MF is raised at the next waiting

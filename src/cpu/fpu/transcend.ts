@@ -182,7 +182,7 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
 /**
  * The x87 reduces trigonometric arguments with a 66-bit approximation of pi,
  * 0xC90FDAA2_2168C234_C / 2^66 (documented by Intel as the cause of FSIN's large errors near
- * multiples of pi; checked against this host's FSIN/FCOS/FPTAN for arguments up to 2^62). We
+ * multiples of pi; checked against the development host's FSIN/FCOS/FPTAN for arguments up to 2^62). We
  * reproduce it exactly: r = x - k * pi66/2 with k the nearest integer, computed on the exact
  * (64-bit) significand with BigInt. This slow path allocates, only for |x| > pi/4.
  */
