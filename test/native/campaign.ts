@@ -79,7 +79,7 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
         if (!st.example) st.example = { seq: s, diffs };
         res.failing.push(s.forms);
       }
-      if (i.traced && i.status === n.status && diffs.length === 0 && i.undefFlags !== s.undefFlags) {
+      if (i.traced && n.status === 0 && diffs.length === 0 && i.undefFlags !== s.undefFlags) {
         const key = `${s.forms[0]}: table+count rules ${i.undefFlags.toString(16)} vs generator ${s.undefFlags.toString(16)}`;
         const note = res.flagNotes.get(key) ?? { count: 0, example: `seed ${seed} sequence ${s.id}` };
         note.count++;

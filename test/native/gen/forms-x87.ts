@@ -60,17 +60,29 @@ export function fpDouble(r: Rng, wide: boolean): number {
   if (k === 3) return r.range(-100, 100);
   if (k === 5) return (r.u32() / 4294967296) * 8 - 4; // trig/exp-friendly range
   const m = 1 + (r.u32() * 2 ** 20 + (r.u32() >>> 12)) / 2 ** 52; // 53 random significand bits
-  // Exponents stay well inside the double range: the interpreter computes in doubles and documents
-  // that results beyond the double exponent range differ from the x87's 15-bit exponent range.
-  const e = wide ? r.range(-120, 120) : r.range(-60, 60);
+  // exact mode: products and quotients of two values stay inside the double exponent range
+  const e = wide ? r.range(-1000, 1000) : r.range(-300, 300);
   return (r.chance(0.5) ? -1 : 1) * m * 2 ** e;
 }
 
-/** 80-bit bytes of a value for a register or an m80 operand (doubles, plus the odd NaN pattern). */
+/**
+ * 80-bit bytes of a value for a register or an m80 operand: doubles, the odd NaN pattern, and in
+ * tolerance mode ('wide') also true extended values (64 significant bits, exponents over the whole
+ * float80 range, denormals).
+ */
 function f80Value(r: Rng, wide: boolean): Uint8Array {
   const k = r.below(40);
   if (k === 0) return Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff]); // -QNaN indefinite
   if (k === 1) return Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0xa0, 0xff, 0x7f]); // SNaN
+  if (wide && k < 14) {
+    const out = new Uint8Array(10);
+    const dv = new DataView(out.buffer);
+    const exp = k === 2 ? 0 : k < 6 ? r.range(1, 0x7ffe) : 0x3fff + r.range(-2000, 2000);
+    dv.setUint32(0, r.u32(), true);
+    dv.setUint32(4, (r.u32() | (exp === 0 ? 0 : 0x80000000)) >>> 0, true); // explicit integer bit
+    dv.setUint16(8, (r.chance(0.5) ? 0x8000 : 0) | exp, true);
+    return out;
+  }
   return f64ToF80(fpDouble(r, wide));
 }
 
@@ -296,7 +308,7 @@ const ROUNDS = new Set([0xfa, 0xfd, 0xf0, 0xf1, 0xf9, 0xf2, 0xf3, 0xfe, 0xff, 0x
  * the x87 reduces huge arguments with a 66-bit pi; kept to |x| < 2^20 where that error is far
  * below the tolerance).
  */
-const DOMAIN: Record<number, number> = { 0xf0: 1, 0xf9: 0.29, 0xfe: 2 ** 20, 0xff: 2 ** 20, 0xfb: 2 ** 20, 0xf2: 2 ** 20 };
+const DOMAIN: Record<number, number> = { 0xf0: 1, 0xf9: 0.29, 0xfe: 2 ** 64, 0xff: 2 ** 64, 0xfb: 2 ** 64, 0xf2: 2 ** 64 };
 for (const [name, op, mode, k, net] of D9_OPS) {
   const cc = op === 0xf8 || op === 0xf5 ? CC.CMP : op === 0xf2 || op === 0xfe || op === 0xff || op === 0xfb ? CC.TRIG : op === 0xd0 ? CC.UNDEF : CC.ARITH;
   x(name, mode, (b) => {
@@ -304,12 +316,13 @@ for (const [name, op, mode, k, net] of D9_OPS) {
       need(b, k - 1);
       room(b, 1);
       const u = (b.rng.u32() / 4294967296) * 2 - 1;
-      loadDouble(b, DOMAIN[op] > 1 ? u * 2 ** b.rng.range(-10, 20) : u * DOMAIN[op]);
+      // trig: |x| up to 2^64 (beyond 2^63 the x87 reports C2 = 1 and leaves ST(0))
+      loadDouble(b, DOMAIN[op] > 1 ? u * 2 ** b.rng.range(-30, 64) : u * DOMAIN[op]);
     } else if (op === 0xfd) {
-      // FSCALE: a scale within +-80 keeps results inside the double exponent range (the
-      // interpreter's documented limit); huge scales are not generated.
+      // FSCALE: small scales, and scales that leave the double and the float80 ranges
       room(b, 2);
-      loadDouble(b, b.rng.range(-80, 80) + (b.rng.chance(0.3) ? b.rng.u32() / 4294967296 : 0));
+      const big = b.rng.chance(0.3);
+      loadDouble(b, (big ? b.rng.range(-17000, 17000) : b.rng.range(-80, 80)) + (b.rng.chance(0.3) ? b.rng.u32() / 4294967296 : 0));
       loadDouble(b, fpDouble(b.rng, false));
     } else need(b, k);
     if (net > 0) room(b, net);
@@ -319,7 +332,11 @@ for (const [name, op, mode, k, net] of D9_OPS) {
   }, cc, ROUNDS.has(op));
 }
 x('ffree st(i)', 'exact', (b) => { const i = sti(b); b.emit(0xdd, 0xc0 + i); b.fdepth = Math.min(b.fdepth, i); }, CC.UNDEF);
-x('ffreep st(i)', 'exact', (b) => { b.emit(0xdf, 0xc0 + sti(b)); popped(b); }, CC.UNDEF);
+x('ffreep st(i)', 'exact', (b) => {
+  const i = sti(b);
+  b.emit(0xdf, 0xc0 + i);
+  b.fdepth = Math.max(0, Math.min(b.fdepth, i) - 1); // ST(i) freed, then popped
+}, CC.UNDEF);
 
 // ------------------------------------------------------------------ control
 x('fninit', 'exact', (b) => {
