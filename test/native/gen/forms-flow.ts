@@ -310,6 +310,9 @@ add('iret (same privilege)', (b) => {
   b.stackRoom(12);
   // EFLAGS image: arithmetic flags, DF, ID and the bits CPL 3 cannot change (IF, IOPL): never TF/AC/NT
   const v = (b.rng.u32() & (ARITH | DF | 0x200000 | 0x3200)) | 2;
+  // NT must be clear (an earlier POPF may have set it): IRET with NT = 1 is a task return on an
+  // i686 (#TS here) but #GP on the host, whose 32-bit processes run in IA-32e compatibility mode.
+  b.emit(0x68, ...b.imm(b.rng.u32() & ARITH, 4), 0x9d); // push imm32; popfd
   b.emit(0x68, ...b.imm(v, 4), 0x6a, USER_CS, 0x68, ...b.imm(b.pc + 5 + 2 + 5 + 1, 4), 0xcf);
   b.df = v & DF ? 1 : 0;
   b.flags(ARITH);

@@ -173,3 +173,30 @@ add('mov sreg,r/m16', (b) => {
   b.setReg(r, (value32(b.rng) & ~0xffff) | sel);
   b.emit(0x8e, modrmReg(sreg, r));
 });
+
+// LEA with 16-bit addressing (67): no memory access, so every 16-bit ModRM shape with any
+// register values (the address wraps at 64 KiB; a 32-bit destination gets it zero-extended).
+for (const s of [2, 4]) {
+  add(`lea r${bits(s)},m (a16)`, (b) => {
+    const r = b.rng;
+    const mod = r.below(3), rm = r.below(8);
+    const disp = mod === 1 ? [r.below(256)] : mod === 2 || (mod === 0 && rm === 6) ? b.imm(value32(r), 2) : [];
+    b.emit(...p66(s), 0x67, 0x8d, (mod << 6) | (b.reg32() << 3) | rm, ...disp);
+  });
+}
+
+// Redundant and conflicting prefixes: repeated 66, several segment overrides (the last one wins
+// on current CPUs... and for a flat address space any of them is the same), F2/F3 on
+// instructions that ignore them.
+add('prefix soup on ALU r/m,r', (b) => {
+  const r = b.rng;
+  const op = r.pick([0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x39, 0x03, 0x2b, 0x85, 0x89, 0x8b]);
+  if (op === 0x11 || op === 0x19) b.needFlags(F.CF);
+  const mem = r.chance(0.7);
+  const o = rmOperand(b, mem, 4, b.reg32(), true);
+  const pfx: number[] = [];
+  const n = r.range(1, 4);
+  for (let k = 0; k < n; k++) pfx.push(r.pick([0x66, 0x66, 0x26, 0x36, 0x3e, 0xf2, 0xf3, ...(mem ? [] : [0x2e])]));
+  b.emit(...pfx, ...o.pre, op, ...o.tail);
+  if (op !== 0x89 && op !== 0x8b) b.flags(F.ARITH, op === 0x09 || op === 0x21 || op === 0x31 || op === 0x85 ? F.AF : 0);
+});
