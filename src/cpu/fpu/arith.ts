@@ -10,8 +10,10 @@ import type { Insn } from '../../frontend/insn.js';
 import { OpKind } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { addE, divE, errSign, expOf, foldError, mulE, roundResult, rr, sqrtE } from './exact.js';
-import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80ToDouble, RC, rf, scale2 } from './float80.js';
+import {
+  addE, ddAdd, ddDiv, ddH, ddMul, ddSqrt, divE, errSign, expOf, foldError, mulE, roundDD64, roundResult, rr, sqrtE,
+} from './exact.js';
+import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80out, f80ToDouble, RC, rf, scale2 } from './float80.js';
 import { mem, readFloat, readInt } from './memfmt.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
@@ -151,6 +153,11 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
       if (doPop) pop(f);
       return;
     }
+    const pc = (cw >> 8) & 3;
+    if ((pc & 1) !== 0 && extendedArith(cpu, op, dstI, dstP, srcP, a, b, reversed)) {
+      if (doPop) pop(f);
+      return;
+    }
     switch (op) {
       case Op.ADD: r = addE(a, b, rc); break;
       case Op.SUB: case Op.SUBR: r = addE(a, -b, rc); break;
@@ -185,6 +192,36 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
   }
   setSt(f, dstI, r);
   if (doPop) pop(f);
+}
+
+/** Smallest |result| for the double-double path (its low part must stay normal). */
+const DD_MIN = 2 ** -900;
+
+/**
+ * Precision control = extended (PC 11b, and the reserved 01b, which the host CPU also treats as
+ * 64 bits): the exact result of the 64-bit operands as a double-double, rounded once to a 64-bit
+ * significand with RC, as the x87 does. Returns false (caller uses the double path) when the
+ * result is zero or outside the normal double range.
+ */
+function extendedArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: number, a: number, b: number, reversed: boolean): boolean {
+  const f = cpu.fpu;
+  const rd = residual(f, dstP);
+  const rs = srcP >= 0 ? residual(f, srcP) : 0;
+  const al = reversed ? rs : rd;
+  const bl = reversed ? rd : rs;
+  switch (op) {
+    case Op.ADD: ddAdd(a, al, b, bl); break;
+    case Op.SUB: case Op.SUBR: ddAdd(a, al, -b, -bl); break;
+    case Op.MUL: ddMul(a, al, b, bl); break;
+    default: ddDiv(a, al, b, bl);
+  }
+  const h = ddH;
+  if (!(Math.abs(h) >= DD_MIN && h - h === 0 && Math.abs(h) < 1e300)) return false;
+  roundDD64((f.cw >> 10) & 3);
+  if (rr.inexact) signal(cpu, SW.PE);
+  setC1(f, rr.up);
+  setStF80(f, dstI, f80out.se, f80out.hi, f80out.lo);
+  return true;
 }
 
 /** Is physical register p a raw value whose exponent is outside the double range? */
@@ -360,6 +397,14 @@ def(Mn.FSQRT, (cpu, i) => {
     return;
   }
   const cw = f.cw;
+  if ((((cw >> 8) & 3) & 1) !== 0 && x >= DD_MIN && x < 1e300) {
+    ddSqrt(x, residual(f, p));
+    roundDD64((cw >> 10) & 3);
+    if (rr.inexact) signal(cpu, SW.PE);
+    setC1(f, rr.up);
+    setStF80(f, 0, f80out.se, f80out.hi, f80out.lo);
+    return;
+  }
   let s = sqrtE(x);
   const rx = residual(f, p);
   if (rx !== 0) s = foldError(s, rx / (2 * s));

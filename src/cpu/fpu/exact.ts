@@ -194,3 +194,113 @@ export function roundResult(r: number, es: number, pc: number, rc: number): numb
   rr.up = r > 0 ? finalErr < 0 : finalErr > 0;
   return v;
 }
+
+// ---------------------------------------------------------------- 64-bit precision (PC = extended)
+
+/**
+ * Double-double results: the exact value of an operation on operands given as unevaluated sums
+ * a = ah + al, b = bh + bl (a register's double plus its raw residual) is ddH + ddL to about 2^-104
+ * relative, enough to round to the x87's 64-bit significand (roundDD64).
+ */
+export let ddH = 0;
+export let ddL = 0;
+
+function fastTwoSum(a: number, b: number): void {
+  const s = a + b;
+  ddL = b - (s - a);
+  ddH = s;
+}
+
+function twoSumDD(a: number, b: number, tail: number): void {
+  const s = a + b;
+  const bb = s - a;
+  const e = (a - (s - bb)) + (b - bb) + tail;
+  fastTwoSum(s, e);
+}
+
+export function ddAdd(ah: number, al: number, bh: number, bl: number): void {
+  twoSumDD(ah, bh, al + bl);
+}
+
+export function ddMul(ah: number, al: number, bh: number, bl: number): void {
+  twoProdSafe(ah, bh);
+  const p = ph;
+  const e = pl + (ah * bl + al * bh);
+  fastTwoSum(p, e);
+}
+
+export function ddDiv(ah: number, al: number, bh: number, bl: number): void {
+  const q1 = ah / bh;
+  twoProdSafe(q1, bh);
+  const r = ((ah - ph) - pl) + al - q1 * bl;
+  fastTwoSum(q1, r / bh);
+}
+
+export function ddSqrt(ah: number, al: number): void {
+  const s1 = Math.sqrt(ah);
+  twoProdSafe(s1, s1);
+  const r = ((ah - ph) - pl) + al;
+  fastTwoSum(s1, r / (2 * s1));
+}
+
+/** TwoProduct with scaling (operands of any finite magnitude; product in the normal range). */
+function twoProdSafe(a: number, b: number): void {
+  const ea = expOf(a);
+  const eb = expOf(b);
+  twoProd(scale2(a, -ea), scale2(b, -eb));
+  ph = scale2(ph, ea + eb);
+  pl = scale2(pl, ea + eb);
+}
+
+/**
+ * Round ddH + ddL (finite, |ddH| in the normal double range and not tiny) to a 64-bit significand
+ * with rounding control `rc`. The float80 result goes to `f80out`; rr.inexact / rr.up are set.
+ */
+export function roundDD64(rc: number): void {
+  const h = ddH;
+  const neg = h < 0;
+  doubleToF80(h, f80out);
+  let e = (f80out.se & 0x7fff) - 16383;
+  let hi = f80out.hi;
+  let lo = f80out.lo;
+  // the low part in units of the 64-bit ulp, as a magnitude offset
+  let t = scale2(neg ? -ddL : ddL, 63 - e);
+  if (t < 0 && hi === 0x80000000 && lo === 0) {
+    // |h| is a power of two and the value lies just below it: one more bit of room
+    hi = 0xffffffff;
+    lo = 0xfffff800;
+    e -= 1;
+    t = 2048 + 2 * t;
+  }
+  const ti = Math.floor(t);
+  const frac = t - ti;
+  let inc = 0;
+  if (frac !== 0) {
+    const magUp = (rc === RC.UP && !neg) || (rc === RC.DOWN && neg);
+    if (rc === RC.NEAREST) {
+      if (frac > 0.5) inc = 1;
+      else if (frac === 0.5) inc = ((lo + ti) & 1) !== 0 ? 1 : 0;
+    } else if (magUp) inc = 1;
+  }
+  // hi:lo += ti + inc (|ti| < 2^12; the low 11 bits of lo are zero)
+  let nlo = lo + ti + inc;
+  let nhi = hi;
+  if (nlo >= 4294967296) {
+    nlo -= 4294967296;
+    nhi += 1;
+  } else if (nlo < 0) {
+    nlo += 4294967296;
+    nhi -= 1;
+  }
+  if (nhi >= 4294967296) {
+    // carried out of 64 bits: exactly 2^64
+    nhi = 0x80000000;
+    nlo = 0;
+    e += 1;
+  }
+  f80out.se = (neg ? 0x8000 : 0) | (e + 16383);
+  f80out.hi = nhi >>> 0;
+  f80out.lo = nlo >>> 0;
+  rr.inexact = frac !== 0;
+  rr.up = inc !== 0;
+}
