@@ -12,7 +12,7 @@
  * second call reads reference.json and touches neither apt nor the network.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from '../loader/cpio.js';
@@ -20,8 +20,13 @@ import { busyboxStaticPath, cacheDir, ensureDebianPackage, resolveDependency } f
 import { INIT_SCRIPT } from './init-script.js';
 import { systemMapFromKernel } from './kallsyms.js';
 
-/** Default kernel command line: serial console on COM1, quiet log (errors and warnings only). */
-export const DEFAULT_CMDLINE = 'console=ttyS0 quiet';
+/**
+ * Default kernel command line: serial console on COM1, quiet log (errors and warnings only), and
+ * nokaslr: the Debian kernel has CONFIG_RANDOMIZE_BASE, and its decompressor would otherwise move
+ * the kernel to a random physical (= virtual - PAGE_OFFSET) address, so System.map addresses and
+ * profiles would be off by a per-boot offset.
+ */
+export const DEFAULT_CMDLINE = 'console=ttyS0 quiet nokaslr';
 
 /** Bump when the initramfs layout changes so cached images are rebuilt. */
 const RECIPE_VERSION = 1;
@@ -87,17 +92,20 @@ export function buildReferenceInitramfs(busybox: Uint8Array): Uint8Array {
   return gzipSync(writeCpio(referenceInitramfsEntries(busybox)), { level: 9 });
 }
 
-function recipeHash(busyboxPath: string): string {
-  const st = statSync(busyboxPath);
-  return createHash('sha256').update(`${RECIPE_VERSION}\n${INIT_SCRIPT}\n${st.size}`).digest('hex').slice(0, 12);
+/** Identifies the initramfs recipe (layout + /init), so a changed recipe rebuilds the image. */
+function recipeHash(): string {
+  const layout = JSON.stringify(referenceInitramfsEntries(new Uint8Array(0)), (k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+  return createHash('sha256').update(`${RECIPE_VERSION}\n${layout}`).digest('hex').slice(0, 12);
 }
 
 function readManifest(dir: string): ReferenceGuest | null {
   try {
     const m = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as ReferenceGuest;
     if (!existsSync(m.kernel) || !existsSync(m.initrd)) return null;
+    if (!m.initrd.endsWith(`initrd-${recipeHash()}.gz`)) return null;
     if (m.systemMap !== null && !existsSync(m.systemMap)) return null;
-    return m;
+    // The command line is not a cached artifact: always today's default.
+    return { ...m, cmdline: DEFAULT_CMDLINE };
   } catch {
     return null;
   }
@@ -147,11 +155,12 @@ export function prepareReferenceGuest(options: PrepareOptions | ((line: string) 
 
   log('fetching busybox-static');
   const bb = busyboxStaticPath();
-  const initrd = join(dir, `initrd-${recipeHash(bb)}.gz`);
+  const initrd = join(dir, `initrd-${recipeHash()}.gz`);
   if (!existsSync(initrd)) {
     log('building the initramfs');
     const b = readFileSync(bb);
     writeAtomically(initrd, buildReferenceInitramfs(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+    for (const old of readdirSync(dir)) if (/^initrd-[0-9a-f]+\.gz$/.test(old) && join(dir, old) !== initrd) rmSync(join(dir, old), { force: true });
   }
 
   const guest: ReferenceGuest = { kernel, initrd, systemMap: systemMapPath, cmdline: DEFAULT_CMDLINE, kernelPackage, release };
