@@ -248,6 +248,7 @@ function operand(insn: Insn, e: Entry, code: number, isMem: boolean): void {
     case Op.Mp: case Op.Ms: case Op.Ma: case Op.Mblk: case Op.M512:
       opK = OpKind.Mem; opV = 0; opS = memSize(code); return;
     case Op.Rd: opK = OpKind.Reg; opV = modrm & 7; opS = 4; return;
+    case Op.Rv: opK = OpKind.Reg; opV = modrm & 7; opS = osize; return;
     case Op.Cd: {
       opK = OpKind.Creg; opV = (modrm >> 3) & 7; opS = 4;
       // CR1, CR5-CR7 do not exist: #UD (SDM Vol. 2B "MOV—Move to/from Control Registers").

@@ -67,6 +67,8 @@ export const Op = {
   Ux: 55,
   /** 16-byte memory only. */
   Mx: 56,
+  /** General register of the operand size in ModRM r/m, register form only (RDRAND). */
+  Rv: 57,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];
@@ -81,12 +83,12 @@ export function isMemOnly(code: number): boolean {
 
 /** True for operands taken from ModRM r/m that must be a register. */
 export function isRegOnly(code: number): boolean {
-  return code === Op.Rd || code === Op.STi || code === Op.Ux;
+  return code === Op.Rd || code === Op.STi || code === Op.Ux || code === Op.Rv;
 }
 
 /** True for operands that use the ModRM byte (reg or r/m). */
 export function usesModrm(code: number): boolean {
-  return (code >= Op.Eb && code <= Op.Sw) || code === Op.STi || (code >= Op.Vx && code <= Op.Mx);
+  return (code >= Op.Eb && code <= Op.Sw) || code === Op.STi || (code >= Op.Vx && code <= Op.Rv);
 }
 
 /** True for byte-sized data operands (the instruction's operand size is then 1). */

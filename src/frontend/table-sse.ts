@@ -1,8 +1,10 @@
 /**
- * SSE/SSE2/SSSE3/SSE4.2 encodings, decoded so that lengths and disassembly are right (real
- * i386 binaries such as Debian's busybox-static carry glibc's SSE2 string functions, selected at
- * run time through CPUID). x86jit emulates an i686 without SSE (CPUID reports none), so every
- * entry here has mnemonic INVALID and executes as #UD; `name=` gives the disassembler spelling.
+ * Encodings beyond the i686 that real binaries contain behind CPUID checks: SSE/SSE2/SSSE3/SSE4.2
+ * (glibc's string functions in Debian's busybox-static) and later system instructions (XSAVE,
+ * MONITOR/MWAIT, RDRAND, CLAC/STAC... in the Linux kernel's .text and alternatives). They are
+ * decoded so that lengths and disassembly are right; x86jit emulates an i686 without them (CPUID
+ * reports none), so every entry has mnemonic INVALID and executes as #UD. `name=` gives the
+ * disassembler spelling.
  *
  * A leading 66, F3, F2 or NP is the mandatory prefix (NP: none of them), SDM Vol. 2A §2.1.2.
  * `0F 38` and `0F 3A` are the three-byte maps. Same line format as table-int.ts otherwise.
@@ -60,4 +62,17 @@ export const SSE_TABLE: readonly string[] = [
   // Transactional memory and XGETBV (glibc probes them behind CPUID checks).
   'C6 F8 INVALID Ib name=xabort', 'C7 F8 INVALID Jz name=xbegin',
   '0F 01 D0 INVALID name=xgetbv', '0F 01 D5 INVALID name=xend',
+  // Later system extensions the Linux kernel uses behind CPUID checks (its .text has them).
+  '0F 01 C8 INVALID name=monitor', '0F 01 C9 INVALID name=mwait', '0F 01 D1 INVALID name=xsetbv',
+  '0F 01 DC INVALID name=stgi', '0F 01 E8 INVALID name=serialize', '0F 01 FA INVALID name=monitorx',
+  '0F 01 FB INVALID name=mwaitx',
+  '0F 77 INVALID name=emms', '0F C3 /r INVALID Md,Gd name=movnti',
+  '0F AE /4 INVALID Mblk name=xsave', '0F AE /5 INVALID Mblk name=xrstor', '0F AE /6 INVALID Mblk name=xsaveopt',
+  '0F C7 /3 INVALID Mblk name=xrstors', '0F C7 /4 INVALID Mblk name=xsavec', '0F C7 /5 INVALID Mblk name=xsaves',
+  '66 0F 38 82 /r INVALID Gd,Mblk name=invpcid',
+  '0F 01 CA INVALID name=clac', '0F 01 CB INVALID name=stac', '0F 01 D9 INVALID name=vmmcall',
+  '0F 01 F9 INVALID name=rdtscp',
+  '0F C7 /6 INVALID Rv name=rdrand', '0F C7 /7 INVALID Rv name=rdseed',
+  'F3 0F B8 /r INVALID Gv,Ev name=popcnt',
+  '0F 0D /0 INVALID Mb name=prefetch', '0F 0D /1 INVALID Mb name=prefetchw',
 ];
