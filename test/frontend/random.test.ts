@@ -59,7 +59,7 @@ function randomInsn(next: () => number, e: Entry): number[] {
 }
 
 /** Encodings that later processors gave a meaning (objdump decodes them; an i686 does not). */
-const LATER_EXTENSIONS = /\b(umwait|umonitor|tpause|movsldup|movshdup|movddup|incsspd|rdsspd|ptwrite|clflushopt|bndldx|bndstx|bndmov|bndcl|bndcu|bndcn|bndmk|cldemote)\b/;
+const LATER_EXTENSIONS = /\b(umwait|umonitor|tpause|movsldup|movshdup|movddup|incsspd|rdsspd|ptwrite|clflushopt|bndldx|bndstx|bndmov|bndcl|bndcu|bndcn|bndmk|cldemote|wbnoinvd)\b/;
 
 const PREFIX_WORD = /^(cs|ds|es|ss|fs|gs|data16|data32|addr16|addr32|rep|repz|repnz|lock|bnd|xacquire|xrelease|notrack)$/;
 
