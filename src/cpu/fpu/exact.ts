@@ -265,6 +265,7 @@ export function roundDD64(rc: number): void {
   let lo = f80out.lo;
   // the low part in units of the 64-bit ulp, as a magnitude offset
   let t = scale2(neg ? -ddL : ddL, 63 - e);
+  if (t === 0 && ddL !== 0) t = (neg ? -ddL : ddL) > 0 ? 2 ** -60 : -(2 ** -60); // far below: sticky only
   if (t < 0 && hi === 0x80000000 && lo === 0) {
     // |h| is a power of two and the value lies just below it: one more bit of room
     hi = 0xffffffff;
