@@ -88,7 +88,6 @@ function writeDest(em: BlockEmitter, i: Insn, size: number, v: string, last: boo
     return;
   }
   emitStore(em, i.seg, size, v);
-  if (!last) em.stopCheck();
 }
 
 /** True when emitInline() handles `i` in the emitter's mode. */
@@ -177,6 +176,7 @@ function emitLoad(em: BlockEmitter, seg: number, size: number, dst: string): voi
 /** Emit a store of expression `v` (size bytes) at seg:a. */
 function emitStore(em: BlockEmitter, seg: number, size: number, v: string): void {
   em.faultPoint();
+  em.stored = true;
   const slow = `cpu.writeMem(${seg}, a, ${size}, ${v});`;
   if (!fastSeg(em, seg)) {
     em.line(slow);
@@ -227,8 +227,20 @@ function fusedCondition(em: BlockEmitter, cc: number): string | null {
 
 // ---------------------------------------------------------------------------------- templates
 
-/** Emit `i` inline. Returns true when it emitted the block's exit. */
+/**
+ * Emit `i` inline. Returns true when it emitted the block's exit. After an instruction that
+ * stored to memory, the block stops if the store hit the block itself (rt.stop): the check comes
+ * after the whole instruction (destination, flags, registers), as the interpreter would have
+ * completed it before fetching the next one.
+ */
 export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
+  em.stored = false;
+  const ended = emitTemplate(em, i, last);
+  if (em.stored && !ended && !last) em.stopCheck();
+  return ended;
+}
+
+function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
   const k = em.k;
   const next = em.eipAt(k + 1);
   switch (i.mn) {
@@ -243,7 +255,6 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
         const v = i.k1 === OpKind.Imm ? String(i.s0 === 4 ? i.v1 | 0 : i.v1 & 0xff) : i.s0 === 4 ? em.r(i.v1) : em.r8(i.v1);
         emitEa(em, i);
         emitStore(em, i.seg, i.s0, v);
-        if (!last) em.stopCheck();
       }
       break;
     }
@@ -351,7 +362,6 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
       else {
         emitEa(em, i);
         emitStore(em, i.seg, 1, `(${c} ? 1 : 0)`);
-        if (!last) em.stopCheck();
       }
       break;
     }
@@ -370,7 +380,6 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
       em.line(`t = ${v}; a = (${em.r(4)} - 4) | 0;`);
       emitStore(em, Seg.SS, 4, 't');
       em.line(`${em.w(4)} = a;`);
-      if (!last) em.stopCheck();
       break;
     }
     case Mn.POP: {

@@ -49,6 +49,8 @@ export class BlockEmitter {
   flagOp = -1;
   /** Index of the instruction being emitted. */
   k = 0;
+  /** Set by a template that emitted a store (emit-inline.ts). */
+  stored = false;
   /** Instructions emitted as handler calls. */
   readonly calls = new Set<number>();
   readonly code32: boolean;

@@ -46,6 +46,22 @@ describe('self-modifying code', () => {
     expect(p.engine.stats.invalidations).toBeGreaterThan(0);
   });
 
+  it('a read-modify-write into the running block completes (flags too) before the block stops', () => {
+    check(`
+      mov ecx, 30
+    1:
+      add dword ptr [2f + 1], 0x7fffffff
+      setc bl
+      seto bh
+    2:
+      mov eax, 0x11111111
+      adc edx, eax
+      dec ecx
+      jnz 1b
+      hlt
+    `, () => {}, 0);
+  });
+
   it('a handler-executed store (STOSB) patches the running block', () => {
     check(`
       mov edx, 20
