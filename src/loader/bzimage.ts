@@ -102,6 +102,9 @@ export function parseBzImage(file: Uint8Array, name: string): BzImage {
   if (file.length < 0x400) throw notKernel(`file is only ${formatSize(file.length)}`);
   const v = viewOf(file);
   const get = (f: { off: number; size: number }) => getField(v, f);
+  if (file[0] === 0x7f && file[1] === 0x45 && file[2] === 0x4c && file[3] === 0x46) {
+    throw notKernel('an ELF file without a multiboot header; for Linux use the bzImage (arch/x86/boot/bzImage), not vmlinux');
+  }
   if (get(SetupHeader.boot_flag) !== BOOT_FLAG) throw notKernel('no boot sector signature 0xAA55 at 0x1fe');
   if (get(SetupHeader.header) !== HDRS_MAGIC) throw notKernel('no HdrS signature');
   const version = get(SetupHeader.version);

@@ -48,6 +48,9 @@ describe('bzImage setup header', () => {
     const e = errorOf(() => parseBzImage(text, 'script.sh'));
     expect(e.message).toBe('script.sh: not a Linux bzImage (no boot sector signature 0xAA55 at 0x1fe)');
     expect(errorOf(() => parseBzImage(new Uint8Array(10), 'tiny')).message).toBe('tiny: not a Linux bzImage (file is only 10 bytes)');
+    const elf = new Uint8Array(4096);
+    elf.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    expect(errorOf(() => parseBzImage(elf, 'vmlinux')).message).toMatch(/^vmlinux: not a Linux bzImage \(an ELF file without a multiboot header; .*not vmlinux\)$/);
     expect(errorOf(() => parseBzImage(makeBzImage({ magic: 0x12345678 }), 'boot.img')).message).toBe('boot.img: not a Linux bzImage (no HdrS signature)');
   });
 
