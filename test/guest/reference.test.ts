@@ -12,6 +12,7 @@ import { buildE820 } from '../../src/loader/e820.js';
 import { planLinux } from '../../src/loader/linux.js';
 import { BANNER, BOOT_OK, INIT_SCRIPT } from '../../src/guest/init-script.js';
 import { DEFAULT_CMDLINE, prepareReferenceGuest } from '../../src/guest/reference.js';
+import { decompressKernel } from '../../src/guest/kallsyms.js';
 
 const MiB = 1 << 20;
 
@@ -62,6 +63,27 @@ describe('reference guest', () => {
     expect(sym.get('_text')).toBe(0xc1000000);
     expect(sym.get('start_kernel')).toBeGreaterThan(0xc1000000);
     for (let i = 1; i < map.length; i++) expect(parseInt(map[i], 16)).toBeGreaterThanOrEqual(parseInt(map[i - 1], 16));
+  });
+
+  it('System.map symbols point at function entries in the decompressed kernel', () => {
+    const vmlinux = decompressKernel(new Uint8Array(readFileSync(g.kernel)));
+    const v = new DataView(vmlinux.buffer, vmlinux.byteOffset, vmlinux.byteLength);
+    // ELF32 program headers: map a virtual address to its file offset.
+    const phoff = v.getUint32(28, true);
+    const segs = Array.from({ length: v.getUint16(44, true) }, (_, i) => phoff + 32 * i)
+      .filter((p) => v.getUint32(p, true) === 1)
+      .map((p) => ({ off: v.getUint32(p + 4, true), vaddr: v.getUint32(p + 8, true), filesz: v.getUint32(p + 16, true) }));
+    const bytesAt = (a: number, n: number) => {
+      const s = segs.find((x) => a >= x.vaddr && a < x.vaddr + x.filesz)!;
+      return [...vmlinux.subarray(s.off + a - s.vaddr, s.off + a - s.vaddr + n)];
+    };
+    const sym = new Map(readFileSync(g.systemMap!, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([a, , n]) => [n, parseInt(a, 16)]));
+    // Debian builds with ftrace and frame pointers: call __fentry__ (e8 rel32), push %ebp, mov %esp,%ebp.
+    for (const name of ['start_kernel', 'schedule', 'do_idle', '_printk']) {
+      const b = bytesAt(sym.get(name)!, 8);
+      expect(b[0]).toBe(0xe8);
+      expect(b.slice(5)).toEqual([0x55, 0x89, 0xe5]);
+    }
   });
 
   it('fits the loader in 128 MiB with an 8 MiB reserved region', () => {
