@@ -15,6 +15,14 @@ export const CODE_ADDR = 0x10000000;
  */
 export const SCRATCH_ADDR = 0x20000000;
 export const SCRATCH_SIZE = 768;
+/**
+ * A second compared window, across the boundary of the two scratch pages (accesses that straddle
+ * a page take the slow paths of the memory code): bytes STRADDLE_OFF..+STRADDLE_SIZE.
+ */
+export const STRADDLE_OFF = 0xff0;
+export const STRADDLE_SIZE = 32;
+/** Length of the scratch view the TypeScript side works with (both windows; zeros between). */
+export const VIEW_SIZE = STRADDLE_OFF + STRADDLE_SIZE;
 export const CODE_MAX = 128;
 export const PATCHES = 8;
 /** The (flat) selectors a 32-bit Linux process runs with on an x86-64 kernel (user CS / DS). */
@@ -29,7 +37,7 @@ export const IN = {
   regs: 0, eflags: 32, memSeed: 36, codeLen: 40, fsave: 48, patchOff: 156, patchVal: 188, code: 220, SIZE: 348,
 } as const;
 export const OUT = {
-  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, SIZE: 936,
+  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, straddle: 936, SIZE: 968,
 } as const;
 
 /** FSAVE image offsets, 32-bit protected-mode layout (SDM Vol. 1 §8.1.10, Figure 8-9). */
@@ -81,12 +89,13 @@ export interface Outcome {
   fs: number;
   gs: number;
   fsave: Uint8Array;
+  /** The scratch view (VIEW_SIZE bytes): [0, SCRATCH_SIZE) and the straddle window; zeros between. */
   scratch: Uint8Array;
 }
 
 /** Fill `p` (SCRATCH_SIZE bytes) the way the harness does: xorshift32 dwords, little-endian. */
 export function fillScratch(p: Uint8Array, seed: number): void {
-  let x = seed >>> 0;
+  let x = seed >>> 0; // (the first SCRATCH_SIZE bytes of p)
   for (let i = 0; i < SCRATCH_SIZE; i += 4) {
     x = (x ^ (x << 13)) >>> 0;
     x = (x ^ (x >>> 17)) >>> 0;
@@ -95,12 +104,17 @@ export function fillScratch(p: Uint8Array, seed: number): void {
   }
 }
 
-/** The scratch bytes a sequence starts from (seeded fill + patches), exactly as the harness builds them. */
+/** Offsets a dword patch may start at (as harness.c accepts them). */
+export function patchable(off: number): boolean {
+  return (off >= 0 && off <= SCRATCH_SIZE - 4) || (off >= STRADDLE_OFF && off <= VIEW_SIZE - 4);
+}
+
+/** The scratch view a sequence starts from (seeded fill + patches), exactly as the harness builds it. */
 export function initialScratch(s: Sequence): Uint8Array {
-  const p = new Uint8Array(SCRATCH_SIZE);
+  const p = new Uint8Array(VIEW_SIZE);
   fillScratch(p, s.memSeed);
   for (const [off, val] of s.patches) {
-    if (off < 0 || off > SCRATCH_SIZE - 4) continue;
+    if (!patchable(off)) continue;
     p[off] = val; p[off + 1] = val >>> 8; p[off + 2] = val >>> 16; p[off + 3] = val >>> 24;
   }
   return p;
@@ -132,6 +146,14 @@ export function encodeInput(seqs: readonly Sequence[]): Uint8Array {
   return buf;
 }
 
+/** The scratch view from the two compared windows. */
+export function view(low: Uint8Array, straddle: Uint8Array): Uint8Array {
+  const v = new Uint8Array(VIEW_SIZE);
+  v.set(low, 0);
+  v.set(straddle, STRADDLE_OFF);
+  return v;
+}
+
 export function decodeOutput(buf: Uint8Array): Outcome[] {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (dv.getUint32(0, true) !== OUT_MAGIC || dv.getUint32(4, true) !== VERSION || dv.getUint32(12, true) !== OUT.SIZE)
@@ -155,7 +177,7 @@ export function decodeOutput(buf: Uint8Array): Outcome[] {
       fs: dv.getUint16(o + OUT.fs, true),
       gs: dv.getUint16(o + OUT.gs, true),
       fsave: buf.slice(o + OUT.fsave, o + OUT.fsave + FSAVE.SIZE),
-      scratch: buf.slice(o + OUT.scratch, o + OUT.scratch + SCRATCH_SIZE),
+      scratch: view(buf.subarray(o + OUT.scratch, o + OUT.scratch + SCRATCH_SIZE), buf.subarray(o + OUT.straddle, o + OUT.straddle + STRADDLE_SIZE)),
     });
   }
   return res;

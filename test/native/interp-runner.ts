@@ -23,7 +23,7 @@ import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { Mmu } from '../../src/mem/mmu.js';
 import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
-import { CODE_ADDR, FSAVE, initialScratch, type Outcome, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, USER_CS, USER_DS } from './format.js';
+import { CODE_ADDR, FSAVE, initialScratch, type Outcome, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, STRADDLE_OFF, USER_CS, USER_DS, view, VIEW_SIZE } from './format.js';
 
 /** Private page of the runner: GDT, FRSTOR/FNSAVE images and the two helper instructions. */
 const AUX_ADDR = 0x30000000;
@@ -32,7 +32,7 @@ const AUX_FPU_IN = 0x100;
 const AUX_FPU_OUT = 0x200;
 const AUX_CODE = 0x800;
 /** Host pages inside the runner's PhysMemory. */
-const HOST_CODE = 1, HOST_SCRATCH = 2, HOST_AUX = 3;
+const HOST_CODE = 1, HOST_SCRATCH = 2, HOST_AUX = 3, HOST_SCRATCH2 = 4;
 
 const ARITH = 0x8d5;
 /** Mnemonics whose flag effects depend on the count (see the file comment). */
@@ -75,6 +75,7 @@ export class InterpRunner {
     this.phys.mapRange(0, 16 * 4096, NPT_UNMAPPED);
     this.phys.npt[CODE_ADDR >>> 12] = HOST_CODE;
     this.phys.npt[SCRATCH_ADDR >>> 12] = HOST_SCRATCH;
+    this.phys.npt[(SCRATCH_ADDR >>> 12) + 1] = HOST_SCRATCH2;
     this.phys.npt[AUX_ADDR >>> 12] = HOST_AUX;
     const mmu = new Mmu(this.phys, undefined as never);
     this.cpu = new Cpu(mmu, this.hv, { tsc: () => 0 });
@@ -137,8 +138,10 @@ export class InterpRunner {
     const u8 = this.phys.u8;
     this.resetCpu(s);
     this.unimplemented = '';
-    u8.set(initialScratch(s), HOST_SCRATCH * 4096);
-    u8.fill(0, HOST_SCRATCH * 4096 + SCRATCH_SIZE, HOST_SCRATCH * 4096 + 4096);
+    const init = initialScratch(s);
+    u8.set(init.subarray(0, 4096), HOST_SCRATCH * 4096);
+    u8.fill(0, HOST_SCRATCH2 * 4096, HOST_SCRATCH2 * 4096 + 4096);
+    u8.set(init.subarray(4096), HOST_SCRATCH2 * 4096);
     u8.fill(0xcc, HOST_CODE * 4096, HOST_CODE * 4096 + 4096);
     u8.set(s.code, HOST_CODE * 4096);
     let error = '';
@@ -184,7 +187,8 @@ export class InterpRunner {
       if (e2 && !error) error = e2;
       fsave = u8.slice(HOST_AUX * 4096 + AUX_FPU_OUT, HOST_AUX * 4096 + AUX_FPU_OUT + FSAVE.SIZE);
     }
-    const scratch = u8.slice(HOST_SCRATCH * 4096, HOST_SCRATCH * 4096 + SCRATCH_SIZE);
+    const scratch = view(u8.subarray(HOST_SCRATCH * 4096, HOST_SCRATCH * 4096 + SCRATCH_SIZE),
+      Uint8Array.of(...u8.subarray(HOST_SCRATCH * 4096 + STRADDLE_OFF, HOST_SCRATCH * 4096 + 4096), ...u8.subarray(HOST_SCRATCH2 * 4096, HOST_SCRATCH2 * 4096 + VIEW_SIZE - 4096)));
     return { status, vector, errorCode, eipOff, regs, eflags, es, ds, fs, gs, fsave, scratch, undefFlags: undef, traced, error, steps };
   }
 }

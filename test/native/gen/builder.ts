@@ -8,7 +8,7 @@
  * - memory preludes: a memory operand at scratch offset `off` is addressed through one of several
  *   ModRM/SIB shapes, loading base/index registers with `mov r32, imm32` first (MOV leaves flags).
  */
-import { CODE_ADDR, PATCHES, SCRATCH_ADDR } from '../format.js';
+import { CODE_ADDR, PATCHES, patchable, SCRATCH_ADDR, STRADDLE_OFF, STRADDLE_SIZE } from '../format.js';
 import { Rng, value32 } from './rng.js';
 
 export const F = { CF: 1, PF: 4, AF: 0x10, ZF: 0x40, SF: 0x80, DF: 0x400, OF: 0x800, ARITH: 0x8d5 } as const;
@@ -108,15 +108,22 @@ export class SeqBuilder {
     return size === 1 ? this.reg8(extraAvoid) : this.reg32(extraAvoid);
   }
 
-  /** A random data offset for an operand of `size` bytes (sometimes misaligned). */
+  /**
+   * A random data offset for an operand of `size` bytes (sometimes misaligned; one in 16 in the
+   * window across the boundary between the two scratch pages, usually straddling it).
+   */
   dataOff(size: number): number {
+    if (size <= 16 && this.rng.chance(1 / 16)) {
+      const cross = size > 1 && this.rng.chance(0.8);
+      return cross ? 0x1000 - this.rng.range(1, size - 1) : STRADDLE_OFF + this.rng.below(STRADDLE_SIZE - size + 1);
+    }
     const off = this.rng.below(DATA_END - size);
     return this.rng.chance(0.8) ? off & ~(Math.min(size, 4) - 1) : off;
   }
 
   /** Patch a dword of the initial scratch contents (ignored once the patch slots are full). */
   patch(off: number, v: number): boolean {
-    if (this.patches.length >= PATCHES || off < 0 || off > 0x300 - 4) return false;
+    if (this.patches.length >= PATCHES || !patchable(off)) return false;
     this.patches.push([off, v | 0]);
     return true;
   }

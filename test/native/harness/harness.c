@@ -8,7 +8,7 @@
  *
  * Both record layouts are described in test/native/format.ts (the TypeScript side is the reference;
  * the offsets below must match it). For each sequence the harness:
- *   1. clears the scratch page at SCRATCH_ADDR, fills its first SCRATCH_SIZE bytes from a xorshift32
+ *   1. clears the two scratch pages at SCRATCH_ADDR, fills the first SCRATCH_SIZE bytes from a xorshift32
  *      stream seeded by the record, then applies the record's dword patches;
  *   2. copies the code to CODE_ADDR and appends `jmp ss:[CODE_ADDR + EXIT_PTR_OFF]` to exit_stub;
  *   3. in run_seq (assembly below): saves the host stack pointer, FRSTORs the x87 image, loads
@@ -34,6 +34,9 @@
 #define CODE_ADDR 0x10000000u
 #define SCRATCH_ADDR 0x20000000u
 #define SCRATCH_SIZE 768
+/* A second compared window around the boundary between the two scratch pages. */
+#define STRADDLE_OFF 0xff0
+#define STRADDLE_SIZE 32
 #define PAGE 4096
 #define EXIT_PTR_OFF 0xF00
 #define CODE_MAX 128
@@ -56,7 +59,7 @@ struct in_rec {
   uint8_t code[CODE_MAX];
 };
 
-/* Output record (format.ts OutRec), 936 bytes. */
+/* Output record (format.ts OutRec), 968 bytes. */
 struct out_rec {
   uint32_t status; /* 0 = ran to the end, 1 = fault, 2 = timed out (0.5 s) */
   uint32_t vector;
@@ -68,10 +71,11 @@ struct out_rec {
   uint8_t fsave[108];
   uint16_t fs, gs; /* selectors at the end */
   uint8_t scratch[SCRATCH_SIZE];
+  uint8_t straddle[STRADDLE_SIZE];
 };
 
 _Static_assert(sizeof(struct in_rec) == 348, "in_rec layout");
-_Static_assert(sizeof(struct out_rec) == 936, "out_rec layout");
+_Static_assert(sizeof(struct out_rec) == 968, "out_rec layout");
 
 /* Shared with the assembly stubs. */
 uint16_t g_out_sregs[4], g_host_fs, g_host_gs;
@@ -171,7 +175,7 @@ int main(int argc, char **argv) {
   }
   uint8_t *code = mmap((void *)CODE_ADDR, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  uint8_t *scratch = mmap((void *)SCRATCH_ADDR, PAGE, PROT_READ | PROT_WRITE,
+  uint8_t *scratch = mmap((void *)SCRATCH_ADDR, 2 * PAGE, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (code != (uint8_t *)CODE_ADDR || scratch != (uint8_t *)SCRATCH_ADDR) die("mmap fixed");
 
@@ -207,10 +211,11 @@ int main(int argc, char **argv) {
     struct in_rec *r = &recs[k];
     struct out_rec *o = &outs[k];
     g_cur = o;
-    memset(scratch, 0, PAGE);
+    memset(scratch, 0, 2 * PAGE);
     fill_scratch(scratch, r->mem_seed);
     for (int p = 0; p < PATCHES; p++)
-      if (r->patch_off[p] != 0xffffffffu && r->patch_off[p] <= SCRATCH_SIZE - 4)
+      if (r->patch_off[p] != 0xffffffffu && (r->patch_off[p] <= SCRATCH_SIZE - 4 ||
+          (r->patch_off[p] >= STRADDLE_OFF && r->patch_off[p] <= STRADDLE_OFF + STRADDLE_SIZE - 4)))
         memcpy(scratch + r->patch_off[p], &r->patch_val[p], 4);
     uint32_t len = r->code_len > CODE_MAX ? CODE_MAX : r->code_len;
     memset(code, 0xCC, EXIT_PTR_OFF);
@@ -246,6 +251,7 @@ int main(int argc, char **argv) {
       __asm__ volatile("cld\n fninit\n mov g_host_fs, %%fs\n mov g_host_gs, %%gs" ::: "memory");
     }
     memcpy(o->scratch, scratch, SCRATCH_SIZE);
+    memcpy(o->straddle, scratch + STRADDLE_OFF, STRADDLE_SIZE);
   }
 
   FILE *out = fopen(argv[2], "wb");
