@@ -240,3 +240,51 @@ describe('precise faults and exceptions', () => {
     expect(t.cpu.regs[0]).toBe(0xff);
   });
 });
+
+describe('REP MOVS/STOS page runs', () => {
+  it('REP STOSD from a misaligned address across a page boundary', () => {
+    const t = machine();
+    t.cpu.regs[7] = 0x20ffe; t.cpu.regs[1] = 3; t.cpu.regs[0] = 0x11223344;
+    run(t, asm('rep stosd'));
+    expect([t.phys.read16(0x20ffe), rd32(t, 0x21000), rd32(t, 0x21004), t.phys.read16(0x21008), t.phys.read16(0x2100a)]).toEqual([0x3344, 0x33441122, 0x33441122, 0x1122, 0]);
+    expect([t.cpu.regs[7], t.cpu.regs[1]]).toEqual([0x2100a, 0]);
+  });
+
+  it('REP MOVSD over three pages copies every byte; a forward overlapping MOVSB replicates', () => {
+    const t = machine();
+    for (let k = 0; k < 3 * 4096; k++) t.phys.u8[0x30000 + k] = (k * 7 + (k >> 8)) & 0xff;
+    t.cpu.regs[6] = 0x30000; t.cpu.regs[7] = 0x40004; t.cpu.regs[1] = 3 * 1024;
+    run(t, asm('rep movsd'));
+    for (let k = 0; k < 3 * 4096; k++) if (t.phys.u8[0x40004 + k] !== ((k * 7 + (k >> 8)) & 0xff)) throw new Error(`byte ${k}`);
+    expect([t.cpu.regs[6], t.cpu.regs[7], t.cpu.regs[1]]).toEqual([0x33000, 0x43004, 0]);
+    t.phys.u8.set([0xab, 0xcd], 0x50000);
+    t.cpu.regs[6] = 0x50000; t.cpu.regs[7] = 0x50002; t.cpu.regs[1] = 100;
+    run(t, asm('rep movsw'));
+    for (let k = 0; k <= 100; k++) expect(t.phys.u8[0x50000 + 2 * k]).toBe(0xab); // the first word and its 100 copies
+  });
+
+  it('REP STOS into a page holding translated code reports every write', () => {
+    const t = machine();
+    const writes: number[] = [];
+    t.phys.onCodeWrite = (a) => writes.push(a);
+    t.phys.codePages[0x60] = 1;
+    t.cpu.regs[7] = 0x60000; t.cpu.regs[1] = 4; t.cpu.regs[0] = 0;
+    run(t, asm('rep stosd'));
+    expect(writes).toEqual([0x60000, 0x60004, 0x60008, 0x6000c]);
+  });
+
+  it('a page fault in the middle of REP STOSD stops at the first element of the missing page', () => {
+    const t = machine();
+    const pd = 0x70000, pt = 0x71000;
+    t.phys.write32(pd, pt | 7);
+    for (let p = 0; p < 1024; p++) t.phys.write32(pt + 4 * p, (p << 12) | 7);
+    t.phys.write32(pt + 4 * 0x31, 0); // page 0x31000 not present
+    t.cpu.cr3 = pd;
+    t.cpu.cr0 |= 0x80000000;
+    t.cpu.mmu.flush(true);
+    t.cpu.regs[7] = 0x30000; t.cpu.regs[1] = 2048; t.cpu.regs[0] = -1;
+    expect(run(t, asm('rep stosd'))).toBe(14);
+    expect([t.cpu.regs[7], t.cpu.regs[1], t.cpu.cr2, t.cpu.eip]).toEqual([0x31000, 1024, 0x31000, CODE]);
+    expect(rd32(t, 0x30ffc)).toBe(-1);
+  });
+});
