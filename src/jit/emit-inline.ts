@@ -155,22 +155,33 @@ function emitEa(em: BlockEmitter, i: Insn): void {
   em.line(i.asize === 2 ? `a = (${e}) & 65535;` : `a = (${e}) | 0;`);
 }
 
-function fastSeg(em: BlockEmitter, seg: number): boolean {
-  return em.flat && (seg === Seg.DS || seg === Seg.SS || seg === Seg.ES);
+/** Linear-address expression for an offset in `a` through segment `seg`, or null when the access
+ *  must take cpu.readMem/writeMem (segment limit checks). */
+function fastLinear(em: BlockEmitter, seg: number): string | null {
+  if (em.flat && (seg === Seg.DS || seg === Seg.SS || seg === Seg.ES)) return 'a';
+  if (seg === Seg.FS && (em.blk.mode & ModeBit.FS_FLAT_LIMIT) !== 0) return '(SB[4] + a) | 0';
+  if (seg === Seg.GS && (em.blk.mode & ModeBit.GS_FLAT_LIMIT) !== 0) return '(SB[5] + a) | 0';
+  return null;
 }
 
-/** Emit `dst = <load of size bytes at seg:a>` (zero-extended for 1/2, int32 for 4). */
+/**
+ * Emit `dst = <load of size bytes at seg:a>` (zero-extended for 1/2, int32 for 4). The fast path
+ * needs a TLB hit and an aligned access; with a segment base, the offset must be aligned too (an
+ * aligned offset never reaches past the 4 GiB limit).
+ */
 function emitLoad(em: BlockEmitter, seg: number, size: number, dst: string): void {
   em.faultPoint();
   const slow = `cpu.readMem(${seg}, a, ${size})`;
-  if (!fastSeg(em, seg)) {
+  const lin = fastLinear(em, seg);
+  if (lin === null) {
     em.line(`${dst} = ${slow};`);
     return;
   }
-  em.line(`h = TR[a >>> 12];`);
-  if (size === 4) em.line(`${dst} = h >= 0 && (a & 3) === 0 ? M32[(h | (a & 4095)) >> 2] : ${slow};`);
-  else if (size === 2) em.line(`${dst} = h >= 0 && (a & 1) === 0 ? M16[(h | (a & 4095)) >> 1] : ${slow};`);
-  else em.line(`${dst} = h >= 0 ? M8[h | (a & 4095)] : ${slow};`);
+  em.line(`l = ${lin}; h = TR[l >>> 12];`);
+  const aligned = lin === 'a' ? 'l' : '(a | l)';
+  if (size === 4) em.line(`${dst} = h >= 0 && (${aligned} & 3) === 0 ? M32[(h | (l & 4095)) >> 2] : ${slow};`);
+  else if (size === 2) em.line(`${dst} = h >= 0 && (${aligned} & 1) === 0 ? M16[(h | (l & 4095)) >> 1] : ${slow};`);
+  else em.line(`${dst} = h >= 0 ? M8[h | (l & 4095)] : ${slow};`);
 }
 
 /** Emit a store of expression `v` (size bytes) at seg:a. */
@@ -178,14 +189,16 @@ function emitStore(em: BlockEmitter, seg: number, size: number, v: string): void
   em.faultPoint();
   em.stored = true;
   const slow = `cpu.writeMem(${seg}, a, ${size}, ${v});`;
-  if (!fastSeg(em, seg)) {
+  const lin = fastLinear(em, seg);
+  if (lin === null) {
     em.line(slow);
     return;
   }
-  em.line(`h = TW[a >>> 12];`);
-  if (size === 4) em.line(`if (h >= 0 && (a & 3) === 0 && CP[h >>> 12] === 0) M32[(h | (a & 4095)) >> 2] = ${v}; else ${slow}`);
-  else if (size === 2) em.line(`if (h >= 0 && (a & 1) === 0 && CP[h >>> 12] === 0) M16[(h | (a & 4095)) >> 1] = ${v}; else ${slow}`);
-  else em.line(`if (h >= 0 && CP[h >>> 12] === 0) M8[h | (a & 4095)] = ${v}; else ${slow}`);
+  em.line(`l = ${lin}; h = TW[l >>> 12];`);
+  const aligned = lin === 'a' ? 'l' : '(a | l)';
+  if (size === 4) em.line(`if (h >= 0 && (${aligned} & 3) === 0 && CP[h >>> 12] === 0) M32[(h | (l & 4095)) >> 2] = ${v}; else ${slow}`);
+  else if (size === 2) em.line(`if (h >= 0 && (${aligned} & 1) === 0 && CP[h >>> 12] === 0) M16[(h | (l & 4095)) >> 1] = ${v}; else ${slow}`);
+  else em.line(`if (h >= 0 && CP[h >>> 12] === 0) M8[h | (l & 4095)] = ${v}; else ${slow}`);
 }
 
 /** Read operand slot (kind k, value v, size s) of `i` into an expression (may emit a load into `dst`). */

@@ -187,7 +187,7 @@ export class Jit {
     const host = this.phys.npt[pn];
     if (host < 0) return null; // not RAM (ROM/MMIO holes): always interpreted
     const mode = modeKey(cpu);
-    const key = ((phys & 0xfff) << 8) | mode;
+    const key = ((phys & 0xfff) << 10) | mode;
     let page = this.pages.get(pn);
     if (page !== undefined) {
       const b = page.blocks.get(key);

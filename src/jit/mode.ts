@@ -21,7 +21,15 @@ export const ModeBit = {
    *  limit 4 GiB: offsets are linear addresses, no limit check needed (SDM Vol. 3 §5.3). */
   FLAT: 64,
   VM86: 128,
+  /** FS / GS have limit 4 GiB, expand-up, writable data: FS:off = base + off with no limit check
+   *  (the base is read when the access runs). */
+  FS_FLAT_LIMIT: 256,
+  GS_FLAT_LIMIT: 512,
 } as const;
+
+function flatLimit(cpu: Cpu, s: number): boolean {
+  return cpu.segLimit[s] === -1 && (cpu.segAttr[s] & 0x9e) === 0x92;
+}
 
 function flatData(cpu: Cpu, s: number): boolean {
   // Attribute byte: present, S=1, data (bit 3 = 0), expand-up (bit 2 = 0), writable (bit 1).
@@ -38,6 +46,8 @@ export function modeKey(cpu: Cpu): number {
     cpu.segBase[Seg.CS] === 0 && cpu.segLimit[Seg.CS] === -1 &&
     flatData(cpu, Seg.DS) && flatData(cpu, Seg.SS) && flatData(cpu, Seg.ES)
   ) m |= ModeBit.FLAT;
+  if (flatLimit(cpu, Seg.FS)) m |= ModeBit.FS_FLAT_LIMIT;
+  if (flatLimit(cpu, Seg.GS)) m |= ModeBit.GS_FLAT_LIMIT;
   return m;
 }
 

@@ -12,7 +12,7 @@ const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
   'H', 'I', 'X', 'TC', 'FCF', 'cpu', 'rt', 'maxIter', 'block', 'e',
   // locals
-  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'M8', 'M16', 'M32', 'ic0', 'k', 'c', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
+  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'k', 'c', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
 ]);
 /** H<k> / I<k>: the handler and the decoded instruction of instruction k of the block. */
@@ -21,7 +21,7 @@ const PER_INSN = /^[HI](0|[1-9][0-9]{0,3})$/;
 /** Properties a generated function may read or write. */
 const PROPERTIES = new Set([
   // Cpu / CpuState
-  'regs', 'lf', 'mmu', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
+  'regs', 'lf', 'mmu', 'segBase', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
   // LazyFlags
   'op', 'res', 'a', 'b',
   // Mmu software TLB

@@ -199,6 +199,30 @@ describe('JIT vs interpreter', () => {
     });
   }
 
+  it('FS (base, 4 GiB limit: inline) and GS (small limit: slow path, then #GP) overrides', () => {
+    const p = check(`
+      mov ecx, 40
+      xor ebx, ebx
+    1:
+      mov eax, fs:[ebx]
+      add fs:[ebx + 0x100], eax
+      mov dl, gs:[ebx + 3]
+      add gs:[ebx + 0x200], edx
+      cmp dword ptr fs:[ebx + 2], 0
+      adc esi, 0
+      add ebx, 0x31
+      dec ecx
+      jnz 1b
+      hlt
+    `, (t) => {
+      fill(t, 9, 0x3000);
+      t.cpu.segBase[4] = 0x20000;
+      t.cpu.segBase[5] = 0x21000;
+      t.cpu.segLimit[5] = 0x7ff;
+    });
+    expect(p.jit.cpu.excVector).toBe(13);
+  });
+
   it('flags produced in one block and read in the next (ADC, SETcc, PUSHF)', () => {
     check(`
       mov ecx, 40

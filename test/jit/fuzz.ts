@@ -119,6 +119,10 @@ function prepare(m: FuzzMachine, c: FuzzCase, code: Uint8Array): void {
     cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | big;
   }
   cpu.code32 = cpu.stack32 = !c.code16;
+  // FS: a base and a 4 GiB limit (the JIT's inline path); GS: a base and a small limit.
+  cpu.segBase[4] = 0x1000;
+  cpu.segBase[5] = 0x20100;
+  cpu.segLimit[5] = 0x3ff;
   for (let r = 0; r < 8; r++) cpu.regs[r] = c.regs[r];
   setEflags(cpu, 2);
   // Data: a recognisable pattern.
@@ -233,7 +237,8 @@ function genInsn(rng: Rng, code16: boolean, remaining: number): number[] {
     return [0xb9, rng.below(40), 0, 0, 0, rng.below(3) === 0 ? 0xf2 : 0xf3, op];
   }
   if (k < 88) return [rng.pick([0x9c, 0x9d, 0xf8, 0xf9, 0xf5, 0xfc, 0xfd, 0x99, 0x98, 0x90, 0x9e, 0x9f, 0xfa, 0xfb])];
-  if (k < 91) return [0x66, ...genInsn(rng, code16, remaining)]; // operand-size prefix
+  if (k < 90) return [0x66, ...genInsn(rng, code16, remaining)]; // operand-size prefix
+  if (k < 91) return [rng.pick([0x64, 0x65, 0x26, 0x36]), ...genInsn(rng, code16, remaining)]; // segment override
   if (k < 93) return [0x69, ...modrm(rng, r, code16), ...imm32(rng)];
   if (k < 95) return [rng.pick([0xe2, 0xe3]), rng.below(8)]; // LOOP / JECXZ
   // raw bytes: system instructions, far transfers, anything
