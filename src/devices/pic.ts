@@ -207,6 +207,29 @@ export class PicPair extends ByteIoDevice implements IrqSink, InterruptSource {
   readonly slave = new Pic8259(false, 0xde);
   spuriousCount = 0;
 
+  constructor() {
+    super();
+    this.firmwareInit();
+  }
+
+  /**
+   * Leave the pair as a PC BIOS does before it boots anything: master vectors 0x08-0x0F, slave
+   * 0x70-0x77, cascade on IR2, 8086 mode, nothing masked. Guests that take over (Linux) run their
+   * own ICW sequence; real-mode tests that set an IVT entry and raise an IRQ rely on this.
+   */
+  firmwareInit(masterBase = 0x08, slaveBase = 0x70): void {
+    for (const [chip, base, icw3] of [
+      [this.master, masterBase, 0x04],
+      [this.slave, slaveBase, 0x02],
+    ] as const) {
+      chip.writeCommand(0x11);
+      chip.writeData(base);
+      chip.writeData(icw3);
+      chip.writeData(0x01);
+      chip.writeData(0x00);
+    }
+  }
+
   setIrq(line: number, level: boolean): void {
     if (line === 2) line = 9; // the AT bus's IRQ2 pin is wired to IRQ9
     if (line < 8) this.master.setLine(line, level);

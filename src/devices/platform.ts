@@ -6,7 +6,7 @@
  * Port map:  0x20-21 / 0xA0-A1 / 0x4D0-4D1 8259 pair + ELCR    0x40-43 8254    0x61 port B
  *            0x60, 0x64 i8042    0x70-71 RTC/CMOS    0x80 POST    0x3F8-3FF COM1 (IRQ 4)
  *            0xCF8-CFF PCI config mechanism #1    0x600-60B ACPI PM1a event/control, PM timer
- *            with testDevices: 0xE0-E7 pc-testdev, 0xF4-F7 isa-debug-exit
+ *            with testDevices: 0xE0-E7 and 0x2000-2017 pc-testdev, 0xF4-F7 isa-debug-exit
  * MMIO:      0xFEE00000 local APIC (4 KiB); with testDevices: 0xFF000000 pc-testdev memory (64 KiB)
  * Memory:    ACPI tables at `acpiBase` (default 0xE0000; must be RAM in the nested page table).
  *
@@ -37,8 +37,11 @@ import { Mc146818Rtc } from './rtc.js';
 import {
   DEBUG_EXIT_PORT,
   IsaDebugExit,
+  PC_TESTDEV_IRQ_PORT,
+  PC_TESTDEV_IRQ_PORTS,
   PC_TESTDEV_MEM,
   PC_TESTDEV_MEM_SIZE,
+  PcTestdevIrq,
   PC_TESTDEV_PORT,
   PcTestdevMemory,
   PcTestdevPorts,
@@ -143,6 +146,7 @@ export function createPcPlatform(o: PcPlatformOptions): PcPlatform {
     io.register(DEBUG_EXIT_PORT, 4, new IsaDebugExit(o.onDebugExit), 'isa-debug-exit');
     testdevPorts = new PcTestdevPorts(o.onFlushPage ?? (() => {}));
     io.register(PC_TESTDEV_PORT, 8, testdevPorts, 'pc-testdev');
+    io.register(PC_TESTDEV_IRQ_PORT, PC_TESTDEV_IRQ_PORTS, new PcTestdevIrq(pic), 'pc-testdev-irq');
     testdevMemory = new PcTestdevMemory();
     mmio.register(PC_TESTDEV_MEM, PC_TESTDEV_MEM_SIZE, testdevMemory, 'pc-testdev-mem');
     phys.mapRange(PC_TESTDEV_MEM, PC_TESTDEV_MEM_SIZE, NPT_MMIO);

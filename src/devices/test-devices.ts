@@ -8,13 +8,17 @@
  *   (an `outb` to 0xE2 sets bits 16-23; reads at 0xE0+k return the latch shifted right by 8k);
  *   ports 0xE4-0xE7 take a guest-physical address whose TLB entries must be dropped
  *   (`onFlushPage(addr)`: the tests use it to make the next access to an IDT or stack page miss);
- *   and 64 KiB of plain memory on the MMIO bus at 0xFF000000 (`PcTestdevMemory`).
+ *   ports 0x2000-0x2017 drive ISA IRQ lines (`PcTestdevIrq`); and 64 KiB of plain memory on the
+ *   MMIO bus at 0xFF000000 (`PcTestdevMemory`).
  */
 import type { IoDevice } from '../hv/io-bus.js';
 import type { MmioDevice } from '../hv/mmio-bus.js';
+import type { IrqSink } from './types.js';
 
 export const DEBUG_EXIT_PORT = 0xf4;
 export const PC_TESTDEV_PORT = 0xe0;
+export const PC_TESTDEV_IRQ_PORT = 0x2000;
+export const PC_TESTDEV_IRQ_PORTS = 24;
 export const PC_TESTDEV_MEM = 0xff000000;
 export const PC_TESTDEV_MEM_SIZE = 0x10000;
 
@@ -54,6 +58,24 @@ export class PcTestdevPorts implements IoDevice {
     const width = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
     const lanes = (width << shift) >>> 0; // byte lanes past bit 31 fall off, as on the bus
     this.latch = ((this.latch & ~lanes) | ((value << shift) & lanes)) >>> 0;
+  }
+}
+
+/**
+ * pc-testdev's IRQ ports 0x2000-0x2017: a write of v to 0x2000 + n drives ISA interrupt line n to
+ * level (v != 0) (kvm-unit-tests' realmode "sti inhibit" raises IRQ 11 this way). Lines 16-23
+ * exist only on an I/O APIC and are ignored here.
+ */
+export class PcTestdevIrq implements IoDevice {
+  constructor(private readonly irq: IrqSink) {}
+
+  ioRead(_port: number, _size: number): number {
+    return 0;
+  }
+
+  ioWrite(port: number, _size: number, value: number): void {
+    const line = port - PC_TESTDEV_IRQ_PORT;
+    if (line >= 0 && line < 16) this.irq.setIrq(line, value !== 0);
   }
 }
 

@@ -19,6 +19,18 @@ function initPair(io: IoBus, icw4 = 0x01): void {
 const readIrr = (io: IoBus, port: number) => (io.write(port, 1, 0x0a), io.read(port, 1));
 const readIsr = (io: IoBus, port: number) => (io.write(port, 1, 0x0b), io.read(port, 1));
 
+describe('8259A pair before the guest programs it', () => {
+  it('is left as a BIOS leaves it: vectors 0x08 and 0x70, nothing masked', () => {
+    const pic = new PicPair();
+    pic.setIrq(0, true);
+    expect(pic.acknowledge()).toBe(0x08);
+    pic.setIrq(11, true);
+    expect(pic.hasInterrupt()).toBe(false); // IR0 still in service, IR2 is lower
+    pic.write8(0x20, 0x20);
+    expect(pic.acknowledge()).toBe(0x73);
+  });
+});
+
 describe('8259A pair', () => {
   let io: IoBus;
   let pic: PicPair;

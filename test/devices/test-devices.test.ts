@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IsaDebugExit, PcTestdevMemory, PcTestdevPorts } from '../../src/devices/test-devices.js';
+import { IsaDebugExit, PcTestdevIrq, PcTestdevMemory, PcTestdevPorts } from '../../src/devices/test-devices.js';
+import { IrqRecorder } from './helpers.js';
 import { IoBus } from '../../src/hv/io-bus.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 
@@ -29,6 +30,19 @@ describe("QEMU's isa-debug-exit and pc-testdev", () => {
     expect(io.read(0xe0, 4)).toBe(0xab34cdef);
     io.write(0xe4, 4, 0x00123000);
     expect(flushed).toEqual([0x123000]);
+  });
+
+  it('drives ISA IRQ lines from ports 0x2000-0x200F', () => {
+    const io = new IoBus();
+    const irq = new IrqRecorder();
+    io.register(0x2000, 24, new PcTestdevIrq(irq));
+    io.write(0x200b, 4, 1);
+    expect(irq.levels[11]).toBe(true);
+    io.write(0x200b, 4, 0);
+    expect(irq.levels[11]).toBe(false);
+    expect(irq.edges[11]).toBe(1);
+    io.write(0x2017, 4, 1); // an I/O APIC-only line: ignored
+    expect(irq.edges.reduce((a, b) => a + b)).toBe(1);
   });
 
   it('provides 64 KiB of RAM-like MMIO', () => {
