@@ -33,6 +33,10 @@ export interface CampaignResult {
   failing: string[][];
   /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
   flagNotes: Map<string, { count: number; example: string }>;
+  /** JIT campaign: the engine's counters. */
+  jitNote: string;
+  /** Sequences not run (JIT campaign: the interpreter or the CPU did not complete them). */
+  skipped: number;
   /** Table entries executed (by id). */
   executed: Uint8Array;
   nativeMs: number;
@@ -47,9 +51,14 @@ export function hostGs(harness: string): number {
   return runNative(harness, [probe])[0].regs[0] & 0xffff;
 }
 
-export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, batch = 20000): CampaignResult {
+/**
+ * `engine: 'jit'` runs every sequence in the interpreter first (for the instruction count and the
+ * undefined-flag mask), then through the JIT, and compares the JIT's state with the native one;
+ * sequences the interpreter or the CPU do not complete are not run through the JIT.
+ */
+export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, engine: 'interp' | 'jit' = 'interp', batch = 20000): CampaignResult {
   const runner = new InterpRunner(hostGs(harness));
-  const res: CampaignResult = { seed, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = 0; first < count; first += batch) {
     let t = performance.now();
@@ -61,7 +70,11 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
     t = performance.now();
     for (let k = 0; k < seqs.length; k++) {
       const s = seqs[k], n = native[k];
-      const i = runner.run(s);
+      let i = runner.run(s);
+      if (engine === 'jit') {
+        if (i.status !== 0 || i.error || n.status !== 0) { res.skipped++; continue; }
+        i = runner.run(s, { budget: i.steps, undefFlags: i.undefFlags });
+      }
       const st = res.byForm.get(s.forms[0])!;
       st.runs++;
       res.total++;
@@ -88,6 +101,8 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
     }
     res.interpMs += performance.now() - t;
   }
+  const js = runner.jitStats;
+  if (js) res.jitNote = `JIT: ${js.blocksCompiled} blocks compiled, ${js.blocksRun} runs, ${js.chainedRuns} chained, ${js.coldInstructions} instructions interpreted cold`;
   return res;
 }
 
@@ -112,9 +127,10 @@ export function summary(title: string, r: CampaignResult, uncovered: string[] | 
   const roots = bad.filter(([n]) => !viaCompanion.has(n));
   // suspects that fail mostly as companions still are root causes
   for (const n of suspect) if (!roots.some(([m]) => m === n) && r.byForm.has(n)) { roots.push([n, r.byForm.get(n)!]); viaCompanion.delete(n); }
-  out.push(`${title}: ${r.total} sequences, ${r.mismatches} mismatching, ${r.nativeFaults} faulted natively; ` +
+  out.push(`${title}: ${r.total} sequences${r.skipped ? ` (+${r.skipped} not completed by the CPU or the interpreter, skipped)` : ''}, ${r.mismatches} mismatching, ${r.nativeFaults} faulted natively; ` +
     `${r.byForm.size} forms, ${roots.length} failing on their own, ${viaCompanion.size} only next to those; ` +
     `generate ${(r.genMs / 1000).toFixed(1)} s, native ${(r.nativeMs / 1000).toFixed(1)} s, interpreter+compare ${(r.interpMs / 1000).toFixed(1)} s`);
+  if (r.jitNote) out.push(r.jitNote);
   if (untested.length) out.push(`forms without a sequence (raise the count): ${untested.length}`);
   for (const [name, s] of roots) {
     const p = r.presence.get(name);

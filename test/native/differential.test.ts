@@ -1,14 +1,15 @@
 /**
  * Issue 4, acceptance 1: the interpreter against this machine's CPU on generated user-mode
  * sequences (README.md in this folder). X86JIT_FUZZ_SEQS sets the number of sequences (default
- * 200,000: 160,000 integer + 40,000 x87), X86JIT_FUZZ_SEED the seed. A mismatch prints a reproducer.
+ * 200,000: 160,000 integer + 40,000 x87), X86JIT_FUZZ_SEED the seed; X86JIT_FUZZ_JIT_SEQS more
+ * sequences (default 40,000) run through the JIT as well. A mismatch prints a reproducer.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { campaign, summary, uncoveredEntries } from './campaign.js';
-import { INTEGER_FORMS, X87_FORMS } from './gen/generate.js';
+import { ALL_FORMS, INTEGER_FORMS, X87_FORMS } from './gen/generate.js';
 import { buildHarness } from './native-runner.js';
 
 const build = buildHarness();
@@ -18,6 +19,8 @@ const TOTAL = Number(process.env.X86JIT_FUZZ_SEQS ?? 200_000);
 const SEED = Number(process.env.X86JIT_FUZZ_SEED ?? 20261122);
 const INT_COUNT = Math.round(TOTAL * 0.8);
 const X87_COUNT = TOTAL - INT_COUNT;
+/** Sequences run through the JIT (src/jit) as well: X86JIT_FUZZ_JIT_SEQS, default 40,000. */
+const JIT_COUNT = Number(process.env.X86JIT_FUZZ_JIT_SEQS ?? 40_000);
 
 function report(name: string, text: string): string {
   const dir = join(tmpdir(), 'x86jit-native');
@@ -35,6 +38,14 @@ describe.skipIf(!build.ok)('differential: interpreter vs the host CPU', () => {
     const text = summary('integer', r, uncoveredEntries(r.executed, false));
     console.log(`${text.split('\n\n')[0]}\n(full report: ${report('integer', text)})`);
     expect(r.total).toBe(INT_COUNT);
+    expect(r.mismatches, text.slice(0, 20000)).toBe(0);
+  }, 900_000);
+
+  it(`JIT mode, all forms (${JIT_COUNT} sequences)`, () => {
+    const r = campaign(exe, ALL_FORMS, SEED + 2, JIT_COUNT, 'jit');
+    const text = summary('jit', r);
+    console.log(`${text.split('\n\n')[0]}\n(full report: ${report('jit', text)})`);
+    expect(r.total + r.skipped).toBe(JIT_COUNT);
     expect(r.mismatches, text.slice(0, 20000)).toBe(0);
   }, 900_000);
 

@@ -19,6 +19,7 @@ import { getEflags, setEflags } from '../../src/cpu/flags.js';
 import { OpKind, Rep } from '../../src/frontend/insn.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
 import { entries } from '../../src/frontend/table.js';
+import { Jit } from '../../src/jit/engine.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { Mmu } from '../../src/mem/mmu.js';
@@ -118,6 +119,16 @@ export class InterpRunner {
     setEflags(cpu, (s.eflags & 0x0cd5) | 0x202);
   }
 
+  private jit: Jit | null = null;
+  /** The JIT's counters (blocks compiled/run, instructions interpreted cold), or null. */
+  get jitStats(): Jit['stats'] | null {
+    return this.jit === null ? null : this.jit.stats;
+  }
+  private jitEngine(): Jit {
+    if (this.jit === null) this.jit = new Jit(this.cpu, this.phys, { threshold: 0, verify: false });
+    return this.jit;
+  }
+
   /** Run the helper at AUX_CODE + off (FRSTOR / FNSAVE); returns an error text or ''. */
   private helper(off: number): string {
     const cpu = this.cpu;
@@ -133,7 +144,13 @@ export class InterpRunner {
     return '';
   }
 
-  run(s: Sequence): InterpResult {
+  /**
+   * Run `s` in the interpreter (cpu.step, instruction by instruction), or, with `jit`, through the
+   * JIT engine (src/jit/engine.ts, every block translated on first sight) for exactly `jit.budget`
+   * instructions: the number the interpreter retired for the same sequence. In JIT mode the
+   * undefined-flag mask comes from `jit.undefFlags` (the interpreter's trace).
+   */
+  run(s: Sequence, jit: { budget: number; undefFlags: number } | null = null): InterpResult {
     const cpu = this.cpu;
     const u8 = this.phys.u8;
     this.resetCpu(s);
@@ -144,6 +161,9 @@ export class InterpRunner {
     u8.set(init.subarray(4096), HOST_SCRATCH2 * 4096);
     u8.fill(0xcc, HOST_CODE * 4096, HOST_CODE * 4096 + 4096);
     u8.set(s.code, HOST_CODE * 4096);
+    // JIT: a `jmp $+2` after the sequence ends its last block there (a block that decoded into
+    // the INT3 filler would be longer than the budget, and run cold, instruction by instruction)
+    if (jit !== null) u8.set([0xeb, 0x00], HOST_CODE * 4096 + s.code.length);
     let error = '';
     if (s.fpu !== 'none') {
       u8.set(s.fsave, HOST_AUX * 4096 + AUX_FPU_IN);
@@ -154,7 +174,19 @@ export class InterpRunner {
     cpu.eip = CODE_ADDR;
     let status = 0, vector = 0, errorCode = 0, steps = 0;
     let undef = 0, traced = true;
-    if (!error) {
+    if (!error && jit !== null) {
+      const engine = this.jitEngine();
+      engine.flush(); // the code page was rewritten behind its back
+      try {
+        steps = engine.run(jit.budget + 1) - 1;
+      } catch (e) {
+        error = `JIT threw: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (cpu.halted) error = `JIT: a fault was delivered (vector ${cpu.excVector}) and the CPU shut down`;
+      else if (!error && cpu.eip !== end + 2) error = `JIT: after ${steps} instructions (the interpreter's count) EIP is ${hex(cpu.eip)}, not the end`;
+      else cpu.eip = end;
+      undef = jit.undefFlags;
+    } else if (!error) {
       try {
         for (; steps < 20000 && cpu.eip !== end; steps++) {
           const ecx = cpu.regs[1];
