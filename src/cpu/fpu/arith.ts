@@ -17,7 +17,7 @@ import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80out, f80ToDouble
 import { mem, readFloat, readInt } from './memfmt.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
 import {
-  enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, readPhysF80, setC1, setSt, setStF80, signal, SW, underflow,
+  enter, INDEF_HI, INDEF_SE, isEmpty, phys, pop, readPhysF80, setC1, setSt, setStF80, signal, stClass, SW, underflow,
 } from './regs.js';
 import type { FpuState } from './state.js';
 
@@ -233,13 +233,22 @@ function outsideDoubles(f: FpuState, p: number): boolean {
 
 const wa = new F80();
 let wideM = 0;
+let wideL = 0;
 let wideE = 0;
-/** Split an operand into a significand in [1, 2] (53-bit nearest of the exact one) and exponent. */
+/**
+ * Split an operand into a significand in [1, 2] as a double (nearest of the exact one) plus its
+ * residual `wideL` (exact 64-bit significand = wideM + wideL), and an exponent.
+ */
 function splitOperand(f: FpuState, p: number, v: number): void {
+  wideL = 0;
   if (p >= 0 && f.rawValid[p]) {
     const se = f.rawSe[p];
+    const hi = f.rawHi[p] >>> 0;
+    const lo = f.rawLo[p] >>> 0;
     wideE = (se & 0x7fff) - 16383;
-    wideM = f80ToDouble((se & 0x8000) | 0x3fff, f.rawHi[p] >>> 0, f.rawLo[p] >>> 0);
+    wideM = f80ToDouble((se & 0x8000) | 0x3fff, hi, lo);
+    const r = scale2(hi * 2097152 + (lo >>> 11), -52) - Math.abs(wideM) + scale2(lo & 0x7ff, -63);
+    wideL = (se & 0x8000) !== 0 ? -r : r;
     return;
   }
   if (v === 0) {
@@ -263,10 +272,36 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
   const rc = (cw >> 10) & 3;
   splitOperand(f, reversed ? srcP : dstP, a);
   const ma = wideM;
+  const mal = wideL;
   const ea = wideE;
   splitOperand(f, reversed ? dstP : srcP, b);
   const mb = wideM;
+  const mbl = wideL;
   const eb = wideE;
+  if ((((cw >> 8) & 3) & 1) !== 0 && ma !== 0 && mb !== 0 && (op === Op.MUL || op === Op.DIV || op === Op.DIVR)) {
+    // PC = extended: 64-bit rounding of the double-double result, exponent re-applied
+    if (op === Op.MUL) ddMul(ma, mal, mb, mbl);
+    else ddDiv(ma, mal, mb, mbl);
+    roundDD64(rc);
+    const inexact64 = rr.inexact;
+    const up64 = rr.up;
+    const exp64 = (f80out.se & 0x7fff) + (op === Op.MUL ? ea + eb : ea - eb);
+    if (exp64 >= 0x7fff) {
+      setOverflow(cpu, dstI, (f80out.se & 0x8000) !== 0);
+      return;
+    }
+    if (exp64 <= 0) {
+      denormalizeF80(f80out.se >>> 15, exp64, f80out.hi, f80out.lo, rc, wa);
+      if (rf.inexact || inexact64) signal(cpu, SW.UE | SW.PE);
+      setC1(f, rf.up);
+      setStF80(f, dstI, wa.se, wa.hi, wa.lo);
+      return;
+    }
+    if (inexact64) signal(cpu, SW.PE);
+    setC1(f, up64);
+    setStF80(f, dstI, (f80out.se & 0x8000) | exp64, f80out.hi, f80out.lo);
+    return;
+  }
   let rs: number;
   let k: number;
   switch (op) {
@@ -280,7 +315,10 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
       }
       const top = Math.max(ea, eb);
       const sb = op === Op.ADD ? mb : -mb;
-      rs = addE(scale2(ma, ea - top), scale2(sb, eb - top), rc);
+      // an operand more than 200 binades below the other only matters as a sticky bit
+      const xa = ea - top < -200 ? (ma === 0 ? 0 : Math.sign(ma) * 2 ** -200) : scale2(ma, ea - top);
+      const xb = eb - top < -200 ? (sb === 0 ? 0 : Math.sign(sb) * 2 ** -200) : scale2(sb, eb - top);
+      rs = addE(xa, xb, rc);
       k = top;
     }
   }
@@ -372,7 +410,7 @@ def(Mn.FSQRT, (cpu, i) => {
     setStF80(f, 0, nanOut.se, nanOut.hi, nanOut.lo);
     return;
   }
-  if (x < 0) {
+  if (f.rawValid[p] ? (f.rawSe[p] & 0x8000) !== 0 && stClass(f, 0) !== Cls.ZERO : x < 0) {
     if (signal(cpu, SW.IE)) return;
     setC1(f, false);
     setStF80(f, 0, INDEF_SE, INDEF_HI, 0);

@@ -302,7 +302,7 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     pop(f);
     return;
   }
-  setInexact(cpu, f, 1, r, l === 0 || (Number.isInteger(l) && Math.abs(l) < 64 && y - y === 0));
+  setInexact(cpu, f, 1, r, l === 0); // the host sets PE even for exact results such as log2(2)
   pop(f);
 }
 
