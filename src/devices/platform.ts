@@ -50,6 +50,16 @@ import type { Clock, Console, TimedDevice } from './types.js';
 import { COM1, Uart16550 } from './uart16550.js';
 
 export const ACPI_DEFAULT_BASE = 0xe0000;
+/** RTC date of a deterministic run when none is given: 2025-01-01 00:00:00 UTC. */
+export const DETERMINISTIC_START_MS = Date.UTC(2025, 0, 1);
+
+/**
+ * Host time, except under the machine's deterministic clock (its `mode` field), where the same
+ * boot must print the same log: the kernel prints the RTC date (rtc_cmos, audit).
+ */
+function defaultStartTime(clock: Clock): number {
+  return (clock as { mode?: unknown }).mode === 'deterministic' ? DETERMINISTIC_START_MS : Date.now();
+}
 
 export interface PcPlatformOptions {
   io: IoBus;
@@ -70,8 +80,8 @@ export interface PcPlatformOptions {
   onDebugExit: (code: number) => void;
   /** pc-testdev port 0xE4: drop TLB entries of this guest-physical address (default: nothing). */
   onFlushPage?: (physAddr: number) => void;
-  /** RTC time at virtual time 0, ms since the epoch (default: host time now). Fix it for
-   *  deterministic runs: the kernel prints the RTC date. */
+  /** RTC time at virtual time 0, ms since the epoch (default: host time now, or
+   *  DETERMINISTIC_START_MS when the clock's `mode` is 'deterministic'). */
   startTimeMs?: number;
   /** Local APIC present (default true). The CPUID APIC bit must agree. */
   apic?: boolean;
@@ -114,7 +124,7 @@ export function createPcPlatform(o: PcPlatformOptions): PcPlatform {
   io.register(0x40, 4, pit, 'pit');
   io.register(0x61, 1, new SystemControlPortB(pit, clock), 'port61');
 
-  const rtc = new Mc146818Rtc(clock, pic, o.startTimeMs ?? Date.now(), o.ramBytes);
+  const rtc = new Mc146818Rtc(clock, pic, o.startTimeMs ?? defaultStartTime(clock), o.ramBytes);
   io.register(0x70, 2, rtc, 'rtc');
 
   const uart = new Uart16550(COM1.base, COM1.irq, pic, o.console);

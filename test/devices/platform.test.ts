@@ -5,11 +5,10 @@ import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { NPT_MMIO, PhysMemory } from '../../src/mem/phys.js';
 import { ManualClock } from './helpers.js';
 
-function make(testDevices: boolean) {
+function make(testDevices: boolean, clock: ManualClock = new ManualClock(), startTimeMs: number | undefined = Date.UTC(2025, 0, 1)) {
   const io = new IoBus();
   const mmio = new MmioBus();
   const phys = new PhysMemory(16 << 20, mmio);
-  const clock = new ManualClock();
   const out: number[] = [];
   const events: string[] = [];
   const p = createPcPlatform({
@@ -23,7 +22,7 @@ function make(testDevices: boolean) {
     onReset: () => events.push('reset'),
     onPowerOff: () => events.push('off'),
     onDebugExit: (c) => events.push(`exit ${c}`),
-    startTimeMs: Date.UTC(2025, 0, 1),
+    startTimeMs,
   });
   return { io, mmio, phys, clock, out, events, p };
 }
@@ -82,5 +81,12 @@ describe('createPcPlatform', () => {
     on.phys.write32(0xff000010, 0x55aa1234);
     expect(on.phys.read32(0xff000010) >>> 0).toBe(0x55aa1234);
     expect(on.p.testdevMemory!.bytes[0x10]).toBe(0x34);
+  });
+
+  it('starts the RTC at a fixed date under a deterministic clock', () => {
+    const clock = Object.assign(new ManualClock(), { mode: 'deterministic' });
+    const { io } = make(false, clock, undefined);
+    const rd = (i: number) => (io.write(0x70, 1, i), io.read(0x71, 1));
+    expect([rd(0x32), rd(0x09), rd(0x08), rd(0x07), rd(0x04), rd(0x02), rd(0x00)]).toEqual([0x20, 0x25, 0x01, 0x01, 0, 0, 0]);
   });
 });
