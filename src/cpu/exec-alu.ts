@@ -3,13 +3,15 @@
  *
  * Operands are sign-extended from the operand size (`sh` = 24/16/0) so the lazy flags need no
  * size (flags.ts). Every handler reads, computes, writes the destination, and only then records
- * flags, so a fault on the write changes nothing (precise exceptions).
+ * flags, so a fault on the write changes nothing (precise exceptions). The common 32-bit register-
+ * destination forms take a short path first.
  */
 import { Mn } from '../frontend/mnemonics.js';
 import type { Cpu } from './cpu.js';
 import { getCF, LazyFlags, LfOp } from './flags.js';
 import { def } from './handlers.js';
 import type { Insn } from '../frontend/insn.js';
+import { OpKind } from '../frontend/insn.js';
 import { readDst, readSrc, writeDst } from './exec-ops.js';
 
 function setLf(lf: LazyFlags, op: number, res: number, a: number, b: number): void {
@@ -19,7 +21,24 @@ function setLf(lf: LazyFlags, op: number, res: number, a: number, b: number): vo
   lf.b = b;
 }
 
+/** Slot 1 at 32 bits, with the register and immediate cases inline (the 32-bit fast paths). */
+function src32(cpu: Cpu, i: Insn): number {
+  const k = i.k1;
+  if (k === OpKind.Reg) return cpu.regs[i.v1];
+  if (k === OpKind.Imm) return i.v1;
+  return readSrc(cpu, i, 4);
+}
+
 function add(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    const r = (a + b) | 0;
+    regs[i.v0] = r;
+    setLf(cpu.lf, LfOp.ADD, r, a, b);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = (readSrc(cpu, i, size) << sh) >> sh;
   const a = (readDst(cpu, i, size) << sh) >> sh;
@@ -29,6 +48,15 @@ function add(cpu: Cpu, i: Insn): void {
 }
 
 function or(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    const r = a | b;
+    regs[i.v0] = r;
+    setLf(cpu.lf, LfOp.LOGIC, r, 0, 0);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = readSrc(cpu, i, size);
   const r = ((readDst(cpu, i, size) | b) << sh) >> sh;
@@ -59,6 +87,15 @@ function sbb(cpu: Cpu, i: Insn): void {
 }
 
 function and(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    const r = a & b;
+    regs[i.v0] = r;
+    setLf(cpu.lf, LfOp.LOGIC, r, 0, 0);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = readSrc(cpu, i, size);
   const r = ((readDst(cpu, i, size) & b) << sh) >> sh;
@@ -67,6 +104,15 @@ function and(cpu: Cpu, i: Insn): void {
 }
 
 function sub(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    const r = (a - b) | 0;
+    regs[i.v0] = r;
+    setLf(cpu.lf, LfOp.SUB, r, a, b);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = (readSrc(cpu, i, size) << sh) >> sh;
   const a = (readDst(cpu, i, size) << sh) >> sh;
@@ -76,6 +122,15 @@ function sub(cpu: Cpu, i: Insn): void {
 }
 
 function xor(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    const r = a ^ b;
+    regs[i.v0] = r;
+    setLf(cpu.lf, LfOp.LOGIC, r, 0, 0);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = readSrc(cpu, i, size);
   const r = ((readDst(cpu, i, size) ^ b) << sh) >> sh;
@@ -84,6 +139,13 @@ function xor(cpu: Cpu, i: Insn): void {
 }
 
 function cmp(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    setLf(cpu.lf, LfOp.SUB, (a - b) | 0, a, b);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = (readSrc(cpu, i, size) << sh) >> sh;
   const a = (readDst(cpu, i, size) << sh) >> sh;
@@ -91,6 +153,13 @@ function cmp(cpu: Cpu, i: Insn): void {
 }
 
 function test(cpu: Cpu, i: Insn): void {
+  if (i.k0 === OpKind.Reg && i.s0 === 4) {
+    const regs = cpu.regs;
+    const b = src32(cpu, i);
+    const a = regs[i.v0];
+    setLf(cpu.lf, LfOp.LOGIC, a & b, 0, 0);
+    return;
+  }
   const size = i.s0, sh = (4 - size) << 3;
   const b = readSrc(cpu, i, size);
   setLf(cpu.lf, LfOp.LOGIC, ((readDst(cpu, i, size) & b) << sh) >> sh, 0, 0);

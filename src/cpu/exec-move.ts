@@ -18,6 +18,11 @@ import { readDst, readSrc, srcSeg, writeDst } from './exec-ops.js';
 
 def(Mn.MOV, (cpu, i) => {
   const size = i.s0;
+  if (i.k0 === OpKind.Reg && size === 4) {
+    const k = i.k1;
+    cpu.regs[i.v0] = k === OpKind.Reg ? cpu.regs[i.v1] : k === OpKind.Imm ? i.v1 : readSrc(cpu, i, 4);
+    return;
+  }
   const v = readSrc(cpu, i, size);
   if (i.k0 === OpKind.Reg) cpu.setReg(i.v0, size, v);
   else cpu.writeOp(i, 0, v);
@@ -93,6 +98,9 @@ def(Mn.CMPXCHG8B, (cpu, i) => {
   const hiOff = i.asize === 2 ? (off + 4) & 0xffff : (off + 4) | 0;
   const lo = cpu.readMem(i.seg, off, 4);
   const hi = cpu.readMem(i.seg, hiOff, 4);
+  // Both halves are written whatever the outcome: check the whole quadword first so a fault on
+  // the second half cannot leave the first one written.
+  if (hiOff === ((off + 4) | 0)) cpu.mmu.probeWrite(cpu.lin(i.seg, off, 8), 8);
   if (lo === r[0] && hi === r[2]) {
     cpu.writeMem(i.seg, off, 4, r[3]);
     cpu.writeMem(i.seg, hiOff, 4, r[1]);
