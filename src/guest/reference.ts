@@ -12,7 +12,7 @@
  * second call reads reference.json and touches neither apt nor the network.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from '../loader/cpio.js';
@@ -112,8 +112,8 @@ function readManifest(dir: string): ReferenceGuest | null {
 }
 
 /**
- * Fetch (once) and return the reference guest. `options` may be just the progress logger. Throws an Error with one clear line when apt or the
- * network is unavailable on first use.
+ * Fetch (once) and return the reference guest. `options` may be just the progress logger. Throws
+ * an Error with one clear line when apt or the network is unavailable on first use.
  */
 export function prepareReferenceGuest(options: PrepareOptions | ((line: string) => void) = {}): ReferenceGuest {
   const opts: PrepareOptions = typeof options === 'function' ? { log: options } : options;
@@ -123,7 +123,47 @@ export function prepareReferenceGuest(options: PrepareOptions | ((line: string) 
     const cached = readManifest(dir);
     if (cached) return cached;
   }
+  // Several processes (parallel test files, two terminals) may prepare at once: one does the work
+  // under a lock folder, the others wait and then read its manifest.
+  const lock = join(dir, '.lock');
+  for (const t0 = Date.now(); ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw new Error(`cannot create ${lock}: ${(e as Error).message}`);
+      const age = Date.now() - (statIfAny(lock)?.mtimeMs ?? 0);
+      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() - t0 > LOCK_STALE_MS) throw new Error(`${lock} is held by another x86jit preparing the reference guest; remove it if no such process runs`);
+      else sleepSync(250);
+      if (!opts.refresh) {
+        const cached = readManifest(dir);
+        if (cached) return cached;
+      }
+    }
+  }
+  try {
+    return prepareLocked(dir, log);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
 
+const LOCK_STALE_MS = 15 * 60 * 1000;
+
+function statIfAny(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function prepareLocked(dir: string, log: (line: string) => void): ReferenceGuest {
   log('resolving the Debian bookworm i386 kernel package (linux-image-686)');
   const meta = resolveDependency('linux-image-686', /^linux-image-6\.1.*-686$/);
   const kernelPackage = `${meta}-unsigned`;
@@ -160,8 +200,9 @@ export function prepareReferenceGuest(options: PrepareOptions | ((line: string) 
     log('building the initramfs');
     const b = readFileSync(bb);
     writeAtomically(initrd, buildReferenceInitramfs(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
-    for (const old of readdirSync(dir)) if (/^initrd-[0-9a-f]+\.gz$/.test(old) && join(dir, old) !== initrd) rmSync(join(dir, old), { force: true });
   }
+  // Images of older recipes are never used again.
+  for (const f of readdirSync(dir)) if (/^initrd-[0-9a-f]+\.gz$/.test(f) && join(dir, f) !== initrd) rmSync(join(dir, f), { force: true });
 
   const guest: ReferenceGuest = { kernel, initrd, systemMap: systemMapPath, cmdline: DEFAULT_CMDLINE, kernelPackage, release };
   writeAtomically(join(dir, 'reference.json'), JSON.stringify(guest, null, 2) + '\n');

@@ -93,7 +93,10 @@ describe('reference guest', () => {
     expect(plan.initrd!.addr).toBeGreaterThanOrEqual(plan.footprint.end);
   });
 
-  it('is cached: a second call returns the same files', () => {
+  it('is cached: a second call returns the same files, and a refresh finds the same ones', () => {
     expect(prepareReferenceGuest()).toEqual(g);
+    const lines: string[] = [];
+    expect(prepareReferenceGuest({ refresh: true, log: (l) => lines.push(l) })).toEqual(g);
+    expect(lines[0]).toMatch(/^resolving the Debian bookworm i386 kernel package/);
   });
 });
