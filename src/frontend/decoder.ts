@@ -22,25 +22,29 @@ import {
 /** Thrown internally when a 16th byte would be needed; caught in decode(). */
 const TOO_LONG = { tooLong: true };
 
-// Decoder state for the instruction being decoded (module-level: no allocation, no closures).
-let src: ByteSource;
-let pc = 0;
-let count = 0;
-let osize = 4;
-let asize = 4;
-let modrm = -1;
-let opcodeLow = 0;
-let bad = false;
-// Result of operand(): kind, value, size.
-let opK = 0;
-let opV = 0;
-let opS = 0;
+// Decoder state for the instruction being decoded: one preallocated object with a fixed shape
+// (no allocation, no closures; property access on a constant object is cheaper than module lets).
+class DecodeState {
+  src: ByteSource = { fetch8: () => 0 };
+  pc = 0;
+  count = 0;
+  osize = 4;
+  asize = 4;
+  modrm = -1;
+  opcodeLow = 0;
+  bad = false;
+  // Result of operand(): kind, value, size.
+  opK = 0;
+  opV = 0;
+  opS = 0;
+}
+const st = new DecodeState();
 
 function byte(): number {
-  if (count >= 15) throw TOO_LONG;
-  const b = src.fetch8(pc) & 0xff;
-  pc = (pc + 1) | 0;
-  count++;
+  if (st.count >= 15) throw TOO_LONG;
+  const b = st.src.fetch8(st.pc) & 0xff;
+  st.pc = (st.pc + 1) | 0;
+  st.count++;
   return b;
 }
 
@@ -63,9 +67,9 @@ PREFIX[0x26] = 8 + Seg.ES; PREFIX[0x2e] = 8 + Seg.CS; PREFIX[0x36] = 8 + Seg.SS;
 PREFIX[0x3e] = 8 + Seg.DS; PREFIX[0x64] = 8 + Seg.FS; PREFIX[0x65] = 8 + Seg.GS;
 
 export function decode(insn: Insn, source: ByteSource, addr: number, default32: boolean): void {
-  src = source;
-  pc = addr;
-  count = 0;
+  st.src = source;
+  st.pc = addr;
+  st.count = 0;
   try {
     decodeBytes(insn, default32);
   } catch (e) {
@@ -79,12 +83,12 @@ function setInvalid(insn: Insn): void {
   insn.mn = Mn.INVALID;
   insn.entry = INVALID_ENTRY;
   insn.k0 = 0; insn.k1 = 0; insn.k2 = 0;
-  insn.len = count;
+  insn.len = st.count;
 }
 
 function decodeBytes(insn: Insn, default32: boolean): void {
-  osize = default32 ? 4 : 2;
-  asize = osize;
+  st.osize = default32 ? 4 : 2;
+  st.asize = st.osize;
   let segOverride = -1;
   let rep = Rep.None as number;
   let lock = false;
@@ -92,8 +96,8 @@ function decodeBytes(insn: Insn, default32: boolean): void {
   let b = byte();
   let p: number;
   while ((p = PREFIX[b]) !== 0) {
-    if (p === 1) { osize = default32 ? 2 : 4; has66 = true; }
-    else if (p === 2) asize = default32 ? 2 : 4;
+    if (p === 1) { st.osize = default32 ? 2 : 4; has66 = true; }
+    else if (p === 2) st.asize = default32 ? 2 : 4;
     else if (p === 3) lock = true;
     else if (p === 4) rep = Rep.Repne;
     else if (p === 5) rep = Rep.Rep;
@@ -106,10 +110,10 @@ function decodeBytes(insn: Insn, default32: boolean): void {
     // Three-byte maps 0F 38 / 0F 3A (SDM Vol. 2A §2.1.2) are at 0x200 / 0x300.
     op = op === 0x38 ? 0x200 | byte() : op === 0x3a ? 0x300 | byte() : 0x100 | op;
   }
-  opcodeLow = op & 7;
+  st.opcodeLow = op & 7;
 
-  insn.osize = osize;
-  insn.asize = asize;
+  insn.osize = st.osize;
+  insn.asize = st.asize;
   insn.rep = rep;
   insn.lock = lock;
   insn.segOverride = segOverride;
@@ -119,13 +123,13 @@ function decodeBytes(insn: Insn, default32: boolean): void {
   insn.scale = 0;
   insn.disp = 0;
   insn.farSel = 0;
-  bad = false;
+  st.bad = false;
 
   let id = lookupDirect[op];
   let isMem = false;
   if (id < 0) {
-    modrm = byte();
-    const slot = (op << 7) | (modrm >= 0xc0 ? 64 : 0) | (modrm & 0x3f);
+    st.modrm = byte();
+    const slot = (op << 7) | (st.modrm >= 0xc0 ? 64 : 0) | (st.modrm & 0x3f);
     if (opcodePrefixed[op] === 0) id = lookupModrm[slot];
     else {
       // Mandatory prefix: F3/F2 take precedence over 66 (SDM Vol. 2A §2.1.2).
@@ -133,16 +137,16 @@ function decodeBytes(insn: Insn, default32: boolean): void {
       id = lookupPrefixed[(pfx << 17) | slot];
     }
     const e = entries[id];
-    if (modrm < 0xc0 && !e.forceReg) {
+    if (st.modrm < 0xc0 && !e.forceReg) {
       isMem = true;
-      if (asize === 4) decodeMem32(insn, segOverride);
+      if (st.asize === 4) decodeMem32(insn, segOverride);
       else decodeMem16(insn, segOverride);
     }
   } else {
-    modrm = -1;
+    st.modrm = -1;
     if (op === 0x90 && rep === Rep.Rep) id = pauseEntryId;
   }
-  insn.modrm = modrm;
+  insn.modrm = st.modrm;
   const e = entries[id];
   insn.mn = e.mn;
   insn.entry = e;
@@ -152,27 +156,27 @@ function decodeBytes(insn: Insn, default32: boolean): void {
   const n = e.nops;
   if (n > 0) {
     operand(insn, e, e.op0, isMem);
-    insn.k0 = opK; insn.v0 = opV; insn.s0 = opS;
+    insn.k0 = st.opK; insn.v0 = st.opV; insn.s0 = st.opS;
   } else insn.k0 = 0;
   if (n > 1) {
     operand(insn, e, e.op1, isMem);
-    insn.k1 = opK; insn.v1 = opV; insn.s1 = opS;
+    insn.k1 = st.opK; insn.v1 = st.opV; insn.s1 = st.opS;
   } else insn.k1 = 0;
   if (n > 2) {
     operand(insn, e, e.op2, isMem);
-    insn.k2 = opK; insn.v2 = opV; insn.s2 = opS;
+    insn.k2 = st.opK; insn.v2 = st.opV; insn.s2 = st.opS;
   } else insn.k2 = 0;
-  insn.len = count;
+  insn.len = st.count;
 
   // LOCK is only allowed on the lockable read-modify-write forms with a memory destination
   // (SDM Vol. 2A "LOCK": otherwise #UD).
-  if (bad || (lock && (!e.lockable || !isMem))) setInvalid(insn);
+  if (st.bad || (lock && (!e.lockable || !isMem))) setInvalid(insn);
 }
 
 /** 32-bit ModRM/SIB addressing (SDM Vol. 2A Tables 2-2 and 2-3). */
 function decodeMem32(insn: Insn, segOverride: number): void {
-  const mod = modrm >> 6;
-  const rm = modrm & 7;
+  const mod = st.modrm >> 6;
+  const rm = st.modrm & 7;
   let base = -1;
   let disp = 0;
   if (rm === 4) {
@@ -198,8 +202,8 @@ const BASE16 = [3, 3, 5, 5, 6, 7, 5, 3];
 const INDEX16 = [6, 7, 6, 7, -1, -1, -1, -1];
 
 function decodeMem16(insn: Insn, segOverride: number): void {
-  const mod = modrm >> 6;
-  const rm = modrm & 7;
+  const mod = st.modrm >> 6;
+  const rm = st.modrm & 7;
   let base = BASE16[rm];
   let disp = 0;
   if (mod === 0 && rm === 6) {
@@ -223,83 +227,83 @@ function memSize(code: number): number {
     case Op.Md: return 4;
     case Op.Mq: return 8;
     case Op.Mt: return 10;
-    case Op.Mv: return osize;
-    case Op.Mp: return osize + 2;
+    case Op.Mv: return st.osize;
+    case Op.Mp: return st.osize + 2;
     case Op.Ms: return 6;
-    case Op.Ma: return osize * 2;
+    case Op.Ma: return st.osize * 2;
     case Op.Mblk: return 0;
     default: return 512;
   }
 }
 
-/** Decode one operand into opK/opV/opS. Immediates are read here, in operand order. */
+/** Decode one operand into st.opK/st.opV/st.opS. Immediates are read here, in operand order. */
 function operand(insn: Insn, e: Entry, code: number, isMem: boolean): void {
   switch (code) {
     case Op.Eb: rmOperand(isMem, 1); return;
     case Op.Ew: rmOperand(isMem, 2); return;
     case Op.Ed: rmOperand(isMem, 4); return;
-    case Op.Ev: rmOperand(isMem, osize); return;
-    case Op.Esw: rmOperand(isMem, isMem ? 2 : osize); return;
-    case Op.Gb: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = 1; return;
-    case Op.Gw: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = 2; return;
-    case Op.Gd: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = 4; return;
-    case Op.Gv: opK = OpKind.Reg; opV = (modrm >> 3) & 7; opS = osize; return;
+    case Op.Ev: rmOperand(isMem, st.osize); return;
+    case Op.Esw: rmOperand(isMem, isMem ? 2 : st.osize); return;
+    case Op.Gb: st.opK = OpKind.Reg; st.opV = (st.modrm >> 3) & 7; st.opS = 1; return;
+    case Op.Gw: st.opK = OpKind.Reg; st.opV = (st.modrm >> 3) & 7; st.opS = 2; return;
+    case Op.Gd: st.opK = OpKind.Reg; st.opV = (st.modrm >> 3) & 7; st.opS = 4; return;
+    case Op.Gv: st.opK = OpKind.Reg; st.opV = (st.modrm >> 3) & 7; st.opS = st.osize; return;
     case Op.M0: case Op.Mb: case Op.Mw: case Op.Md: case Op.Mq: case Op.Mt: case Op.Mv:
     case Op.Mp: case Op.Ms: case Op.Ma: case Op.Mblk: case Op.M512:
-      opK = OpKind.Mem; opV = 0; opS = memSize(code); return;
-    case Op.Rd: opK = OpKind.Reg; opV = modrm & 7; opS = 4; return;
-    case Op.Rv: opK = OpKind.Reg; opV = modrm & 7; opS = osize; return;
+      st.opK = OpKind.Mem; st.opV = 0; st.opS = memSize(code); return;
+    case Op.Rd: st.opK = OpKind.Reg; st.opV = st.modrm & 7; st.opS = 4; return;
+    case Op.Rv: st.opK = OpKind.Reg; st.opV = st.modrm & 7; st.opS = st.osize; return;
     case Op.Cd: {
-      opK = OpKind.Creg; opV = (modrm >> 3) & 7; opS = 4;
+      st.opK = OpKind.Creg; st.opV = (st.modrm >> 3) & 7; st.opS = 4;
       // CR1, CR5-CR7 do not exist: #UD (SDM Vol. 2B "MOV—Move to/from Control Registers").
-      if (opV === 1 || opV > 4) bad = true;
+      if (st.opV === 1 || st.opV > 4) st.bad = true;
       return;
     }
-    case Op.Dd: opK = OpKind.Dreg; opV = (modrm >> 3) & 7; opS = 4; return;
+    case Op.Dd: st.opK = OpKind.Dreg; st.opV = (st.modrm >> 3) & 7; st.opS = 4; return;
     case Op.Sw: {
-      opK = OpKind.Sreg; opV = (modrm >> 3) & 7; opS = 2;
+      st.opK = OpKind.Sreg; st.opV = (st.modrm >> 3) & 7; st.opS = 2;
       // Only ES..GS exist; MOV CS, r/m is #UD (SDM Vol. 2B "MOV—Move").
-      if (opV > 5 || (opV === Seg.CS && e.op0 === Op.Sw)) bad = true;
+      if (st.opV > 5 || (st.opV === Seg.CS && e.op0 === Op.Sw)) st.bad = true;
       return;
     }
-    case Op.Ib: opK = OpKind.Imm; opV = byte(); opS = 1; return;
-    case Op.Ibs: opK = OpKind.Imm; opV = (byte() << 24) >> 24; opS = osize; return;
-    case Op.Iw: opK = OpKind.Imm; opV = word(); opS = 2; return;
-    case Op.Iz: opK = OpKind.Imm; opV = osize === 4 ? dword() : word(); opS = osize; return;
-    case Op.Jb: opK = OpKind.Rel; opV = (byte() << 24) >> 24; opS = osize; return;
-    case Op.Jz: opK = OpKind.Rel; opV = osize === 4 ? dword() : (word() << 16) >> 16; opS = osize; return;
-    case Op.Ap: opK = OpKind.Far; opV = osize === 4 ? dword() : word(); opS = osize; insn.farSel = word(); return;
+    case Op.Ib: st.opK = OpKind.Imm; st.opV = byte(); st.opS = 1; return;
+    case Op.Ibs: st.opK = OpKind.Imm; st.opV = (byte() << 24) >> 24; st.opS = st.osize; return;
+    case Op.Iw: st.opK = OpKind.Imm; st.opV = word(); st.opS = 2; return;
+    case Op.Iz: st.opK = OpKind.Imm; st.opV = st.osize === 4 ? dword() : word(); st.opS = st.osize; return;
+    case Op.Jb: st.opK = OpKind.Rel; st.opV = (byte() << 24) >> 24; st.opS = st.osize; return;
+    case Op.Jz: st.opK = OpKind.Rel; st.opV = st.osize === 4 ? dword() : (word() << 16) >> 16; st.opS = st.osize; return;
+    case Op.Ap: st.opK = OpKind.Far; st.opV = st.osize === 4 ? dword() : word(); st.opS = st.osize; insn.farSel = word(); return;
     case Op.Ob: case Op.Ov:
-      opK = OpKind.Moffs; opV = 0; opS = code === Op.Ob ? 1 : osize;
-      insn.disp = asize === 4 ? dword() : word();
+      st.opK = OpKind.Moffs; st.opV = 0; st.opS = code === Op.Ob ? 1 : st.osize;
+      insn.disp = st.asize === 4 ? dword() : word();
       return;
-    case Op.AL: opK = OpKind.Reg; opV = 0; opS = 1; return;
-    case Op.CL: opK = OpKind.Reg; opV = 1; opS = 1; return;
-    case Op.DX: opK = OpKind.Reg; opV = 2; opS = 2; return;
-    case Op.eAX: opK = OpKind.Reg; opV = 0; opS = osize; return;
-    case Op.AX: opK = OpKind.Reg; opV = 0; opS = 2; return;
-    case Op.Zb: opK = OpKind.Reg; opV = opcodeLow; opS = 1; return;
-    case Op.Zv: opK = OpKind.Reg; opV = opcodeLow; opS = osize; return;
-    case Op.One: opK = OpKind.Imm; opV = 1; opS = 1; return;
+    case Op.AL: st.opK = OpKind.Reg; st.opV = 0; st.opS = 1; return;
+    case Op.CL: st.opK = OpKind.Reg; st.opV = 1; st.opS = 1; return;
+    case Op.DX: st.opK = OpKind.Reg; st.opV = 2; st.opS = 2; return;
+    case Op.eAX: st.opK = OpKind.Reg; st.opV = 0; st.opS = st.osize; return;
+    case Op.AX: st.opK = OpKind.Reg; st.opV = 0; st.opS = 2; return;
+    case Op.Zb: st.opK = OpKind.Reg; st.opV = st.opcodeLow; st.opS = 1; return;
+    case Op.Zv: st.opK = OpKind.Reg; st.opV = st.opcodeLow; st.opS = st.osize; return;
+    case Op.One: st.opK = OpKind.Imm; st.opV = 1; st.opS = 1; return;
     case Op.sES: case Op.sCS: case Op.sSS: case Op.sDS: case Op.sFS: case Op.sGS:
-      opK = OpKind.Sreg; opV = code - Op.sES; opS = 2; return;
-    case Op.ST0: opK = OpKind.St; opV = 0; opS = 10; return;
-    case Op.STi: opK = OpKind.St; opV = modrm & 7; opS = 10; return;
-    case Op.Vx: opK = OpKind.Xmm; opV = (modrm >> 3) & 7; opS = 16; return;
+      st.opK = OpKind.Sreg; st.opV = code - Op.sES; st.opS = 2; return;
+    case Op.ST0: st.opK = OpKind.St; st.opV = 0; st.opS = 10; return;
+    case Op.STi: st.opK = OpKind.St; st.opV = st.modrm & 7; st.opS = 10; return;
+    case Op.Vx: st.opK = OpKind.Xmm; st.opV = (st.modrm >> 3) & 7; st.opS = 16; return;
     case Op.Wx: case Op.Ux: xmmOperand(isMem, 16); return;
     case Op.Wq: xmmOperand(isMem, 8); return;
     case Op.Wd: xmmOperand(isMem, 4); return;
-    case Op.Mx: opK = OpKind.Mem; opV = 0; opS = 16; return;
+    case Op.Mx: st.opK = OpKind.Mem; st.opV = 0; st.opS = 16; return;
     default: throw new Error(`decoder: operand code ${code} not handled`);
   }
 }
 
 function xmmOperand(isMem: boolean, size: number): void {
-  if (isMem) { opK = OpKind.Mem; opV = 0; opS = size; }
-  else { opK = OpKind.Xmm; opV = modrm & 7; opS = 16; }
+  if (isMem) { st.opK = OpKind.Mem; st.opV = 0; st.opS = size; }
+  else { st.opK = OpKind.Xmm; st.opV = st.modrm & 7; st.opS = 16; }
 }
 
 function rmOperand(isMem: boolean, size: number): void {
-  if (isMem) { opK = OpKind.Mem; opV = 0; opS = size; }
-  else { opK = OpKind.Reg; opV = modrm & 7; opS = size; }
+  if (isMem) { st.opK = OpKind.Mem; st.opV = 0; st.opS = size; }
+  else { st.opK = OpKind.Reg; st.opV = st.modrm & 7; st.opS = size; }
 }
