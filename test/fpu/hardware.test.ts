@@ -35,6 +35,15 @@ describe('precision control', () => {
     runCode(t, `fld1\nfadd qword ptr ${at(0)}\nfstp tbyte ptr ${at(16)}`);
     expect(t.readF80(DATA + 16)).toEqual([0x3fff, 0x8000000000000008n]); // 2^63 + 2^3
   });
+  it('extended: directed rounding just below a power of two (host: c00e:ffffffffffffffff)', () => {
+    const t = new FpuMachine();
+    t.writeF64(DATA, 2 ** -800);
+    t.view.setInt32(DATA + 8, 32768, true);
+    t.view.setUint16(DATA + 12, 0xb7f, true); // RC = up
+    runCode(t, `fldcw word ptr ${at(12)}\nfld qword ptr ${at(0)}\nfisub dword ptr ${at(8)}\nfnstsw word ptr ${at(32)}\nfstp tbyte ptr ${at(16)}`);
+    expect(t.readF80(DATA + 16)).toEqual([0xc00e, 0xffffffffffffffffn]);
+    expect(t.u16(DATA + 32) & 0x20).toBe(0x20);
+  });
   it('double: FLDPI squared is rounded once from the 64-bit pi', () => {
     const t = new FpuMachine();
     t.view.setUint16(DATA, 0x27f, true);

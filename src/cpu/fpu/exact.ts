@@ -266,15 +266,19 @@ export function roundDD64(rc: number): void {
   // the low part in units of the 64-bit ulp, as a magnitude offset
   let t = scale2(neg ? -ddL : ddL, 63 - e);
   if (t === 0 && ddL !== 0) t = (neg ? -ddL : ddL) > 0 ? 2 ** -60 : -(2 ** -60); // far below: sticky only
+  let base = 0;
   if (t < 0 && hi === 0x80000000 && lo === 0) {
     // |h| is a power of two and the value lies just below it: one more bit of room
+    // (significand 2^64 - 2^11 + 2^11 + 2t, kept as base + t so no bit of t is lost)
     hi = 0xffffffff;
     lo = 0xfffff800;
     e -= 1;
-    t = 2048 + 2 * t;
+    t = 2 * t;
+    base = 2048;
   }
-  const ti = Math.floor(t);
-  const frac = t - ti;
+  const tf = Math.floor(t);
+  const frac = t - tf;
+  const ti = tf + base;
   let inc = 0;
   if (frac !== 0) {
     const magUp = (rc === RC.UP && !neg) || (rc === RC.DOWN && neg);
