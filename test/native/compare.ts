@@ -74,7 +74,7 @@ export function compare(s: Sequence, n: Outcome, i: InterpResult): Diff[] {
   if (n.fs !== i.fs) add('fs', hex(n.fs, 4), hex(i.fs, 4));
   if (n.gs !== i.gs) add('gs', hex(n.gs, 4), hex(i.gs, 4));
   compareMemory(s, n, i, add);
-  if (s.fpu !== 'none') compareFpu(s, n, i, add);
+  if (s.fpu !== 'none' && (n.status === 0 || s.fpuAfterFault !== false)) compareFpu(s, n, i, add);
   return d;
 }
 

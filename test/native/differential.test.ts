@@ -2,7 +2,7 @@
  * Issue 4, acceptance 1: the interpreter against this machine's CPU on generated user-mode
  * sequences (README.md in this folder). X86JIT_FUZZ_SEQS sets the number of sequences (default
  * 200,000: 160,000 integer + 40,000 x87), X86JIT_FUZZ_SEED the seed; X86JIT_FUZZ_JIT_SEQS more
- * sequences (default 40,000) run through the JIT as well. A mismatch prints a reproducer.
+ * sequences (default 20,000) run through the JIT as well. A mismatch prints a reproducer.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const SEED = Number(process.env.X86JIT_FUZZ_SEED ?? 20261122);
 const INT_COUNT = Math.round(TOTAL * 0.8);
 const X87_COUNT = TOTAL - INT_COUNT;
 /** Sequences run through the JIT (src/jit) as well: X86JIT_FUZZ_JIT_SEQS, default 40,000. */
-const JIT_COUNT = Number(process.env.X86JIT_FUZZ_JIT_SEQS ?? 40_000);
+const JIT_COUNT = Number(process.env.X86JIT_FUZZ_JIT_SEQS ?? 20_000);
 
 function report(name: string, text: string): string {
   const dir = join(tmpdir(), 'x86jit-native');

@@ -66,6 +66,8 @@ export interface Sequence {
   fpu: 'none' | 'exact' | 'tol';
   /** x87 condition codes the SDM leaves undefined at the end (C0 0x100, C1 0x200, C2 0x400, C3 0x4000). */
   undefFsw: number;
+  /** Compare the x87 state when the sequence faults (false for #MF: the host kernel's image). */
+  fpuAfterFault?: boolean;
   /** x87 stores to the scratch area, [offset, format]: compared by value in 'tol' mode. */
   fpStores: Array<[number, string]>;
   /** Scratch bytes the SDM leaves implementation-specific (x87 FIP/FDP...): [offset, length]. */

@@ -36,6 +36,10 @@ export class SeqBuilder {
   fdepth = -1;
   /** x87 comparison mode of the sequence (forms-x87.ts fpuImage). */
   fmode: 'none' | 'exact' | 'tol' = 'none';
+  /** x87 precision control of the sequence (CW bits 8-9): 0 single, 2 double, 3 extended. */
+  fpc = 3;
+  /** False when the x87 state at a fault is not comparable (the #MF form). */
+  fpuAfterFault = true;
   /** x87 condition codes (C0 0x100, C1 0x200, C2 0x400, C3 0x4000) left undefined so far. */
   fswUndef = 0;
   /** x87 stores to memory: [offset, format], compared by value in tolerance mode. */

@@ -97,7 +97,9 @@ export function fpuImage(b: SeqBuilder, mode: 'none' | 'exact' | 'tol'): Uint8Ar
   }
   const r = b.rng;
   const rc = r.chance(0.7) ? 0 : r.below(4);
-  dv.setUint16(FSAVE.cw, (mode === 'exact' ? 0x027f : 0x037f) | (rc << 10), true);
+  // exact mode: PC = double, one time in five PC = single (both must be bit-exact)
+  b.fpc = mode === 'exact' ? (r.chance(0.2) ? 0 : 2) : 3;
+  dv.setUint16(FSAVE.cw, 0x007f | (b.fpc << 8) | (rc << 10), true);
   const top = r.below(8);
   const depth = r.chance(0.8) ? r.range(2, 6) : r.range(0, 8);
   const cc = r.u32() & 0x4700;
@@ -263,9 +265,11 @@ ARITH_OPS.forEach((op, k) => {
   x(`fi${op.slice(1)} m16int`, 'exact', (b) => { need(b, 1); memOp(b, 0xde, k, memValue(b, 'i16'), false); after(b); }, cc, r);
   x(`${op} st0,st(i) (D8 ${(0xc0 + 8 * k).toString(16)}+i)`, 'exact', (b) => { need(b, 2); b.emit(0xd8, 0xc0 + 8 * k + sti(b)); after(b); }, cc, r);
   if (!isCmp) {
-    // DC and DE register forms: ST(i) is the destination; SUB/SUBR and DIV/DIVR swap encodings
-    x(`dc ${(0xc0 + 8 * k).toString(16)}+i (${op} st(i),st0 family)`, 'exact', (b) => { need(b, 2); b.emit(0xdc, 0xc0 + 8 * k + sti(b)); }, cc, true);
-    x(`de ${(0xc0 + 8 * k).toString(16)}+i (${op}p family)`, 'exact', (b) => { need(b, 2); b.emit(0xde, 0xc0 + 8 * k + sti(b)); popped(b); }, cc, true);
+    // DC and DE register forms: ST(i) is the destination, and SUB/SUBR, DIV/DIVR swap encodings
+    // (SDM Vol. 2: DC E0+i FSUBR ST(i),ST(0); DC E8+i FSUB; DC F0+i FDIVR; DC F8+i FDIV)
+    const rop = k >= 4 ? ARITH_OPS[k ^ 1] : op;
+    x(`${rop} st(i),st0 (DC ${(0xc0 + 8 * k).toString(16)}+i)`, 'exact', (b) => { need(b, 2); b.emit(0xdc, 0xc0 + 8 * k + sti(b)); }, cc, true);
+    x(`${rop}p st(i),st0 (DE ${(0xc0 + 8 * k).toString(16)}+i)`, 'exact', (b) => { need(b, 2); b.emit(0xde, 0xc0 + 8 * k + sti(b)); popped(b); }, cc, true);
   }
 });
 x('fcompp', 'exact', (b) => { need(b, 2); b.emit(0xde, 0xd9); popped(b, 2); }, CC.CMP);
@@ -351,7 +355,7 @@ x('fnclex', 'exact', (b) => b.emit(0xdb, 0xe2), CC.UNDEF);
 x('fwait', 'exact', (b) => b.emit(0x9b), CC.UNDEF);
 function fldcw(b: SeqBuilder): void {
   const rc = b.rng.chance(0.5) ? 0 : b.rng.below(4);
-  const cw = (b.fmode === 'exact' ? 0x027f : 0x037f) | (rc << 10) | (b.rng.chance(0.2) ? 0x1000 : 0); // bit 12: IC
+  const cw = 0x007f | (b.fpc << 8) | (rc << 10) | (b.rng.chance(0.2) ? 0x1000 : 0); // bit 12: IC
   const off = b.dataOff(2) & ~1;
   // mov word [off], cw right before (a patch could have been overwritten by an earlier store)
   b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), ...b.imm(cw, 2));
@@ -409,3 +413,14 @@ for (const [name, opc, base, pops, cc] of [
 }
 // FNENI, FNDISI, FNSETPM (DB E0, E1, E4): 8087/287 control instructions, NOPs since the 387.
 x('fneni/fndisi/fnsetpm (DB E0/E1/E4, NOP)', 'exact', (b) => b.emit(0xdb, b.rng.pick([0xe0, 0xe1, 0xe4])), CC.UNDEF);
+
+// An unmasked exception (ZE: CW bit 2 clear) is pending after FDIV by zero and raises #MF at the
+// next waiting x87 instruction (CR0.NE = 1, SDM Vol. 1 §8.6); only the vector, EIP and the integer
+// state are meaningful there (the x87 image the host kernel reports at a SIGFPE is its own).
+x('unmasked #Z, then fwait (#MF)', 'exact', (b) => {
+  const off = b.dataOff(2) & ~1;
+  b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), ...b.imm(0x007b | (b.fpc << 8), 2));
+  memOp(b, 0xd9, 5, off, false); // fldcw: ZE unmasked
+  b.emit(0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0x9b); // fld1; fldz; fdivp st(1),st; fwait
+  b.fpuAfterFault = false;
+}, CC.UNDEF);

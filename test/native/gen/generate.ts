@@ -53,6 +53,7 @@ export function generateOne(seed: number, id: number, forms: readonly Form[] = A
       undefRegs: b.undefRegs,
       fpu: mode,
       undefFsw: b.fswUndef,
+      fpuAfterFault: b.fpuAfterFault,
       fpStores: b.fpStores,
       memMask: b.memMask,
     };
