@@ -3,7 +3,7 @@
  * deliver faults and interrupts at instruction boundaries. The CPU knows no device: port I/O, CPUID,
  * MSRs, HLT... leave through `hv` as VM exits (hv/exit.ts).
  */
-import { decode } from '../frontend/decoder.js';
+import { DecodeCache } from './decode-cache.js';
 import { Insn, OpKind, Seg } from '../frontend/insn.js';
 import { ExitHandler, VmExit } from '../hv/exit.js';
 import type { Mmu } from '../mem/mmu.js';
@@ -29,7 +29,9 @@ export interface TimeSource {
 const noInterrupts: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
 
 export class Cpu extends CpuState {
-  readonly insn = new Insn();
+  /** The instruction being executed (owned by the decode cache: read only). */
+  insn: Insn = new Insn();
+  readonly decodeCache: DecodeCache;
   /** The one VM exit record (hv/exit.ts). */
   readonly exit = new VmExit();
   intr: InterruptSource = noInterrupts;
@@ -48,6 +50,7 @@ export class Cpu extends CpuState {
     public time: TimeSource,
   ) {
     super();
+    this.decodeCache = new DecodeCache(mmu, mmu.phys.u8);
     this.reset();
   }
 
@@ -117,11 +120,11 @@ export class Cpu extends CpuState {
     deliverException(this);
   }
 
-  /** Decode and execute one instruction (no interrupt check). */
+  /** Decode (through the decoded-instruction cache) and execute one instruction (no interrupt check). */
   step(): void {
-    const i = this.insn;
     this.insnEip = this.eip;
-    decode(i, this.mmu, (this.segBase[Seg.CS] + this.eip) | 0, this.code32);
+    const i = this.decodeCache.lookup((this.segBase[Seg.CS] + this.eip) | 0, this.code32, this.cpl === 3);
+    this.insn = i;
     if (i.len > 15) raiseCode(this, Vec.GP, 0);
     this.eip = this.code32 ? (this.eip + i.len) | 0 : (this.eip + i.len) & 0xffff;
     if (i.entry !== null && i.entry.privileged && this.cpl !== 0) raiseCode(this, Vec.GP, 0);
