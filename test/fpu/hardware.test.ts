@@ -38,7 +38,7 @@ describe('precision control', () => {
   it('extended: directed rounding just below a power of two (host: c00e:ffffffffffffffff)', () => {
     const t = new FpuMachine();
     t.writeF64(DATA, 2 ** -800);
-    t.view.setInt32(DATA + 8, 32768, true);
+    t.view.setInt32(DATA + 8, 65536, true);
     t.view.setUint16(DATA + 12, 0xb7f, true); // RC = up
     runCode(t, `fldcw word ptr ${at(12)}\nfld qword ptr ${at(0)}\nfisub dword ptr ${at(8)}\nfnstsw word ptr ${at(32)}\nfstp tbyte ptr ${at(16)}`);
     expect(t.readF80(DATA + 16)).toEqual([0xc00e, 0xffffffffffffffffn]);
