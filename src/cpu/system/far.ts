@@ -15,7 +15,7 @@ import { getEflags, setEflags } from '../flags.js';
 import { def } from '../handlers.js';
 import { CR0, EF } from '../state.js';
 import { Desc, DescType, readDescOrFault, setAccessed } from './descriptors.js';
-import { loadTssStack, tssStackDesc, tssStackEsp } from './interrupts.js';
+import { loadTssStack, tssStackDesc, tssStackEsp, unblockNmi } from './interrupts.js';
 import { isProtected, loadSegRealMode, nullInaccessibleDataSegs, setCs, setSegFromDesc } from './segments.js';
 import { adjustSp, frame, peekStack } from './stack-frame.js';
 import { TaskReason, taskSwitch } from './task.js';
@@ -288,6 +288,7 @@ function checkReturnSs(cpu: Cpu, ss: number, rpl: number): void {
 
 def(Mn.IRET, (cpu: Cpu, i: Insn) => {
   const size = i.osize;
+  unblockNmi(cpu);
   if ((cpu.cr0 & CR0.PE) === 0) {
     iretReal(cpu, size);
     return;

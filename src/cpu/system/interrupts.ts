@@ -88,6 +88,46 @@ export function deliverInterrupt(cpu: Cpu, vector: number, kind: number, hasCode
   }
 }
 
+/**
+ * NMI blocking (SDM Vol. 3 §6.7.1): after an NMI is delivered, further NMIs wait until the next
+ * IRET. Kept here, beside delivery and IRET, as the set of CPUs currently blocking NMIs.
+ */
+const nmiBlockedCpus = new WeakSet<Cpu>();
+
+export function isNmiBlocked(cpu: Cpu): boolean {
+  return nmiBlockedCpus.has(cpu);
+}
+
+/** Called by IRET: NMIs are accepted again. */
+export function unblockNmi(cpu: Cpu): void {
+  nmiBlockedCpus.delete(cpu);
+}
+
+/** Deliver an NMI (vector 2, no IF check, no gate DPL check) and block further NMIs. */
+export function deliverNmi(cpu: Cpu): void {
+  nmiBlockedCpus.add(cpu);
+  cpu.halted = false;
+  deliverInterrupt(cpu, Vec.NMI, IntKind.External, false, 0);
+}
+
+/** A source of NMIs (the interrupt router's APIC NMI pin). */
+interface NmiSource {
+  hasNmi?(): boolean;
+  takeNmi?(): boolean;
+}
+
+/**
+ * For the run loop, at an instruction boundary outside an interrupt shadow: take and deliver a
+ * pending NMI if the CPU accepts one. Returns true when one was delivered.
+ */
+export function pollNmi(cpu: Cpu): boolean {
+  const src = cpu.intr as NmiSource;
+  if (src.hasNmi === undefined || !src.hasNmi() || nmiBlockedCpus.has(cpu)) return false;
+  if (src.takeNmi !== undefined && !src.takeNmi()) return false;
+  deliverNmi(cpu);
+  return true;
+}
+
 function tripleFault(cpu: Cpu): void {
   cpu.halted = true;
   cpu.exit.reason = ExitReason.TripleFault;
