@@ -72,6 +72,13 @@ describe.skipIf(!build.ok)('native harness', () => {
     expect(dv.getUint32(FSAVE.fip, true)).toBe(CODE_ADDR + 4);
   });
 
+  it('generates the same sequences for the same seed and ids', () => {
+    const a = generate(7, 1000, 500), b = generate(7, 1000, 500), c = generate(8, 1000, 500);
+    const key = (s: Sequence): string => `${Array.from(s.code).join(',')}|${Array.from(s.regs).join(',')}|${s.eflags}|${s.memSeed}|${JSON.stringify(s.patches)}`;
+    expect(a.map(key)).toEqual(b.map(key));
+    expect(a.map(key)).not.toEqual(c.map(key));
+  });
+
   it('is deterministic on a generated batch', () => {
     const seqs = generate(42, 0, 3000);
     const a = runNative(exe, seqs);

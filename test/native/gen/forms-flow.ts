@@ -82,6 +82,15 @@ add('enter imm16,imm8', (b) => {
   b.emit(...b.imm(0xc8, 1), ...b.imm(size, 2), level);
   b.espOff -= 4 + 4 * (level & 31) + size;
 });
+add('enter imm16,imm8 o16', (b) => {
+  // 16-bit ENTER on a 32-bit stack: pushes BP, BP = low 16 bits of the frame pointer, ESP moves
+  b.stackRoom(40);
+  const level = b.rng.pick([0, 0, 1, 2]);
+  const size = b.rng.below(16);
+  b.setReg(R.EBP, SCRATCH_ADDR + 0x1c0 + b.rng.below(16) * 2);
+  b.emit(0x66, 0xc8, ...b.imm(size, 2), level);
+  b.espOff -= 2 + 2 * level + size;
+});
 add('leave', (b) => {
   const off = 0x140 + b.rng.below(32) * 4;
   b.setReg(R.EBP, SCRATCH_ADDR + off);
