@@ -47,13 +47,18 @@ function compareF80(a: F80, b: F80): number {
 /**
  * Compare ST(0) with the source (physical register `srcP`, or memory value `memVal` when
  * srcP < 0). `quiet`: only SNaNs raise IE (FUCOM*). Returns LT/EQ/GT/UN, or -2 when an unmasked
- * exception suppresses the result.
+ * #D suppresses the result. An unmasked invalid operation (stack underflow, NaN) still reports
+ * "unordered" (observed: the condition codes are written) but sets `cmpSuppressed` so that the
+ * stack is not popped.
  */
+let cmpSuppressed = false;
 function compare(cpu: Cpu, srcP: number, memVal: number, quiet: boolean): number {
   const f = cpu.fpu;
   const p0 = phys(f, 0);
+  cmpSuppressed = false;
   if (isEmpty(f, 0) || (srcP >= 0 && ((f.tag >> (srcP << 1)) & 3) === 3)) {
-    return underflow(cpu) ? -2 : UN;
+    cmpSuppressed = underflow(cpu);
+    return UN;
   }
   readPhysF80(f, p0, ca);
   if (srcP >= 0) readPhysF80(f, srcP, cb);
@@ -67,7 +72,7 @@ function compare(cpu: Cpu, srcP: number, memVal: number, quiet: boolean): number
   if (c0 >= Cls.QNAN || c1 >= Cls.QNAN) {
     // FCOM: any NaN is invalid; FUCOM: only SNaNs and unsupported encodings
     const invalid = !quiet || c0 >= Cls.SNAN || c1 >= Cls.SNAN;
-    if (invalid && signal(cpu, SW.IE)) return -2;
+    if (invalid) cmpSuppressed = signal(cpu, SW.IE);
     return UN;
   }
   const de = c0 === Cls.DENORMAL || c1 === Cls.DENORMAL || (srcP < 0 && mem.denormal);
@@ -101,7 +106,7 @@ function fcom(cpu: Cpu, i: Insn, pops: number, quiet: boolean, intForm: boolean)
   }
   if (r === -2) return;
   setCC(cpu, r);
-  for (let n = 0; n < pops; n++) pop(f);
+  if (!cmpSuppressed) for (let n = 0; n < pops; n++) pop(f);
 }
 
 /** ST(i) of FCOM-style register forms: the operand that is not the implicit ST(0). */
@@ -131,7 +136,7 @@ function fcomi(cpu: Cpu, i: Insn, doPop: boolean, quiet: boolean): void {
   else if (r === UN) bits = EF.ZF | EF.PF | EF.CF;
   const ef = getEflags(cpu) & ~(EF.ZF | EF.PF | EF.CF | EF.OF | EF.SF | EF.AF);
   setEflags(cpu, ef | bits);
-  if (doPop) pop(f);
+  if (doPop && !cmpSuppressed) pop(f);
 }
 
 def(Mn.FCOMI, (cpu, i) => fcomi(cpu, i, false, false));

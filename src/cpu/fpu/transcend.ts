@@ -238,8 +238,15 @@ def(Mn.F2XM1, (cpu, i) => {
   if (!unaryOk(cpu, f)) return;
   const x = f.st[phys(f, 0)];
   const cls = stClass(f, 0);
+  setC1(f, false);
   if (cls === Cls.ZERO || cls === Cls.INF) {
     if (x === -Infinity) setSt(f, 0, -1);
+    return;
+  }
+  if (x === 0) {
+    // a raw value below the double range: 2^x - 1 = x * ln 2 to far below one ulp
+    wideArith(cpu, Op.MUL, 0, phys(f, 0), -1, x, Math.LN2, false);
+    signal(cpu, SW.PE);
     return;
   }
   if (Math.abs(x) > 1) {
@@ -258,8 +265,8 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   const y = f.st[phys(f, 1)];
   let l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
   const p0 = phys(f, 0);
-  if (!logp1 && f.rawValid[p0] && stClass(f, 0) === Cls.NORMAL && (x === 0 || x - x !== 0) && (f.rawSe[p0] & 0x8000) === 0) {
-    // a raw value beyond the double range: log2(m * 2^e) = e + log2(m)
+  if (f.rawValid[p0] && stClass(f, 0) === Cls.NORMAL && (logp1 ? x - x !== 0 : x === 0 || x - x !== 0) && (f.rawSe[p0] & 0x8000) === 0) {
+    // a raw value beyond the double range: log2(m * 2^e) = e + log2(m) (log2(1 + x) = log2(x) there)
     readPhysF80(f, p0, tmp);
     l = (tmp.se & 0x7fff) - 16383 + Math.log2(f80ToDouble(0x3fff, tmp.hi, tmp.lo));
   }
