@@ -28,13 +28,6 @@ export interface Console {
   write(bytes: Uint8Array | number): void;
 }
 
-/** Raise then lower a line: one rising edge for an edge-triggered input. */
-export function pulseIrq(sink: IrqSink, line: number): void {
-  sink.setIrq(line, false);
-  sink.setIrq(line, true);
-  sink.setIrq(line, false);
-}
-
 /** A clock a test (or a machine that drives time itself) sets by hand. */
 export class ManualClock implements Clock {
   t = 0;

@@ -174,6 +174,36 @@ describe('8254 PIT', () => {
     expect(pit.nextDeadline(ns(50))).toBe(Infinity);
   });
 
+  it('mode 1 on channel 2: a gate rising edge starts a one-shot low pulse of N ticks', () => {
+    io.write(0x43, 1, 0xb2); // channel 2, lo/hi, mode 1
+    io.write(0x42, 1, 20);
+    io.write(0x42, 1, 0);
+    clock.t = ns(5);
+    expect(io.read(0x61, 1) & 0x20).toBe(0x20); // waits for the trigger, OUT high
+    io.write(0x61, 1, 1);
+    const s = pitTicksAt(clock.t);
+    clock.t = ns(s + 19);
+    expect(io.read(0x61, 1) & 0x20).toBe(0);
+    clock.t = ns(s + 20);
+    expect(io.read(0x61, 1) & 0x20).toBe(0x20);
+    // Retrigger: gate low then high restarts the pulse.
+    io.write(0x61, 1, 0);
+    io.write(0x61, 1, 1);
+    expect(io.read(0x61, 1) & 0x20).toBe(0);
+  });
+
+  it('mode 5 on channel 2: the strobe follows the gate trigger', () => {
+    io.write(0x43, 1, 0xba); // channel 2, lo/hi, mode 5
+    io.write(0x42, 1, 10);
+    io.write(0x42, 1, 0);
+    io.write(0x61, 1, 1);
+    const s = pitTicksAt(clock.t);
+    clock.t = ns(s + 10);
+    expect(io.read(0x61, 1) & 0x20).toBe(0);
+    clock.t = ns(s + 11);
+    expect(io.read(0x61, 1) & 0x20).toBe(0x20);
+  });
+
   it('port 0x61 bit 4 toggles with the refresh clock', () => {
     const seen = new Set<number>();
     for (let t = 0; t < 100_000; t += 7000) {
