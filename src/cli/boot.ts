@@ -7,6 +7,8 @@ import { MachineStop } from '../hv/exit.js';
 import { DEFAULT_RESERVE, parseReserve } from '../hv/reserved.js';
 import { LoaderError } from '../loader/errors.js';
 import { readInputFile } from '../loader/files.js';
+import { readModuleArg } from '../loader/boot-image.js';
+import { initramfsFromDirectory } from '../loader/initrd-dir.js';
 import { Machine } from '../machine/machine.js';
 import type { EngineMode } from '../machine/engine.js';
 import type { ClockMode } from '../machine/clock.js';
@@ -28,6 +30,9 @@ export interface BootOptions {
   jitThreshold: number;
   jitVerify?: boolean;
   maxInstructions?: number;
+  flat?: string;
+  rom?: boolean;
+  module?: string[];
 }
 
 export async function bootCommand(opts: BootOptions): Promise<number> {
@@ -53,11 +58,28 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
       console: (b) => process.stdout.write(b),
       jitThreshold: opts.jitThreshold,
       jitVerify: !!opts.jitVerify,
+      maxInstructions: opts.maxInstructions,
+      trace: !!opts.trace,
     });
     await machine.init();
-    const kernel = readInputFile(kernelPath, 'kernel');
-    const initrd = initrdPath ? readInputFile(initrdPath, 'initrd') : opts.initrdDir ? buildInitrdFromDir(opts.initrdDir) : undefined;
-    machine.loadLinux(kernel, kernelPath, cmdline ?? 'console=ttyS0', initrd, initrdPath ?? opts.initrdDir);
+    const kernel = readInputFile(kernelPath!, 'kernel');
+    const initrd = initrdPath ? readInputFile(initrdPath, 'initrd') : opts.initrdDir ? initramfsFromDirectory(opts.initrdDir) : undefined;
+    let flatAddr: number | undefined;
+    if (opts.flat !== undefined) {
+      flatAddr = Number(opts.flat);
+      if (!Number.isInteger(flatAddr) || flatAddr < 0 || flatAddr >= opts.mem) throw new LoaderError(`--flat: bad load address "${opts.flat}"`);
+    }
+    const what = machine.load({
+      kernel,
+      kernelName: kernelPath!,
+      cmdline: cmdline ?? 'console=ttyS0',
+      initrd,
+      initrdName: initrdPath ?? opts.initrdDir,
+      modules: (opts.module ?? []).map(readModuleArg),
+      flatAddr,
+      rom: !!opts.rom,
+    });
+    if (opts.stats) process.stderr.write(`x86jit: loaded ${what}\n`);
   } catch (e) {
     return reportSetupError(e);
   }
@@ -71,10 +93,6 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
     process.stderr.write(`x86jit: ${machine.cpu.icount} guest instructions\nVM exits by reason:\n${machine.hv.statsLines().join('\n')}\n`);
   }
   return result.exitCode;
-}
-
-function buildInitrdFromDir(_dir: string): Uint8Array {
-  throw new LoaderError('--initrd-dir is not available yet');
 }
 
 function reportSetupError(e: unknown): number {

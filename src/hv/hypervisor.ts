@@ -39,8 +39,39 @@ export class Hypervisor implements ExitHandler {
     private readonly hc: HypercallEnv,
   ) {}
 
+  /** --trace: one line per exit on stderr (before it is handled, plus the result for reads). */
+  trace: ((line: string) => void) | null = null;
+
   handleExit(x: VmExit): void {
     this.counts[x.reason]++;
+    if (this.trace !== null) {
+      this.handleTraced(x);
+      return;
+    }
+    this.dispatch(x);
+  }
+
+  private handleTraced(x: VmExit): void {
+    const h = (v: number) => (v >>> 0).toString(16);
+    const name = exitReasonName[x.reason];
+    const what =
+      x.reason === ExitReason.IoIn || x.reason === ExitReason.IoOut ? `port=${h(x.port)} size=${x.size}` + (x.reason === ExitReason.IoOut ? ` value=${h(x.value)}` : '')
+      : x.reason === ExitReason.Cpuid ? `eax=${h(x.eax)} ecx=${h(x.ecx)}`
+      : x.reason === ExitReason.Rdmsr || x.reason === ExitReason.Wrmsr ? `msr=${h(x.ecx)}` + (x.reason === ExitReason.Wrmsr ? ` value=${h(x.edx)}:${h(x.eax)}` : '')
+      : x.reason === ExitReason.MovCr ? `cr${x.cr}=${h(x.value)}`
+      : x.reason === ExitReason.Vmcall ? `eax=${h(x.eax)} ebx=${h(x.ebx)} ecx=${h(x.ecx)}`
+      : `value=${h(x.value)}`;
+    this.dispatch(x);
+    const result =
+      x.reason === ExitReason.IoIn ? ` -> ${h(x.value)}`
+      : x.reason === ExitReason.Cpuid ? ` -> ${h(x.eax)} ${h(x.ebx)} ${h(x.ecx)} ${h(x.edx)}`
+      : x.reason === ExitReason.Rdmsr ? (x.fault ? ' -> #GP' : ` -> ${h(x.edx)}:${h(x.eax)}`)
+      : x.reason === ExitReason.Wrmsr && x.fault ? ' -> #GP'
+      : '';
+    this.trace!(`exit ${name} ${what}${result}`);
+  }
+
+  private dispatch(x: VmExit): void {
     switch (x.reason) {
       case ExitReason.IoIn:
         x.value = this.io.read(x.port, x.size);

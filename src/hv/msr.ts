@@ -10,7 +10,17 @@ export const Msr = {
   SYSENTER_CS: 0x174,
   SYSENTER_ESP: 0x175,
   SYSENTER_EIP: 0x176,
+  /** AMD K7 legacy performance counters: event selects 0xC0010000-3, counters 0xC0010004-7. */
+  K7_EVNTSEL0: 0xc0010000 | 0,
+  K7_PERFCTR3: 0xc0010007 | 0,
 } as const;
+
+/**
+ * Software with no vendor match falls back to AMD's legacy PMU (kvm-unit-tests' lib/x86/pmu.c
+ * resets the K7 counters at start-up). We provide those eight MSRs as a PMU whose counters never
+ * count: event selects keep what is written, counters read what was last written.
+ */
+const K7_PMU_COUNT = 8;
 
 export interface ApicBaseRegister {
   getBaseMsr(): number;
@@ -27,6 +37,7 @@ export class MsrTable {
   unknownReads = 0;
   unknownWrites = 0;
   lastUnknown = -1;
+  private readonly k7Pmu = new Float64Array(K7_PMU_COUNT);
 
   constructor(
     private readonly cpu: CpuState,
@@ -58,8 +69,13 @@ export class MsrTable {
       case Msr.SYSENTER_EIP:
         lo = this.cpu.sysenterEip;
         break;
-      default:
-        return this.unknown(msr, true);
+      default: {
+        const k = (msr - Msr.K7_EVNTSEL0) >>> 0;
+        if (k >= K7_PMU_COUNT) return this.unknown(msr, true);
+        const v = this.k7Pmu[k];
+        lo = v % 0x100000000 | 0;
+        hi = Math.floor(v / 0x100000000) | 0;
+      }
     }
     out[0] = lo;
     out[1] = hi;
@@ -84,8 +100,13 @@ export class MsrTable {
       case Msr.SYSENTER_EIP:
         this.cpu.sysenterEip = lo;
         return true;
-      default:
-        return this.unknown(msr, false);
+      default: {
+        const k = (msr - Msr.K7_EVNTSEL0) >>> 0;
+        if (k >= K7_PMU_COUNT) return this.unknown(msr, false);
+        // Counters are 48 bits wide on K7-style PMUs.
+        this.k7Pmu[k] = (hi & 0xffff) * 0x100000000 + (lo >>> 0);
+        return true;
+      }
     }
   }
 

@@ -15,7 +15,7 @@ import { MmioBus } from '../hv/mmio-bus.js';
 import { MsrTable } from '../hv/msr.js';
 import { installReservedRegion, type ReservedRegion } from '../hv/reserved.js';
 import { buildE820, type E820Entry } from '../loader/e820.js';
-import { loadLinux, planLinux } from '../loader/linux.js';
+import { loadBootImage, type BootImageOptions } from '../loader/boot-image.js';
 import { Mmu } from '../mem/mmu.js';
 import { PhysMemory } from '../mem/phys.js';
 import { VirtualClock, type ClockMode } from './clock.js';
@@ -35,6 +35,10 @@ export interface MachineOptions {
   console: (bytes: Uint8Array) => void;
   jitThreshold: number;
   jitVerify: boolean;
+  /** Stop with exit status 124 after this many guest instructions (like timeout(1)). */
+  maxInstructions?: number;
+  /** Print every VM exit to stderr. */
+  trace?: boolean;
 }
 
 /** Largest guest RAM: below the PCI/MMIO hole at 3 GiB. */
@@ -107,6 +111,7 @@ export class Machine {
         throw new MachineStop(status, `guest powered off by hypercall (status ${status})`);
       },
     });
+    if (opts.trace) this.hv.trace = (line) => process.stderr.write(`[${this.cpu.icount}] ${line}\n`);
     if (opts.reserve) {
       this.hv.counts = installReservedRegion(this.phys, opts.reserve);
       this.phys.onReservedWrite = () => this.hv.countReservedWrite();
@@ -118,10 +123,17 @@ export class Machine {
     this.engine = await createEngine(this.opts.mode, this.cpu, this.phys, { threshold: this.opts.jitThreshold, verify: this.opts.jitVerify });
   }
 
-  /** Load a Linux bzImage (+ initrd) per the 32-bit boot protocol. */
+  /**
+   * Load a guest: a Linux bzImage (+ initrd) per the 32-bit boot protocol, a multiboot kernel (+
+   * modules), a flat binary or a ROM (loader/boot-image.ts). Returns what was loaded, in one line.
+   */
+  load(o: BootImageOptions): string {
+    return loadBootImage(this.phys, this.cpu, { e820: this.e820, acpiRsdp: this.platform.acpiRsdp || undefined }, o);
+  }
+
+  /** Load a Linux bzImage (+ initrd). */
   loadLinux(kernel: Uint8Array, kernelName: string, cmdline: string, initrd?: Uint8Array, initrdName?: string): void {
-    const plan = planLinux({ kernel, kernelName, initrd, initrdName, cmdline, e820: this.e820, acpiRsdp: this.platform.acpiRsdp });
-    loadLinux(this.phys, this.cpu, plan);
+    this.load({ kernel, kernelName, cmdline, initrd, initrdName });
   }
 
   /** Send bytes to the guest console (UART receive). */
@@ -171,6 +183,10 @@ export class Machine {
             await sleep(10);
             lastYield = Date.now();
           }
+          continue;
+        }
+        if (this.opts.maxInstructions !== undefined && cpu.icount >= this.opts.maxInstructions) {
+          this.requestStop(new MachineStop(124, `stopped after ${cpu.icount} guest instructions (--max-instructions)`));
           continue;
         }
         const budget = Math.min(SLICE, clock.insnsUntil(next));
