@@ -23,8 +23,8 @@ import { CODE_ADDR, FSAVE, initialScratch, type Outcome, SCRATCH_ADDR, SCRATCH_S
 import { f80Parts, f80ToNumber, hex80 } from './gen/f80.js';
 import type { InterpResult } from './interp-runner.js';
 
-/** EFLAGS bits compared: CF PF AF ZF SF DF OF, IF, IOPL, NT, ID. */
-export const EFLAGS_COMPARED = 0x0cd5 | 0x0200 | 0x3000 | 0x4000 | 0x200000;
+/** EFLAGS bits compared: CF PF AF ZF SF DF OF, IF, IOPL, NT, AC, ID. */
+export const EFLAGS_COMPARED = 0x0cd5 | 0x0200 | 0x3000 | 0x4000 | 0x40000 | 0x200000;
 /**
  * Tolerance of 'tol' x87 sequences: |native - interp| <= 2^-40 * max(|native|, |interp|). A 'tol'
  * sequence holds at most one precision-dependent operation, last (generate.ts), so the difference

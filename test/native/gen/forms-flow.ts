@@ -401,6 +401,20 @@ add('test r/m,imm (F6/F7 /1 alias)', (b) => {
 });
 add('rsm (#UD outside SMM)', (b) => b.emit(0x0f, 0xaa));
 
+// Alignment check: EFLAGS.AC = 1 at CPL 3 with CR0.AM = 1 (Linux sets AM) makes a misaligned data
+// access raise #AC(0) (SDM Vol. 3 §6.15, Interrupt 17). POPF sets AC, an access follows (aligned
+// or not), and a second POPF clears AC again.
+add('alignment check (#AC)', (b) => {
+  b.stackRoom(8);
+  b.emit(0x68, ...b.imm(0x40000 | (b.rng.u32() & ARITH) | 2, 4), 0x9d); // push imm32; popfd (AC = 1)
+  b.flags(ARITH);
+  const s = b.rng.pick([2, 4]);
+  const off = b.rng.chance(0.7) ? 0x40 + b.rng.pick([1, 2, 3]) : 0x40;
+  b.emit(...p66(s), 0x8b, ...b.memAt(off, b.reg32())); // mov r, [misaligned]
+  b.emit(0x68, ...b.imm((b.rng.u32() & ARITH) | 2, 4), 0x9d); // AC = 0
+  b.df = 0;
+});
+
 // UD0 / UD1 (0F FF /r, 0F B9 /r): #UD with a ModRM; the reserved hint NOPs 0F 18 /4-7, 0F 19-1E.
 add('ud1 r32,r/m32 / ud0 r32,r/m32', (b) => {
   const o = rmOperand(b, b.rng.chance(0.5), 4, b.reg32(), false);

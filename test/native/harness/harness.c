@@ -113,7 +113,10 @@ __asm__(
     "  push %ss\n  pop %ds\n  push %ss\n  pop %es\n"
     "  pushfl\n"
     "  popl g_out_eflags\n"
-    "  cld\n"
+    /* back to the C ABI's flags: DF clear, and AC clear (the sequence may have set it: with
+       Linux's CR0.AM every misaligned access of the harness would then raise #AC) */
+    "  pushl $0x202\n"
+    "  popfl\n"
     "  fnsave g_fpu_out\n"
     "  fninit\n"
     "  pop %edi\n  pop %esi\n  pop %ebx\n  pop %ebp\n"
@@ -127,6 +130,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
   ucontext_t *uc = (ucontext_t *)ctx;
   greg_t *gr = uc->uc_mcontext.gregs;
   struct out_rec *o = g_cur;
+  /* EFLAGS.AC survives into the handler (the kernel clears only DF, TF, RF): clear it first. */
+  __asm__ volatile("pushfl\n andl $0xfffbffff, (%%esp)\n popfl" ::: "memory", "cc");
   /* The sequence may have changed GS/FS: glibc's siglongjmp reads its pointer guard through GS. */
   __asm__ volatile("mov %0, %%fs\n mov %1, %%gs" ::"r"((uint32_t)g_host_fs), "r"((uint32_t)g_host_gs));
   /* SIGALRM: the per-sequence timer expired (a generated loop that does not end): status 2. */
@@ -227,7 +232,7 @@ int main(int argc, char **argv) {
     uint32_t ptr = CODE_ADDR + EXIT_PTR_OFF;
     memcpy(code + len + 3, &ptr, 4);
     memcpy(g_in_regs, r->regs, sizeof g_in_regs);
-    /* TF, AC and the system bits stay clear; bit 1 is always 1. */
+    /* TF, AC and the system bits stay clear at the start; bit 1 is always 1. */
     g_in_eflags = (r->eflags & 0x0cd5u) | 2u;
     memcpy(g_fpu_in, r->fsave, 108);
     g_code_entry = CODE_ADDR;
