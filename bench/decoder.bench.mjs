@@ -60,6 +60,13 @@ const bench = new Bench({ time: 3000, warmupTime: 1000 });
 bench.add(`decode busybox .text (${count} insns)`, decodeAll);
 bench.add(`decode + disassemble busybox .text`, disassembleAll);
 await bench.run();
+// CPU time of this process for a fixed number of passes: steadier than wall time on a shared machine.
+const passes = 20;
+const cpu0 = process.cpuUsage();
+for (let k = 0; k < passes; k++) decodeAll();
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+console.log(`decode, by CPU time: ${(count * passes / cpuSeconds / 1e6).toFixed(2)} M instructions/s`);
 for (const task of bench.tasks) {
   const r = task.result;
   const ms = r.latency.mean;
