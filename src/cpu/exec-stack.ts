@@ -17,20 +17,19 @@ import { spAdd, spOff } from './exec-ops.js';
 import { loadSeg } from './system/segments.js';
 
 /**
- * PUSH. A segment register with a 32-bit operand size moves ESP by 4 but writes only 16 bits, as
- * P6-family and later Intel CPUs do (SDM Vol. 2 PUSH, "If the source operand is a segment register").
+ * PUSH. A segment register with a 32-bit operand size is pushed zero-extended: the SDM allows that
+ * or a 16-bit write (Vol. 2 PUSH, "If the source operand is a segment register"); the machine the
+ * differential test compares with (AMD) writes all 32 bits.
  * PUSH ESP pushes the value before the decrement; PUSH [ESP+d] reads with the old ESP.
  */
 def(Mn.PUSH, (cpu, i) => {
   const size = i.osize;
   const k = i.k0;
-  if (k === OpKind.Sreg) {
-    const off = spOff(cpu, -size);
-    cpu.writeMem(Seg.SS, off, 2, cpu.segSel[i.v0]);
-    cpu.regs[4] = spAdd(cpu, -size);
-    return;
-  }
-  const v = k === OpKind.Imm ? i.v0 : k === OpKind.Reg ? cpu.getReg(i.v0, size) : cpu.readMem(i.seg, cpu.ea(i), size);
+  const v =
+    k === OpKind.Imm ? i.v0
+    : k === OpKind.Reg ? cpu.getReg(i.v0, size)
+    : k === OpKind.Sreg ? cpu.segSel[i.v0] & 0xffff
+    : cpu.readMem(i.seg, cpu.ea(i), size);
   cpu.push(v, size);
 });
 

@@ -151,12 +151,14 @@ describe('stack', () => {
     expect(rd32(t, STACK_TOP - 8)).toBe(2);
   });
 
-  it('16-bit PUSH/POP and segment registers (32-bit push writes 16 bits)', () => {
+  it('16-bit PUSH/POP and segment registers (a 32-bit push zero-extends the selector)', () => {
     const t = machine();
     wr32(t, STACK_TOP - 4, -1);
     run(t, asm('push es'));
     expect(t.cpu.regs[4]).toBe(STACK_TOP - 4);
-    expect(rd32(t, STACK_TOP - 4) >>> 0).toBe(0xffff0010);
+    expect(rd32(t, STACK_TOP - 4) >>> 0).toBe(0x00000010);
+    run(t, asm('pushw es\npop ax'));
+    expect(t.cpu.regs[0] & 0xffff).toBe(0x10);
     run(t, asm('push ax\npop bx'));
     expect(t.cpu.regs[4]).toBe(STACK_TOP - 4);
     t.cpu.segSel[3] = 0;
