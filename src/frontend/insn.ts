@@ -53,7 +53,8 @@ export class Insn {
   entry: TableEntry | null = null;
   /** Length in bytes, 1..15. */
   len = 0;
-  /** Effective operand size in bytes for the instruction: 1, 2 or 4 (x87: 4). */
+  /** Effective operand size in bytes for the instruction: 1 (byte forms and byte string
+   *  elements), 2 or 4. x87: 2 or 4 from the 66 prefix, selecting the 16/32-bit FLDENV/FNSAVE layout. */
   osize = 4;
   /** Effective address size in bytes: 2 or 4. */
   asize = 4;

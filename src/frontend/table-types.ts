@@ -24,7 +24,9 @@ export interface TableEntry {
   id: number;
   /** Mnemonic id (mnemonics.ts). */
   mn: number;
-  /** EFLAGS bits read / written / left undefined (Flag.*). */
+  /** EFLAGS bits read / written / left undefined (Flag.*). `flagsWritten` includes the undefined
+   *  ones (every flag the instruction may change); instructions that leave flags unchanged in some
+   *  cases (shifts by a zero count) also list those flags in `flagsRead` (see flag-effects.ts). */
   flagsRead: number;
   flagsWritten: number;
   flagsUndefined: number;
