@@ -216,7 +216,7 @@ function extendedArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: n
     default: ddDiv(a, al, b, bl);
   }
   const h = ddH;
-  if (!(Math.abs(h) >= DD_MIN && h - h === 0 && Math.abs(h) < 1e300)) return false;
+  if (!(Math.abs(h) >= DD_MIN && h - h === 0)) return false;
   roundDD64((f.cw >> 10) & 3);
   if (rr.inexact) signal(cpu, SW.PE);
   setC1(f, rr.up);
@@ -435,7 +435,7 @@ def(Mn.FSQRT, (cpu, i) => {
     return;
   }
   const cw = f.cw;
-  if ((((cw >> 8) & 3) & 1) !== 0 && x >= DD_MIN && x < 1e300) {
+  if ((((cw >> 8) & 3) & 1) !== 0 && x >= DD_MIN && x - x === 0) {
     ddSqrt(x, residual(f, p));
     roundDD64((cw >> 10) & 3);
     if (rr.inexact) signal(cpu, SW.PE);

@@ -55,8 +55,10 @@ def(Mn.FLD, (cpu, i) => {
   }
   const src = phys(f, stOperand(i));
   if (((f.tag >> (src << 1)) & 3) === 3) {
+    // empty source: underflow only (observed: no overflow check, C1 = 0); masked: push indefinite
     if (!underflow(cpu)) {
-      if (pushForLoad(cpu)) setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
+      push(f);
+      setStF80(f, 0, INDEF_SE, INDEF_HI, 0);
     }
     return;
   }

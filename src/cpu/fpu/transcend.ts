@@ -220,7 +220,7 @@ def(Mn.FPATAN, (cpu, i) => {
   const x = f.st[phys(f, 0)];
   const y = f.st[phys(f, 1)];
   const r = Math.atan2(y, x);
-  if (y !== 0 && x > 0 && Math.abs(r) < 2.2250738585072014e-308) {
+  if (y !== 0 && x > 0 && stClass(f, 0) === Cls.NORMAL && stClass(f, 1) === Cls.NORMAL && Math.abs(r) < 2.2250738585072014e-308) {
     // atan(y/x) = y/x to far below one ulp: divide in float80 range
     wideArith(cpu, Op.DIV, 1, phys(f, 1), phys(f, 0), y, x, false);
     signal(cpu, SW.PE);
