@@ -15,34 +15,14 @@
  * instead of producing a wrong map. Only the symbols kallsyms keeps are listed (text symbols, no
  * data unless CONFIG_KALLSYMS_ALL): enough to name guest code addresses.
  */
-import { execFileSync } from 'node:child_process';
-import { gunzipSync } from 'node:zlib';
-import { SetupHeader, parseBzImage } from '../loader/bzimage.js';
-import { getField, viewOf } from '../loader/fields.js';
+import { decompressKernel } from '../loader/decompress.js';
+
+export { decompressKernel };
 
 export interface KernelSymbol {
   addr: number;
   type: string;
   name: string;
-}
-
-/** Decompress the protected-mode payload of a bzImage into the raw vmlinux ELF. */
-export function decompressKernel(file: Uint8Array): Uint8Array {
-  const img = parseBzImage(file, 'kernel');
-  const v = viewOf(file);
-  const off = getField(v, SetupHeader.payload_offset);
-  const len = getField(v, SetupHeader.payload_length);
-  const payload = img.kernel.subarray(off, off + len);
-  if (payload[0] === 0x1f && payload[1] === 0x8b) return gunzipSync(payload);
-  if (payload[0] === 0xfd && payload[1] === 0x37 && payload[2] === 0x7a && payload[3] === 0x58) {
-    try {
-      const out = execFileSync('xz', ['-dc', '--single-stream'], { input: payload, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'ignore'] });
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      throw new Error(`cannot unpack the xz-compressed kernel (is xz-utils installed?): ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
-  throw new Error('kernel payload is neither gzip nor xz');
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
@@ -173,7 +153,12 @@ export function kernelSymbols(vmlinux: Uint8Array): KernelSymbol[] {
 
 /** System.map text ("c1000000 T _text" per line, sorted by address) for a bzImage. */
 export function systemMapFromKernel(bzImage: Uint8Array): string {
-  const syms = kernelSymbols(decompressKernel(bzImage));
+  return systemMapFromVmlinux(decompressKernel(bzImage));
+}
+
+/** The same, from the already decompressed kernel. */
+export function systemMapFromVmlinux(vmlinux: Uint8Array): string {
+  const syms = kernelSymbols(vmlinux);
   syms.sort((a, b) => a.addr - b.addr);
   return syms.map((s) => `${s.addr.toString(16).padStart(8, '0')} ${s.type} ${s.name}`).join('\n') + '\n';
 }

@@ -3,13 +3,14 @@
  * Debian bookworm's i386 kernel (linux-image-6.1.*-686-unsigned) and an initramfs of its own
  * making (busybox-static + init-script.ts), prepared into the cache folder on first use.
  *
- *   const g = prepareReferenceGuest();   // { kernel, initrd, systemMap, cmdline, ... }
- *   // boot g.kernel with g.initrd and g.cmdline
+ *   const g = prepareReferenceGuest();   // { kernel, initrd, systemMap, vmlinux, cmdline, ... }
+ *   // boot g.kernel with g.initrd and g.cmdline (optionally vmlinux: skip the decompressor)
  *
- * Cache (cacheDir()/reference): vmlinuz-<release>, System.map-<release> (see kallsyms.ts: Debian
- * ships only a placeholder System.map outside the 760 MB -dbg package, so the map is rebuilt from
- * the kernel's own kallsyms table), initrd-<recipe hash>.gz and reference.json naming them. A
- * second call reads reference.json and touches neither apt nor the network.
+ * Cache (cacheDir()/reference): vmlinuz-<release>, vmlinux-<release> (the kernel unpacked on the
+ * host), System.map-<release> (see kallsyms.ts: Debian ships only a placeholder System.map outside
+ * the 760 MB -dbg package, so the map is rebuilt from the kernel's own kallsyms table),
+ * initrd-<recipe hash>.gz and reference.json naming them. A second call reads reference.json and
+ * touches neither apt nor the network.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
@@ -18,7 +19,8 @@ import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from '../loader/cpio.js';
 import { busyboxStaticPath, cacheDir, ensureDebianPackage, resolveDependency } from './debian.js';
 import { INIT_SCRIPT } from './init-script.js';
-import { systemMapFromKernel } from './kallsyms.js';
+import { decompressKernel } from '../loader/decompress.js';
+import { systemMapFromVmlinux } from './kallsyms.js';
 
 /**
  * Default kernel command line: serial console on COM1, quiet log (errors and warnings only), and
@@ -38,6 +40,12 @@ export interface ReferenceGuest {
   initrd: string;
   /** Path of a System.map ("c1000000 T _text" lines), or null if it could not be made. */
   systemMap: string | null;
+  /**
+   * The kernel decompressed on the host (an ELF), or null if it could not be unpacked. Passing it
+   * to planLinux as `vmlinux` skips the guest-side decompressor (about 2.2 billion guest
+   * instructions for this xz kernel); the boot is otherwise the same.
+   */
+  vmlinux: string | null;
   /** Default command line (DEFAULT_CMDLINE). */
   cmdline: string;
   /** Debian package the kernel came from, e.g. linux-image-6.1.0-50-686-unsigned. */
@@ -104,6 +112,7 @@ function readManifest(dir: string): ReferenceGuest | null {
     if (!existsSync(m.kernel) || !existsSync(m.initrd)) return null;
     if (!m.initrd.endsWith(`initrd-${recipeHash()}.gz`)) return null;
     if (m.systemMap !== null && !existsSync(m.systemMap)) return null;
+    if (m.vmlinux === undefined || (m.vmlinux !== null && !existsSync(m.vmlinux))) return null;
     // The command line is not a cached artifact: always today's default.
     return { ...m, cmdline: DEFAULT_CMDLINE };
   } catch {
@@ -176,16 +185,32 @@ function prepareLocked(dir: string, log: (line: string) => void): ReferenceGuest
   const kernel = join(dir, `vmlinuz-${release}`);
   if (!existsSync(kernel)) copyFileSync(join(bootDir, vmlinuzName), kernel);
 
+  // The kernel unpacked on the host: for fast boots, and for the symbols (Debian's System.map is
+  // a placeholder unless the 760 MB -dbg package is installed; kallsyms.ts).
+  const vmlinuxPath = join(dir, `vmlinux-${release}`);
+  let vmlinux: Uint8Array | null = null;
+  let vmlinuxResult: string | null = vmlinuxPath;
+  if (!existsSync(vmlinuxPath)) {
+    log('unpacking the kernel on the host (vmlinux)');
+    try {
+      vmlinux = decompressKernel(new Uint8Array(readFileSync(kernel)), kernel);
+      writeAtomically(vmlinuxPath, vmlinux);
+    } catch (e) {
+      log(`no vmlinux: ${(e as Error).message}`);
+      vmlinuxResult = null;
+    }
+  }
   const systemMap = join(dir, `System.map-${release}`);
   let systemMapPath: string | null = systemMap;
   if (!existsSync(systemMap)) {
     const shipped = join(bootDir, `System.map-${release}`);
     const shippedText = existsSync(shipped) ? readFileSync(shipped, 'utf8') : '';
     if (shippedText.length > 4096) writeAtomically(systemMap, shippedText);
+    else if (vmlinuxResult === null) systemMapPath = null;
     else {
-      log('rebuilding System.map from the kernel image (kallsyms)');
+      log('rebuilding System.map from the kernel symbol table (kallsyms)');
       try {
-        writeAtomically(systemMap, systemMapFromKernel(readFileSync(kernel)));
+        writeAtomically(systemMap, systemMapFromVmlinux(vmlinux ?? new Uint8Array(readFileSync(vmlinuxPath))));
       } catch (e) {
         log(`no System.map: ${(e as Error).message}`);
         systemMapPath = null;
@@ -204,7 +229,7 @@ function prepareLocked(dir: string, log: (line: string) => void): ReferenceGuest
   // Images of older recipes are never used again.
   for (const f of readdirSync(dir)) if (/^initrd-[0-9a-f]+\.gz$/.test(f) && join(dir, f) !== initrd) rmSync(join(dir, f), { force: true });
 
-  const guest: ReferenceGuest = { kernel, initrd, systemMap: systemMapPath, cmdline: DEFAULT_CMDLINE, kernelPackage, release };
+  const guest: ReferenceGuest = { kernel, initrd, systemMap: systemMapPath, vmlinux: vmlinuxResult, cmdline: DEFAULT_CMDLINE, kernelPackage, release };
   writeAtomically(join(dir, 'reference.json'), JSON.stringify(guest, null, 2) + '\n');
   return guest;
 }

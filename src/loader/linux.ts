@@ -18,7 +18,8 @@ import { enterFlatProtectedMode, writeBootGdt } from './cpu-entry.js';
 import { E820Type, usableEndFrom, type E820Entry } from './e820.js';
 import { LoaderError, formatSize, hex } from './errors.js';
 import { checkInitramfs } from './cpio.js';
-import { copyToGuest } from './files.js';
+import { parseElf32, type LoadSegment } from './elf.js';
+import { copyToGuest, zeroGuest } from './files.js';
 import { Layout, PAGE, alignDown } from './layout.js';
 
 export interface LinuxConfig {
@@ -33,6 +34,15 @@ export interface LinuxConfig {
   acpiRsdp?: number;
   /** Check that the initrd is a well-formed initramfs (default true): a corrupt one is a LoaderError. */
   checkInitrd?: boolean;
+  /**
+   * The kernel already decompressed (decompress.ts), to skip the guest-side decompressor: its ELF
+   * segments are loaded where the decompressor would put them (p_paddr, i.e. LOAD_PHYSICAL_ADDR)
+   * and the CPU enters the kernel's own startup_32 (e_entry) with ESI = boot_params, exactly the
+   * state the decompressor hands over (arch/x86/boot/compressed/head_32.S, its final jump). Only
+   * without KASLR: the decompressor is what randomizes. The setup header still comes from the
+   * bzImage.
+   */
+  vmlinux?: Uint8Array;
 }
 
 export interface LinuxPlan {
@@ -45,6 +55,8 @@ export interface LinuxPlan {
   /** [start, end) the kernel uses until it has its own memory management. */
   readonly footprint: { start: number; end: number; runAddr: number };
   readonly initrd?: { addr: number; size: number; data: Uint8Array };
+  /** Segments of a pre-decompressed kernel (LinuxConfig.vmlinux); undefined: the bzImage's own code. */
+  readonly segments?: LoadSegment[];
   readonly acpiRsdp?: number;
   /** 32-bit entry point (EIP). */
   readonly entry: number;
@@ -61,7 +73,23 @@ export function planLinux(cfg: LinuxConfig): LinuxPlan {
   // boot.rst: the 32-bit entry point is the start of the protected-mode kernel, loaded at
   // code32_start (0x100000 for every bzImage).
   const kernelAddr = image.code32Start >= Layout.HIGH_MEMORY ? image.code32Start : Layout.KERNEL_LOAD;
-  const footprint = kernelFootprint(image, kernelAddr);
+  let footprint = kernelFootprint(image, kernelAddr);
+  let entry = kernelAddr;
+  let segments: LoadSegment[] | undefined;
+  if (cfg.vmlinux) {
+    const elfName = `${cfg.kernelName} (decompressed)`;
+    const elf = parseElf32(cfg.vmlinux, elfName, 'vmlinux');
+    const start = Math.min(...elf.segments.map((x) => x.addr));
+    const end = Math.max(...elf.segments.map((x) => x.addr + x.data.length + x.zero));
+    if (image.version >= 0x020a && start !== image.prefAddress) {
+      throw new LoaderError(`${elfName}: loads at ${hex(start)}, but ${cfg.kernelName} runs at ${hex(image.prefAddress)}: not the same kernel`);
+    }
+    if (!elf.segments.some((x) => elf.entry >= x.addr && elf.entry < x.addr + x.data.length)) throw new LoaderError(`${elfName}: entry point ${hex(elf.entry)} is outside its segments`);
+    if (start < Layout.HIGH_MEMORY) throw new LoaderError(`${elfName}: loads below 1 MiB (${hex(start)})`);
+    footprint = { start, end: Math.max(end, start + image.initSize), runAddr: start };
+    entry = elf.entry;
+    segments = elf.segments;
+  }
   const usableTop = usableEndFrom(cfg.e820, kernelAddr);
   if (footprint.end > usableTop) {
     const have = Math.max(0, usableTop);
@@ -97,7 +125,8 @@ export function planLinux(cfg: LinuxConfig): LinuxPlan {
     footprint,
     initrd,
     acpiRsdp: cfg.acpiRsdp,
-    entry: kernelAddr,
+    entry,
+    segments,
   };
 }
 
@@ -116,7 +145,12 @@ export function placeInitrd(e820: readonly E820Entry[], size: number, minAddr: n
 /** Write the plan into guest memory and set the CPU at the 32-bit entry point. */
 export function loadLinux(phys: PhysMemory, cpu: CpuState, plan: LinuxPlan): void {
   const { image } = plan;
-  copyToGuest(phys, plan.kernelAddr, image.kernel, `${image.name} (protected-mode kernel)`);
+  if (plan.segments) {
+    for (const s of plan.segments) {
+      copyToGuest(phys, s.addr, s.data, `${image.name} (decompressed kernel)`);
+      if (s.zero) zeroGuest(phys, s.addr + s.data.length, s.zero, `${image.name} (kernel BSS)`);
+    }
+  } else copyToGuest(phys, plan.kernelAddr, image.kernel, `${image.name} (protected-mode kernel)`);
   if (plan.initrd) copyToGuest(phys, plan.initrd.addr, plan.initrd.data, 'initrd');
   const cmd = new Uint8Array(plan.cmdline.length + 1);
   cmd.set(plan.cmdline);
@@ -142,7 +176,9 @@ export function describeLinuxPlan(plan: LinuxPlan): string {
   const parts = [
     `Linux boot protocol ${protocolString(i.version)}`,
     i.kernelVersion ? `kernel ${i.kernelVersion.split(' ')[0]}` : '',
-    `${formatSize(i.kernel.length)} at ${hex(plan.kernelAddr)} (runs at ${hex(plan.footprint.runAddr)})`,
+    plan.segments
+      ? `pre-decompressed, entered at ${hex(plan.entry)}`
+      : `${formatSize(i.kernel.length)} at ${hex(plan.kernelAddr)} (runs at ${hex(plan.footprint.runAddr)})`,
     plan.initrd ? `initrd ${formatSize(plan.initrd.size)} at ${hex(plan.initrd.addr)}` : 'no initrd',
   ];
   return parts.filter(Boolean).join(', ');

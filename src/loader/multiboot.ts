@@ -20,6 +20,7 @@ import { LoaderError, formatSize, hex } from './errors.js';
 import { checkStruct, setField, viewOf, type Struct } from './fields.js';
 import { copyToGuest, zeroGuest } from './files.js';
 import { Layout, PAGE, alignUp } from './layout.js';
+import { parseElf32, type LoadSegment } from './elf.js';
 
 export const MULTIBOOT_MAGIC = 0x1badb002;
 /** EAX at entry (spec §3.2). */
@@ -73,13 +74,6 @@ export interface MultibootConfig {
   modules?: MultibootModule[];
   e820: readonly E820Entry[];
   loaderName?: string;
-}
-
-export interface LoadSegment {
-  addr: number;
-  data: Uint8Array;
-  /** Bytes to zero after the data (BSS). */
-  zero: number;
 }
 
 export interface MultibootHeader {
@@ -136,36 +130,6 @@ function aoutSegments(image: Uint8Array, h: MultibootHeader, name: string): Load
   return [{ addr: h.loadAddr, data: image.subarray(fileOff, fileOff + len), zero }];
 }
 
-function elfSegments(image: Uint8Array, name: string): { segments: LoadSegment[]; entry: number } {
-  const bad = (why: string) => new LoaderError(`${name}: not a loadable multiboot kernel (${why})`);
-  if (image.length < 52 || image[0] !== 0x7f || image[1] !== 0x45 || image[2] !== 0x4c || image[3] !== 0x46) {
-    throw bad('no ELF header, and the multiboot header has no address fields (flag 16)');
-  }
-  if (image[4] !== 1 || image[5] !== 1) throw bad('not a 32-bit little-endian ELF');
-  const v = viewOf(image);
-  if (v.getUint16(18, true) !== 3) throw bad('ELF machine is not i386');
-  if (v.getUint16(16, true) !== 2) throw bad('ELF file is not an executable');
-  const phoff = v.getUint32(28, true);
-  const phentsize = v.getUint16(42, true);
-  const phnum = v.getUint16(44, true);
-  if (phentsize < 32 || phoff + phnum * phentsize > image.length) throw bad('truncated program headers');
-  const segments: LoadSegment[] = [];
-  for (let i = 0; i < phnum; i++) {
-    const p = phoff + i * phentsize;
-    if (v.getUint32(p, true) !== 1) continue; // PT_LOAD
-    const offset = v.getUint32(p + 4, true);
-    const paddr = v.getUint32(p + 12, true);
-    const filesz = v.getUint32(p + 16, true);
-    const memsz = v.getUint32(p + 20, true);
-    if (offset + filesz > image.length) throw new LoaderError(`${name}: truncated ELF (segment ${i} ends at ${offset + filesz}, file has ${image.length} bytes)`);
-    if (memsz < filesz) throw bad(`segment ${i} has memsz < filesz`);
-    if (memsz === 0) continue;
-    segments.push({ addr: paddr, data: image.subarray(offset, offset + filesz), zero: memsz - filesz });
-  }
-  if (segments.length === 0) throw bad('no PT_LOAD segment');
-  return { segments, entry: v.getUint32(24, true) };
-}
-
 function isUsable(e820: readonly E820Entry[], addr: number, len: number): boolean {
   return e820.some((e) => e.type === E820Type.RAM && e.addr <= addr && addr + len <= e.addr + e.size);
 }
@@ -186,7 +150,7 @@ export function planMultiboot(cfg: MultibootConfig): MultibootPlan {
   if (header.flags & MbHeaderFlags.AOUT_KLUDGE) {
     segments = aoutSegments(image, header, name);
     entry = header.entryAddr;
-  } else ({ segments, entry } = elfSegments(image, name));
+  } else ({ segments, entry } = parseElf32(image, name, 'multiboot kernel'));
 
   let imageEnd = 0;
   for (const s of segments) {

@@ -91,6 +91,11 @@ describe('reference guest', () => {
     const plan = planLinux({ kernel: new Uint8Array(readFileSync(g.kernel)), kernelName: 'vmlinuz', initrd: new Uint8Array(readFileSync(g.initrd)), cmdline: g.cmdline, e820 });
     expect(plan.initrd!.addr + plan.initrd!.size).toBeLessThanOrEqual(120 * MiB);
     expect(plan.initrd!.addr).toBeGreaterThanOrEqual(plan.footprint.end);
+    // The same with the kernel unpacked on the host: its segments start at LOAD_PHYSICAL_ADDR.
+    expect(g.vmlinux).not.toBeNull();
+    const fast = planLinux({ kernel: new Uint8Array(readFileSync(g.kernel)), kernelName: 'vmlinuz', vmlinux: new Uint8Array(readFileSync(g.vmlinux!)), cmdline: g.cmdline, e820 });
+    expect(fast.entry).toBe(0x1000000);
+    expect(fast.segments!.length).toBeGreaterThanOrEqual(2);
   });
 
   it('is cached: a second call returns the same files, and a refresh finds the same ones', () => {

@@ -119,6 +119,36 @@ describe('Linux 32-bit boot protocol loader', () => {
     expect(messageOf(() => planLinux({ kernel, kernelName: 'k', initrd: bad, initrdName: 'initrd.cpio', cmdline: '', e820 }))).toMatch(/^initrd\.cpio: corrupt cpio archive at byte 0 \(/);
   });
 
+  it('loads a pre-decompressed kernel at its physical addresses and enters its startup_32', () => {
+    // ELF32 with one PT_LOAD at 16 MiB (pref_address) of 0x100 bytes + 0x300 BSS, entry at its start.
+    const elf = new Uint8Array(0x200);
+    const ev = new DataView(elf.buffer);
+    elf.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    ev.setUint16(16, 2, true);
+    ev.setUint16(18, 3, true);
+    ev.setUint32(24, 0x1000000, true);
+    ev.setUint32(28, 52, true);
+    ev.setUint16(42, 32, true);
+    ev.setUint16(44, 1, true);
+    [1, 0x100, 0xc1000000, 0x1000000, 0x100, 0x400].forEach((x, i) => ev.setUint32(52 + 4 * i, x, true));
+    elf.fill(0x90, 0x100);
+    const plan = planLinux({ kernel, kernelName: 'k', vmlinux: elf, initrd, cmdline: '', e820 });
+    const phys = new PhysMemory(128 * MiB, new MmioBus());
+    phys.u8.fill(0xcc, 0x1000000, 0x1001000);
+    const cpu = new CpuState();
+    loadLinux(phys, cpu, plan);
+    expect(cpu.eip).toBe(0x1000000);
+    expect(cpu.regs[6]).toBe(Layout.ZERO_PAGE);
+    expect(phys.read8(0x10000ff)).toBe(0x90);
+    expect(phys.read8(0x1000100)).toBe(0); // BSS zeroed
+    expect(phys.read8(0x1000400)).toBe(0xcc);
+    expect(phys.read8(0x100000)).toBe(0); // the bzImage's own code is not loaded
+    expect(plan.footprint.end).toBe(0x1000000 + 0x1800000); // init_size still reserves the kernel's early memory
+    // A vmlinux from another kernel (other load address) is refused.
+    ev.setUint32(52 + 12, 0x2000000, true);
+    expect(messageOf(() => planLinux({ kernel, kernelName: 'k', vmlinux: elf, cmdline: '', e820 }))).toBe('k (decompressed): loads at 0x2000000, but k runs at 0x1000000: not the same kernel');
+  });
+
   it('rejects a command line longer than the kernel accepts', () => {
     const k = makeBzImage({ cmdlineSize: 16 });
     expect(messageOf(() => planLinux({ kernel: k, kernelName: 'k', cmdline: 'x'.repeat(17), e820 }))).toBe('kernel command line is 17 bytes; k accepts at most 16');
