@@ -46,6 +46,19 @@ export function rmOperand(b: SeqBuilder, mem: boolean, size: number, regField: n
 }
 
 
+/**
+ * Selectors for segment-register loads: mostly the user data selector, sometimes one that faults
+ * or loads something unusual, always one whose descriptor (or absence) is the same natively and in
+ * the interpreter's GDT: the code segment (readable: fine in DS/ES/FS/GS, #GP(sel) in SS), RPL
+ * variants (SS needs RPL = CPL), null selectors (fine except in SS: #GP(0)), a selector beyond
+ * both GDT limits (#GP(sel)).
+ */
+export function segSelector(b: SeqBuilder, ss: boolean): number {
+  if (b.rng.chance(0.7)) return USER_DS_SEL;
+  return b.rng.pick(ss ? [USER_DS_SEL, 0x28, 0x29, 0x2a, 0x23, 0, 3, 0xfff8] : [0x23, 0x20, 0x21, 0x22, 0x28, 0x29, 0x2a, 0, 1, 2, 3, 0xfff8, 0xfffb]);
+}
+const USER_DS_SEL = 0x2b;
+
 export const CC_FLAGS = [F.OF, F.OF, F.CF, F.CF, F.ZF, F.ZF, F.CF | F.ZF, F.CF | F.ZF, F.SF, F.SF, F.PF, F.PF, F.SF | F.OF, F.SF | F.OF, F.ZF | F.SF | F.OF, F.ZF | F.SF | F.OF];
 
 /** A filler that changes a register but no flag (so both paths of a branch leave flags alike). */

@@ -5,7 +5,7 @@
  */
 import { SCRATCH_ADDR, USER_CS, USER_DS } from '../format.js';
 import { F, R, SeqBuilder } from './builder.js';
-import { bits, filler, formList, modrmReg, p66, rmOperand, SZ, w } from './form-kit.js';
+import { bits, filler, formList, modrmReg, p66, rmOperand, segSelector, SZ, w } from './form-kit.js';
 import { value32 } from './rng.js';
 
 export const { forms: flowForms, add } = formList();
@@ -71,7 +71,7 @@ add('push sreg', (b) => {
 add('pop es/ds/ss', (b) => {
   b.stackRoom(4);
   const op = b.rng.pick([0x07, 0x1f, 0x07, 0x1f, 0x17]); // POP ES / DS / SS
-  const sel = op === 0x17 || b.rng.chance(0.8) ? USER_DS : b.rng.below(4); // null only for ES/DS
+  const sel = segSelector(b, op === 0x17);
   b.emit(0x68, ...b.imm(sel, 4), op);
 });
 add('enter imm16,imm8', (b) => {
@@ -364,16 +364,20 @@ for (const mem of [false, true]) {
 for (const [name, ops, sreg] of [
   ['les', [0xc4], 0], ['lds', [0xc5], 3], ['lss', [0x0f, 0xb2], 2], ['lfs', [0x0f, 0xb4], 4], ['lgs', [0x0f, 0xb5], 5],
 ] as const) {
-  add(`${name} r32,m16:32`, (b) => {
-    const off = b.dataOff(6) & ~1;
-    const sel = sreg === 2 || b.rng.chance(0.7) ? USER_DS : b.rng.pick([0, 1, 2, 3]);
-    b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), ...b.imm(value32(b.rng), 4));
-    b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off + 4, 4), ...b.imm(sel, 2));
-    const dst = b.reg32();
-    const tail = b.memAt(off, dst);
-    b.emit(...ops, ...tail);
-    if (sreg === 2 && dst === R.ESP) b.stackRoom(1000);
-  });
+  for (const o16 of [false, true]) {
+    add(`${name} r${o16 ? 16 : 32},m16:${o16 ? 16 : 32}`, (b) => {
+      // the far pointer: offset (2 or 4 bytes), then the selector
+      const off = b.dataOff(6) & ~1;
+      const sel = segSelector(b, sreg === 2);
+      const selOff = off + (o16 ? 2 : 4);
+      b.emit(0xc7, 0x05, ...b.imm(SCRATCH_ADDR + off, 4), ...b.imm(value32(b.rng), 4));
+      b.emit(0x66, 0xc7, 0x05, ...b.imm(SCRATCH_ADDR + selOff, 4), ...b.imm(sel, 2));
+      const dst = b.reg32();
+      const tail = b.memAt(off, dst);
+      b.emit(...p66(o16 ? 2 : 4), ...ops, ...tail);
+      if (sreg === 2 && dst === R.ESP) b.stackRoom(1000);
+    });
+  }
 }
 add('push fs/gs', (b) => {
   b.stackRoom(4);
@@ -384,12 +388,12 @@ add('push fs/gs', (b) => {
 });
 add('pop fs/gs', (b) => {
   b.stackRoom(4);
-  b.emit(0x68, ...b.imm(b.rng.chance(0.7) ? USER_DS : b.rng.below(4), 4), 0x0f, b.rng.pick([0xa1, 0xa9]));
+  b.emit(0x68, ...b.imm(segSelector(b, false), 4), 0x0f, b.rng.pick([0xa1, 0xa9]));
 });
 add('mov fs/gs,r16 / mov r16,fs/gs', (b) => {
   const r = b.reg32();
   if (b.rng.chance(0.5)) {
-    b.setReg(r, (value32(b.rng) & ~0xffff) | (b.rng.chance(0.7) ? USER_DS : 0));
+    b.setReg(r, (value32(b.rng) & ~0xffff) | segSelector(b, false));
     b.emit(0x8e, modrmReg(b.rng.pick([4, 5]), r));
   } else b.emit(0x8c, modrmReg(b.rng.pick([4, 5]), r));
 });

@@ -4,7 +4,7 @@
  */
 import { SCRATCH_ADDR, USER_DS } from '../format.js';
 import { DATA_END, F, R, SeqBuilder } from './builder.js';
-import { bits, formList, modrmReg, p66, rmOperand, SZ, w } from './form-kit.js';
+import { bits, formList, modrmReg, p66, rmOperand, segSelector, SZ, w } from './form-kit.js';
 import { value32 } from './rng.js';
 
 export const { forms: moveForms, add } = formList();
@@ -169,7 +169,7 @@ add('mov r/m16,sreg', (b) => {
 add('mov sreg,r/m16', (b) => {
   const sreg = b.rng.pick([0, 3, 2, 0, 3]); // ES DS SS
   const r = b.reg32();
-  const sel = sreg === 2 || b.rng.chance(0.7) ? USER_DS : b.rng.pick([0, 1, 2, 3]); // null selectors load into ES/DS
+  const sel = segSelector(b, sreg === 2);
   b.setReg(r, (value32(b.rng) & ~0xffff) | sel);
   b.emit(0x8e, modrmReg(sreg, r));
 });
