@@ -54,7 +54,7 @@ export function compare(s: Sequence, n: Outcome, i: InterpResult): Diff[] {
   if (X87_STRICT && s.fpu === 'tol') s = { ...s, fpu: 'exact' };
   const d: Diff[] = [];
   const add = (field: string, a: string, b: string): void => void d.push({ field, native: a, interp: b });
-  if (n.status === 2) add('native', 'did not finish within 0.5 s (a generator bug: report it)', i.error || 'ran');
+  if (n.status === 2) add('native', 'did not finish within 0.5 s of CPU time (a generator bug: report it)', i.error || 'ran');
   if (i.error) add('interpreter', '-', i.error);
   if (n.status !== i.status) add('status', n.status ? `fault #${n.vector}` : 'completed', i.status ? `fault #${i.vector}` : 'completed');
   else if (n.status === 1) {

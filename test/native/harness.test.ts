@@ -62,6 +62,12 @@ describe.skipIf(!build.ok)('native harness', () => {
     expect(out[3].ds).toBe(0);
   });
 
+  it('stops a sequence that does not end (status 2) and goes on with the next one', () => {
+    const out = runNative(exe, [seq([0xeb, 0xfe]), seq([0x40])]); // jmp $; inc eax
+    expect(out.map((o) => o.status)).toEqual([2, 0]);
+    expect(out[1].regs[0]).toBe(1);
+  });
+
   it('runs x87 code from the given FRSTOR image and returns the FNSAVE image', () => {
     const s = seq([0xd9, 0xe8, 0xd9, 0xe8, 0xde, 0xc1]); // fld1; fld1; faddp
     const [o] = runNative(exe, [s]);

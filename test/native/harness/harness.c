@@ -134,8 +134,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
   __asm__ volatile("pushfl\n andl $0xfffbffff, (%%esp)\n popfl" ::: "memory", "cc");
   /* The sequence may have changed GS/FS: glibc's siglongjmp reads its pointer guard through GS. */
   __asm__ volatile("mov %0, %%fs\n mov %1, %%gs" ::"r"((uint32_t)g_host_fs), "r"((uint32_t)g_host_gs));
-  /* SIGALRM: the per-sequence timer expired (a generated loop that does not end): status 2. */
-  o->status = sig == SIGALRM ? 2 : 1;
+  /* SIGVTALRM: the per-sequence CPU-time limit expired (a generated loop that does not end). */
+  o->status = sig == SIGVTALRM ? 2 : 1;
   o->vector = (uint32_t)gr[REG_TRAPNO];
   o->error_code = (uint32_t)gr[REG_ERR];
   o->eip_off = (uint32_t)gr[REG_EIP] - CODE_ADDR;
@@ -192,7 +192,7 @@ int main(int argc, char **argv) {
   sa.sa_sigaction = on_fault;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
-  int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGALRM};
+  int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGVTALRM};
   for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     if (sigaction(sigs[i], &sa, 0)) die("sigaction");
 
@@ -237,9 +237,9 @@ int main(int argc, char **argv) {
     memcpy(g_fpu_in, r->fsave, 108);
     g_code_entry = CODE_ADDR;
     if (sigsetjmp(g_jmp, 1) == 0) {
-      setitimer(ITIMER_REAL, &on, 0);
+      setitimer(ITIMER_VIRTUAL, &on, 0);
       run_seq();
-      setitimer(ITIMER_REAL, &off, 0);
+      setitimer(ITIMER_VIRTUAL, &off, 0);
       o->status = 0;
       o->vector = 0;
       o->error_code = 0;
@@ -252,7 +252,7 @@ int main(int argc, char **argv) {
       o->gs = g_out_sregs[3];
       memcpy(o->fsave, g_fpu_out, 108);
     } else {
-      setitimer(ITIMER_REAL, &off, 0);
+      setitimer(ITIMER_VIRTUAL, &off, 0);
       __asm__ volatile("cld\n fninit\n mov g_host_fs, %%fs\n mov g_host_gs, %%gs" ::: "memory");
     }
     memcpy(o->scratch, scratch, SCRATCH_SIZE);
