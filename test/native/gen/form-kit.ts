@@ -2,7 +2,7 @@
  * Shared pieces of the form tables: the Form record, operand helpers (register or memory r/m with
  * its preludes), and small encoding helpers. Encodings follow the SDM Vol. 2 opcode maps.
  */
-import { F, R, SeqBuilder } from './builder.js';
+import { F, SeqBuilder } from './builder.js';
 import { value32 } from './rng.js';
 
 export interface Form {
@@ -66,4 +66,3 @@ export function filler(b: SeqBuilder): number[] {
   const r = b.reg32();
   return b.rng.chance(0.5) ? [0xb8 + r, ...b.imm(value32(b.rng), 4)] : [0xf7, modrmReg(2, r)]; // mov / not
 }
-void R;

@@ -9,7 +9,7 @@ import { bits, filler, formList, modrmReg, p66, rmOperand, segSelector, SZ, w } 
 import { value32 } from './rng.js';
 
 export const { forms: flowForms, add } = formList();
-const { CF, PF, AF, ZF, SF, OF, DF, ARITH } = F;
+const { CF, AF, ZF, DF, ARITH } = F;
 
 // ------------------------------------------------------------------ stack
 /**
@@ -248,7 +248,6 @@ add('write through cs (#GP)', (b) => {
   const tail = b.memAt(b.dataOff(4), b.reg32());
   b.emit(0x2e, 0x89, ...tail);
 });
-void CF; void PF; void AF; void SF; void OF;
 
 // ------------------------------------------------------------------ ESP as an explicit operand
 add('inc esp / dec esp', (b) => {

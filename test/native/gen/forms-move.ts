@@ -2,7 +2,7 @@
  * Data movement, exchange, LEA, conversions, flag instructions, BCD adjustments and XLAT forms
  * (encodings: SDM Vol. 2 opcode maps; flags: each instruction's "Flags Affected").
  */
-import { SCRATCH_ADDR, USER_DS } from '../format.js';
+import { SCRATCH_ADDR } from '../format.js';
 import { DATA_END, F, R, SeqBuilder } from './builder.js';
 import { bits, formList, modrmReg, p66, rmOperand, segSelector, SZ, w } from './form-kit.js';
 import { value32 } from './rng.js';

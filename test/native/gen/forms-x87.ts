@@ -9,7 +9,7 @@
  */
 import { FSAVE, SCRATCH_ADDR } from '../format.js';
 import { ENV_START, F, R, SeqBuilder } from './builder.js';
-import { CC_FLAGS, type Form, modrmReg } from './form-kit.js';
+import { CC_FLAGS, type Form } from './form-kit.js';
 import { f32Bytes, f64Bytes, f64ToF80, f80Tag } from './f80.js';
 import { Rng, value32 } from './rng.js';
 
@@ -393,7 +393,6 @@ x('fnsave m108; frstor m108', 'exact', (b) => {
   else { b.fdepth = 0; if (b.fmode === 'exact') fldcw(b); b.emit(0xd9, 0xe5); }
   b.fswUndef = 0;
 }, CC.OWN);
-void modrmReg;
 
 // Undocumented aliases of register forms (SDM Vol. 2 Table A-? notes; decoded by the table): FCOM2
 // DC D0+i, FCOMP3 DC D8+i, FCOMP5 DE D0+i, FSTP1 D9 D8+i, FXCH4 DD C8+i, FXCH7 DF C8+i,
