@@ -95,7 +95,22 @@ export class FpuState {
     return (this.sw & ~0x3800) | (this.top << 11);
   }
 
-  /** FNINIT state (SDM Vol. 1 §8.1.10, Table 8-?: CW 037F, SW 0, TW FFFF, pointers 0). */
+  /**
+   * Power-on / RESET state (SDM Vol. 3 §9.1.1, Table 9-1): CW 0040H, SW 0, TW 5555H (every register
+   * tagged zero and holding +0.0), pointers 0, MXCSR 1F80H. (INIT keeps the x87 state.)
+   */
+  reset(): void {
+    this.cw = 0x0040;
+    this.sw = 0;
+    this.top = 0;
+    this.tag = 0x5555;
+    this.st.fill(0);
+    this.rawValid.fill(0);
+    this.fip = this.fcs = this.fop = this.fdp = this.fds = 0;
+    this.mxcsr = 0x1f80;
+  }
+
+  /** FNINIT state (SDM Vol. 1 §8.1.10; Vol. 2 FINIT: CW 037F, SW 0, TW FFFF, pointers 0). */
   init(): void {
     this.cw = 0x037f;
     this.sw = 0;
