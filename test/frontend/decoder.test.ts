@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dec } from './helpers.js';
+import { ArraySource, dec } from './helpers.js';
+import { decode } from '../../src/frontend/decoder.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
-import { OpKind, Rep, Seg } from '../../src/frontend/insn.js';
+import { Insn, OpKind, Rep, Seg } from '../../src/frontend/insn.js';
 import { Flag } from '../../src/frontend/table-types.js';
 
 const { Reg, Mem, Imm, Rel, Sreg, Creg, Moffs, Far } = OpKind;
@@ -137,5 +138,24 @@ describe('decoder: SSE encodings (length and disassembly only, execute as #UD)',
     const p = dec('66 0f 3a 0f c1 08'); // palignr xmm0,xmm1,8
     expect([p.len, p.k2, p.v2]).toEqual([6, Imm, 8]);
     expect(dec('66 0f 38 17 c1').len).toBe(5); // ptest
+  });
+});
+
+describe('decoder: reusing one Insn', () => {
+  it('clears the fields of the previous instruction', () => {
+    const insn = new Insn();
+    const bytes = (hex: string): ArraySource => new ArraySource(Uint8Array.from(hex.split(' ').map((h) => parseInt(h, 16))));
+    decode(insn, bytes('f3 64 f0 0f c7 4c 88 10'), 0, true); // lock cmpxchg8b fs:[eax+ecx*4+0x10] with rep
+    expect([insn.mn, insn.lock, insn.rep, insn.segOverride, insn.base, insn.index, insn.disp]).toEqual([Mn.CMPXCHG8B, true, Rep.Rep, Seg.FS, 0, 1, 0x10]);
+    decode(insn, bytes('ea 78 56 34 12 08 00'), 0, true);
+    expect(insn.farSel).toBe(8);
+    decode(insn, bytes('89 c8'), 0, true); // mov eax,ecx
+    expect([insn.mn, insn.lock, insn.rep, insn.segOverride, insn.seg, insn.base, insn.index, insn.scale, insn.disp, insn.farSel, insn.k2, insn.cc])
+      .toEqual([Mn.MOV, false, Rep.None, -1, Seg.DS, -1, -1, 0, 0, 0, 0, 0]);
+    expect(insn.modrm).toBe(0xc8);
+    decode(insn, bytes('c3'), 0, true);
+    expect([insn.mn, insn.modrm, insn.k0, insn.k1]).toEqual([Mn.RET, -1, 0, 0]);
+    decode(insn, bytes('f0 90'), 0, true); // lock nop: #UD, no operands left over
+    expect([insn.mn, insn.k0, insn.k1, insn.len]).toEqual([Mn.INVALID, 0, 0, 2]);
   });
 });
