@@ -58,6 +58,8 @@ export function fpDouble(r: Rng, wide: boolean): number {
   if (k === 1) return r.pick([Infinity, -Infinity, NaN]);
   if (k === 2) return value32(r);
   if (k === 3) return r.range(-100, 100);
+  // the edges of the double range: denormals (normal numbers for the x87), the largest values
+  if (k === 4) return (r.chance(0.5) ? -1 : 1) * r.pick([5e-324 * r.range(1, 1 << 20), 2.2250738585072014e-308 * (1 + r.u32() / 4294967296), Number.MAX_VALUE / r.range(1, 16)]);
   if (k === 5) return (r.u32() / 4294967296) * 8 - 4; // trig/exp-friendly range
   const m = 1 + (r.u32() * 2 ** 20 + (r.u32() >>> 12)) / 2 ** 52; // 53 random significand bits
   // exact mode: products and quotients of two values stay inside the double exponent range
