@@ -150,7 +150,8 @@ add('daa', (b) => { bcdAx(b); b.needFlags(CF | AF); b.emit(0x27); b.flags(ARITH,
 add('das', (b) => { bcdAx(b); b.needFlags(CF | AF); b.emit(0x2f); b.flags(ARITH, OF); });
 add('aaa', (b) => { bcdAx(b); b.needFlags(AF); b.emit(0x37); b.flags(ARITH, OF | SF | ZF | PF); });
 add('aas', (b) => { bcdAx(b); b.needFlags(AF); b.emit(0x3f); b.flags(ARITH, OF | SF | ZF | PF); });
-add('aam imm8', (b) => { bcdAx(b); b.emit(0xd4, b.rng.chance(0.5) ? 10 : b.rng.below(256)); b.flags(ARITH, OF | AF | CF); });
+// AAM with an immediate of 0 raises #DE (SDM Vol. 2 AAM)
+add('aam imm8', (b) => { bcdAx(b); b.emit(0xd4, b.rng.chance(0.5) ? 10 : b.rng.chance(0.1) ? 0 : b.rng.below(256)); b.flags(ARITH, OF | AF | CF); });
 add('aad imm8', (b) => { bcdAx(b); b.emit(0xd5, b.rng.chance(0.5) ? 10 : b.rng.below(256)); b.flags(ARITH, OF | AF | CF); });
 
 // XLAT: AL = [EBX + AL] (DS, overridable).
