@@ -5,11 +5,13 @@
  *
  *   decode(insn, src, addr, true);
  *   formatInsn(insn, addr)   // "mov eax,DWORD PTR [ebp-0x4]"
+ *   disassembleRange(src, addr, 10)   // [{ addr, len, hex: "8b 45 fc", text }, ...]
  *
  * One space separates mnemonic and operands (objdump pads to a column; tests collapse whitespace).
  * Allocates strings: for tools, traces and tests, not for the execution hot path.
  */
-import { Insn, OpKind, Rep } from './insn.js';
+import { Insn, OpKind, Rep, type ByteSource } from './insn.js';
+import { decode } from './decoder.js';
 import { Mn, mnemonicName } from './mnemonics.js';
 import { Op } from './operands.js';
 import type { Entry } from './table.js';
@@ -225,4 +227,32 @@ export function formatInsn(i: Insn, addr: number, code32 = true): string {
     ops = parts.join(',');
   }
   return prefix + mn + (ops ? ' ' + ops : '');
+}
+
+export interface DisassembledLine {
+  addr: number;
+  len: number;
+  /** The instruction bytes as lower-case hex pairs ("8b 45 fc"). */
+  hex: string;
+  text: string;
+}
+
+/**
+ * Disassemble `count` instructions from `src` starting at `addr` (for traces, profiles, crash
+ * reports). Stops early at an instruction longer than 15 bytes. A fetch that throws (a page fault
+ * from the CPU's MMU) propagates to the caller.
+ */
+export function disassembleRange(src: ByteSource, addr: number, count: number, code32 = true): DisassembledLine[] {
+  const out: DisassembledLine[] = [];
+  const insn = new Insn();
+  let a = addr;
+  for (let n = 0; n < count; n++) {
+    decode(insn, src, a, code32);
+    if (insn.len > 15) break;
+    const bytes: string[] = [];
+    for (let k = 0; k < insn.len; k++) bytes.push((src.fetch8((a + k) | 0) & 0xff).toString(16).padStart(2, '0'));
+    out.push({ addr: a >>> 0, len: insn.len, hex: bytes.join(' '), text: formatInsn(insn, a, code32) });
+    a = (a + insn.len) | 0;
+  }
+  return out;
 }

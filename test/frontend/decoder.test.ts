@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArraySource, dec } from './helpers.js';
 import { decode } from '../../src/frontend/decoder.js';
+import { disassembleRange } from '../../src/frontend/disasm.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
 import { Insn, OpKind, Rep, Seg } from '../../src/frontend/insn.js';
 import { Flag } from '../../src/frontend/table-types.js';
@@ -157,5 +158,19 @@ describe('decoder: reusing one Insn', () => {
     expect([insn.mn, insn.modrm, insn.k0, insn.k1]).toEqual([Mn.RET, -1, 0, 0]);
     decode(insn, bytes('f0 90'), 0, true); // lock nop: #UD, no operands left over
     expect([insn.mn, insn.k0, insn.k1, insn.len]).toEqual([Mn.INVALID, 0, 0, 2]);
+  });
+});
+
+describe('disassembleRange', () => {
+  it('lists consecutive instructions with bytes and text', () => {
+    // push ebp; mov ebp,esp; mov eax,[ebp+8]; leave; ret  (texts as objdump -M intel prints them)
+    const src = new ArraySource(Uint8Array.from([0x55, 0x89, 0xe5, 0x8b, 0x45, 0x08, 0xc9, 0xc3]), 0x1000);
+    expect(disassembleRange(src, 0x1000, 5)).toEqual([
+      { addr: 0x1000, len: 1, hex: '55', text: 'push ebp' },
+      { addr: 0x1001, len: 2, hex: '89 e5', text: 'mov ebp,esp' },
+      { addr: 0x1003, len: 3, hex: '8b 45 08', text: 'mov eax,DWORD PTR [ebp+0x8]' },
+      { addr: 0x1006, len: 1, hex: 'c9', text: 'leave' },
+      { addr: 0x1007, len: 1, hex: 'c3', text: 'ret' },
+    ]);
   });
 });
