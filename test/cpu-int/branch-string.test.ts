@@ -4,7 +4,7 @@
  * and precise faults (state untouched, EIP at the faulting instruction, REP registers consistent).
  */
 import { describe, expect, it } from 'vitest';
-import { asm, CF, CODE, DATA, DF, flags, machine, rd32, run, setFlags, STACK_TOP, wr32, ZF } from './harness.js';
+import { asm, CF, CODE, DATA, DF, enablePaging, flags, machine, rd32, run, setFlags, STACK_TOP, wr32, ZF } from './harness.js';
 
 describe('near branches', () => {
   it('a counted loop with Jcc, CALL/RET and RET imm16', () => {
@@ -204,6 +204,21 @@ describe('precise faults and exceptions', () => {
     expect(t.cpu.eip).toBe(CODE);
   });
 
+  it('read-modify-writes whose write faults (read-only page at CPL 3) change no register, flag or memory', () => {
+    const t = machine();
+    enablePaging(t, [DATA >>> 12]);
+    t.cpu.cpl = 3;
+    wr32(t, DATA, 0x01020304);
+    for (const code of ['add [ebx], ecx', 'inc dword ptr [ebx]', 'shl dword ptr [ebx], 4', 'xchg [ebx], ecx', 'xadd [ebx], ecx',
+      'cmpxchg [ebx], ecx', 'cmpxchg8b [ebx]', 'pop dword ptr [ebx]', 'rep movsd', 'rep stosd', 'bts dword ptr [ebx], ecx', 'neg dword ptr [ebx]']) {
+      t.cpu.regs[3] = DATA; t.cpu.regs[1] = 2; t.cpu.regs[0] = 0x66; t.cpu.regs[2] = 0; t.cpu.regs[6] = DATA + 0x1000; t.cpu.regs[7] = DATA;
+      setFlags(t, ZF);
+      expect(run(t, asm(code)), code).toBe(14);
+      expect([t.cpu.regs[0], t.cpu.regs[1], t.cpu.regs[2], t.cpu.regs[4], t.cpu.regs[6], t.cpu.regs[7], flags(t), rd32(t, DATA), t.cpu.cr2], code)
+        .toEqual([0x66, 2, 0, STACK_TOP, DATA + 0x1000, DATA, ZF, 0x01020304, DATA]);
+    }
+  });
+
   it('#SS on a stack access beyond the SS limit; ESP unchanged by a faulting POPAD/CALL', () => {
     const t = machine();
     t.cpu.segLimit[2] = STACK_TOP - 8;
@@ -275,13 +290,7 @@ describe('REP MOVS/STOS page runs', () => {
 
   it('a page fault in the middle of REP STOSD stops at the first element of the missing page', () => {
     const t = machine();
-    const pd = 0x70000, pt = 0x71000;
-    t.phys.write32(pd, pt | 7);
-    for (let p = 0; p < 1024; p++) t.phys.write32(pt + 4 * p, (p << 12) | 7);
-    t.phys.write32(pt + 4 * 0x31, 0); // page 0x31000 not present
-    t.cpu.cr3 = pd;
-    t.cpu.cr0 |= 0x80000000;
-    t.cpu.mmu.flush(true);
+    enablePaging(t, [], [0x31]);
     t.cpu.regs[7] = 0x30000; t.cpu.regs[1] = 2048; t.cpu.regs[0] = -1;
     expect(run(t, asm('rep stosd'))).toBe(14);
     expect([t.cpu.regs[7], t.cpu.regs[1], t.cpu.cr2, t.cpu.eip]).toEqual([0x31000, 1024, 0x31000, CODE]);

@@ -83,6 +83,20 @@ export function machine(opts: { code16?: boolean } = {}): TestMachine {
   return { cpu, phys, hv };
 }
 
+/**
+ * Turn on 32-bit paging with the first 4 MiB identity-mapped as user pages (page directory and
+ * table at 0x70000/0x71000), except `readOnly` pages (present, user, not writable) and `absent`
+ * pages (not present); page numbers are linear addresses >> 12.
+ */
+export function enablePaging(t: TestMachine, readOnly: number[] = [], absent: number[] = []): void {
+  const pd = 0x70000, pt = 0x71000;
+  t.phys.write32(pd, pt | 7);
+  for (let p = 0; p < 1024; p++) t.phys.write32(pt + 4 * p, (p << 12) | (absent.includes(p) ? 0 : readOnly.includes(p) ? 5 : 7));
+  t.cpu.cr3 = pd;
+  t.cpu.cr0 |= 0x80000000;
+  t.cpu.mmu.flush(true);
+}
+
 const asmCache = new Map<string, Uint8Array>();
 let asmDir = '';
 
