@@ -224,3 +224,91 @@ out:
     expect(r.hv.valuesAt(0x81)).toEqual([0x1234]);
   });
 });
+
+d('task gates', () => {
+  it('delivers an exception with an error code through a task gate and returns with IRET', () => {
+    const r = runProgram(pmProgram(`
+main:
+  mov ax, 0x28
+  ltr ax
+  mov edi, 0x20100
+  xor eax, eax
+  mov ecx, 26
+  rep stosd
+  mov dword ptr [0x20100 + 0x20], offset gp_task
+  mov dword ptr [0x20100 + 0x24], 2
+  mov dword ptr [0x20100 + 0x38], 0x60000
+  mov dword ptr [0x20100 + 0x4c], 0x08
+  mov dword ptr [0x20100 + 0x50], 0x10
+  mov dword ptr [0x20100 + 0x54], 0x10
+  mov dword ptr [0x20100 + 0x48], 0x10
+  # IDT 13: task gate -> TSS 0x30
+  mov dword ptr [0x21000 + 13 * 8], 0x00300000
+  mov dword ptr [0x21000 + 13 * 8 + 4], 0x00008500
+  mov ax, 0x5b                      # a selector beyond the GDT limit: #GP(0x58)
+faulting:
+  mov ds, ax
+  mov eax, 0x77
+  out 0x83, eax
+  hlt
+gp_task:
+  pop eax
+  out 0x80, eax                     # error code on the new task's stack
+  mov eax, [0x20000 + 0x20]
+  out 0x81, eax                     # EIP saved in the old TSS: the faulting instruction
+  movzx eax, word ptr [0x20000 + 0x48 + 12]
+  out 0x82, eax                     # DS saved (unchanged, 0x10)
+  # return to the old task after the faulting instruction
+  mov dword ptr [0x20000 + 0x20], offset faulting + 2
+  iretd
+`));
+    expect(r.hv.valuesAt(0x80)).toEqual([0x58]);
+    expect(r.hv.valuesAt(0x81)).toEqual([r.sym.get('faulting')]);
+    expect(r.hv.valuesAt(0x82)).toEqual([0x10]);
+    expect(r.hv.valuesAt(0x83)).toEqual([0x77]);
+  });
+
+  it('jumps to a 16-bit TSS and back with JMP (busy bits follow)', () => {
+    const r = runProgram(pmProgram(`
+main:
+  mov ax, 0x28
+  ltr ax
+  # GDT 0x30 becomes a 16-bit available TSS at 0x20100 (type 1), limit 0x2b
+  mov dword ptr [gdt + 0x30], 0x0100002b
+  mov dword ptr [gdt + 0x34], 0x00008102
+  mov edi, 0x20100
+  xor eax, eax
+  mov ecx, 16
+  rep stosd
+  mov word ptr [0x20100 + 0x0e], offset task16
+  mov word ptr [0x20100 + 0x10], 2
+  mov word ptr [0x20100 + 0x1a], 0x6000       # SP
+  mov word ptr [0x20100 + 0x18], 0x4321       # BX
+  mov word ptr [0x20100 + 0x24], 0x38         # CS: 16-bit code segment
+  mov word ptr [0x20100 + 0x26], 0x10         # SS
+  mov word ptr [0x20100 + 0x28], 0x10         # DS
+  mov word ptr [0x20100 + 0x22], 0x10         # ES
+  ljmp 0x30, 0
+back:
+  movzx eax, byte ptr [gdt + 0x35]
+  out 0x82, eax
+  movzx eax, byte ptr [gdt + 0x2d]
+  out 0x83, eax
+  hlt
+.code16
+task16:
+  mov ax, bx
+  out 0x80, ax
+  movzx eax, byte ptr [gdt + 0x2d]
+  out 0x81, ax
+  mov ebx, 0x20020
+  mov dword ptr [ebx], offset back             # the old task resumes at back
+  ljmp 0x28, 0
+.code32
+`));
+    expect(r.hv.valuesAt(0x80)).toEqual([0x4321]);
+    expect(r.hv.valuesAt(0x81)).toEqual([0x89]); // old TSS no longer busy after JMP
+    expect(r.hv.valuesAt(0x82)).toEqual([0x81]);
+    expect(r.hv.valuesAt(0x83)).toEqual([0x8b]);
+  });
+});
