@@ -29,6 +29,8 @@ export interface CampaignResult {
   byForm: Map<string, FormStats>;
   /** Every form (main or companion): sequences containing it, and how many of those mismatched. */
   presence: Map<string, { runs: number; bad: number }>;
+  /** Kinds of mismatch (the first differing field, with the values for status/vector). */
+  kinds: Map<string, number>;
   /** Form lists of the mismatching sequences (to tell root causes from companions). */
   failing: string[][];
   /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
@@ -58,7 +60,7 @@ export function hostGs(harness: string): number {
  */
 export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, engine: 'interp' | 'jit' = 'interp', batch = 20000): CampaignResult {
   const runner = new InterpRunner(hostGs(harness));
-  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), kinds: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = 0; first < count; first += batch) {
     let t = performance.now();
@@ -91,6 +93,10 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
         res.mismatches++;
         if (!st.example) st.example = { seq: s, diffs };
         res.failing.push(s.forms);
+        const d = diffs[0];
+        const kind = d.field === 'status' || d.field === 'vector' || d.field === 'interpreter' || d.field === 'native'
+          ? `${d.field}: native ${d.native}, interp ${d.interp.replace(/0x[0-9a-f]+|[0-9a-f]{8}|\d+ steps/g, '…')}` : `${d.field.replace(/\[.*\]|\(mask .*\)/, '[…]')} differs`;
+        res.kinds.set(kind, (res.kinds.get(kind) ?? 0) + 1);
       }
       if (i.traced && n.status === 0 && diffs.length === 0 && i.undefFlags !== s.undefFlags) {
         const key = `${s.forms[0]}: table+count rules ${i.undefFlags.toString(16)} vs generator ${s.undefFlags.toString(16)}`;
@@ -132,6 +138,10 @@ export function summary(title: string, r: CampaignResult, uncovered: string[] | 
     `generate ${(r.genMs / 1000).toFixed(1)} s, native ${(r.nativeMs / 1000).toFixed(1)} s, interpreter+compare ${(r.interpMs / 1000).toFixed(1)} s`);
   if (r.jitNote) out.push(r.jitNote);
   if (untested.length) out.push(`forms without a sequence (raise the count): ${untested.length}`);
+  if (r.kinds.size) {
+    out.push('mismatch kinds (first differing field):');
+    for (const [k, n] of [...r.kinds].sort((a, b) => b[1] - a[1]).slice(0, 12)) out.push(`  ${String(n).padStart(6)}  ${k}`);
+  }
   for (const [name, s] of roots) {
     const p = r.presence.get(name);
     const anywhere = p && p.bad !== s.bad ? `  (${p.bad}/${p.runs} of the sequences containing it)` : '';

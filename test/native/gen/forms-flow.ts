@@ -239,6 +239,12 @@ add('mov r32,cr0 (#GP at CPL 3)', (b) => b.emit(0x0f, 0x20, modrmReg(0, b.reg32(
 add('invalid: fe /7', (b) => b.emit(0xfe, modrmReg(7, b.reg32())));
 add('invalid: lea with register operand', (b) => b.emit(0x8d, modrmReg(b.reg32(), b.reg32())));
 add('lock on a register form (#UD)', (b) => b.emit(0xf0, 0x01, modrmReg(b.reg32(), b.reg32())));
+add('lock on a non-lockable memory form (#UD)', (b) => {
+  // MOV, CMP, TEST and loads are not lockable (SDM Vol. 2 LOCK): #UD even with a memory operand
+  const op = b.rng.pick([0x89, 0x8b, 0x39, 0x3b, 0x85]);
+  const tail = b.memAt(b.dataOff(4), b.reg32());
+  b.emit(0xf0, op, ...tail);
+});
 add('into (no overflow)', (b) => {
   const r = b.reg32();
   b.emit(0x85, modrmReg(r, r), 0xce); // TEST clears OF, so INTO does not trap
