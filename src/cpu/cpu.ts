@@ -10,7 +10,7 @@ import type { Mmu } from '../mem/mmu.js';
 import { FAULT, raise, raiseCode, Vec } from './fault.js';
 import { handlers } from './handlers.js';
 import { CpuState, EF } from './state.js';
-import { deliverException, deliverInterrupt, IntKind } from './system/interrupts.js';
+import { deliverException, deliverInterrupt, deliverNmi, IntKind, isNmiBlocked } from './system/interrupts.js';
 import './exec-all.js';
 
 /** Where external interrupts come from (the PIC/APIC router in hv/). */
@@ -18,6 +18,10 @@ export interface InterruptSource {
   hasInterrupt(): boolean;
   /** INTA cycle: the vector of the highest-priority pending interrupt. */
   acknowledge(): number;
+  /** A pending NMI (from the NMI pin or an APIC NMI IPI), without consuming it. */
+  hasNmi?(): boolean;
+  /** Consume the pending NMI; true if there was one. */
+  takeNmi?(): boolean;
 }
 
 /** Where the TSC comes from (the machine's virtual clock). */
@@ -95,12 +99,8 @@ export class Cpu extends CpuState {
     while (done < budget) {
       try {
         while (done < budget) {
-          if (!this.intShadow) {
-            if ((this.eflags & EF.IF) !== 0 && this.intr.hasInterrupt()) {
-              this.halted = false;
-              deliverInterrupt(this, this.intr.acknowledge(), IntKind.External, false, 0);
-            }
-          } else this.intShadow = false;
+          if (!this.intShadow) this.pollInterrupts();
+          else this.intShadow = false;
           if (this.halted) return done;
           this.step();
           done++;
@@ -113,6 +113,21 @@ export class Cpu extends CpuState {
       }
     }
     return done;
+  }
+
+  /**
+   * At an instruction boundary outside an interrupt shadow: deliver a pending NMI (unless an NMI
+   * handler is still running) or, with IF set, a pending maskable interrupt (SDM Vol. 3 §6.9:
+   * NMI has priority over INTR). Either wakes a halted CPU. Engines call this between blocks.
+   */
+  pollInterrupts(): void {
+    const intr = this.intr;
+    if (intr.takeNmi !== undefined && intr.hasNmi!() && !isNmiBlocked(this) && intr.takeNmi()) {
+      deliverNmi(this);
+    } else if ((this.eflags & EF.IF) !== 0 && intr.hasInterrupt()) {
+      this.halted = false;
+      deliverInterrupt(this, intr.acknowledge(), IntKind.External, false, 0);
+    }
   }
 
   /** Deliver the pending fault; a fault during delivery escalates (handled by the system code). */
