@@ -70,7 +70,10 @@ export function loadBootImage(phys: PhysMemory, cpu: CpuState, machine: MachineV
     }
     case 'multiboot': {
       extras('a multiboot kernel');
-      const plan = planMultiboot({ image: o.kernel, name: o.kernelName, cmdline: o.cmdline, modules: o.modules, e820: machine.e820 });
+      // As GRUB and QEMU do, the kernel's file name is the first word of its command line
+      // (kvm-unit-tests take it as argv[0]).
+      const cmdline = `${o.kernelName} ${o.cmdline}`.trim();
+      const plan = planMultiboot({ image: o.kernel, name: o.kernelName, cmdline, modules: o.modules, e820: machine.e820 });
       loadMultiboot(phys, cpu, plan);
       return `multiboot kernel ${o.kernelName}, entry ${hex(plan.entry)}, ${plan.modules.length} module(s)`;
     }

@@ -70,6 +70,7 @@ export interface MultibootModule {
 export interface MultibootConfig {
   image: Uint8Array;
   name: string;
+  /** The kernel's command line as the kernel sees it; by convention (GRUB, QEMU) the file name first. */
   cmdline: string;
   modules?: MultibootModule[];
   e820: readonly E820Entry[];
@@ -205,7 +206,7 @@ export function planMultiboot(cfg: MultibootConfig): MultibootPlan {
   let flags = MbInfoFlags.MEMORY | MbInfoFlags.CMDLINE | MbInfoFlags.MMAP | MbInfoFlags.LOADER_NAME;
   // mem_lower: KiB of RAM from 0 (at most 640); mem_upper: KiB from 1 MiB to the first hole.
   setField(v, MbInfo.mem_lower, Math.min(usableEndFrom(e820, 0), 0xa0000) >>> 10);
-  setField(v, MbInfo.mem_upper, Math.max(0, usableEndFrom(e820, Layout.HIGH_MEMORY) - Layout.HIGH_MEMORY) / 1024);
+  setField(v, MbInfo.mem_upper, Math.floor(Math.max(0, usableEndFrom(e820, Layout.HIGH_MEMORY) - Layout.HIGH_MEMORY) / 1024));
   setField(v, MbInfo.cmdline, infoAddr + stringsOff + cmdlineOff);
   setField(v, MbInfo.boot_loader_name, infoAddr + stringsOff + loaderNameOff);
   setField(v, MbInfo.mmap_addr, infoAddr + mmapOff);

@@ -48,6 +48,11 @@ describe('loadBootImage', () => {
     expect(loadBootImage(phys, cpu, machine, { kernel: multibootImage(), kernelName: 'mb', cmdline: '' })).toMatch(/^multiboot kernel mb, entry 0x100020/);
     expect(cpu.regs[0] >>> 0).toBe(0x2badb002);
     expect(phys.read8(cpu.eip)).toBe(0xf4);
+    // The command line starts with the kernel's name (argv[0] for kvm-unit-tests).
+    const info = cpu.regs[3];
+    let s = '';
+    for (let a = phys.read32(info + 16); phys.read8(a) !== 0; a++) s += String.fromCharCode(phys.read8(a));
+    expect(s).toBe('mb');
   });
 
   it('boots a bzImage and a flat binary', () => {
