@@ -8,7 +8,7 @@
  * an opcode with i686 ones and differ only by a 66 prefix (tpause, clflushopt) are not in our
  * table (they execute as #UD or as the i686 form).
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +25,14 @@ import { ArraySource } from './helpers.js';
 const CODE_SECTIONS = ['.text', '.init.text', '.altinstr_replacement', '.altinstr_aux', '.exit.text'];
 
 describe('Debian 686 kernel code against objdump', () => {
+  // Fetching the reference guest (first run only) may take longer than a test: do it in the hook.
+  let kernelPath = '';
+  beforeAll(() => {
+    kernelPath = prepareReferenceGuest().kernel;
+  });
+
   it('lengths agree except FWAIT folding, text on >= 99.99%', () => {
-    const vmlinux = decompressKernel(new Uint8Array(readFileSync(prepareReferenceGuest().kernel)));
+    const vmlinux = decompressKernel(new Uint8Array(readFileSync(kernelPath)));
     const path = join(mkdtempSync(join(tmpdir(), 'x86jit-kernel-')), 'vmlinux');
     writeFileSync(path, vmlinux);
     const insn = new Insn();
