@@ -239,6 +239,21 @@ add('mov r32,cr0 (#GP at CPL 3)', (b) => b.emit(0x0f, 0x20, modrmReg(0, b.reg32(
 add('invalid: fe /7', (b) => b.emit(0xfe, modrmReg(7, b.reg32())));
 add('invalid: lea with register operand', (b) => b.emit(0x8d, modrmReg(b.reg32(), b.reg32())));
 add('lock on a register form (#UD)', (b) => b.emit(0xf0, 0x01, modrmReg(b.reg32(), b.reg32())));
+// Self-modifying code: a store into the instruction that follows (its immediate, or its opcode:
+// INC <-> DEC). x86 sees the new bytes (SDM Vol. 3 §11.6); the JIT must drop the running block.
+add('self-modifying code (next instruction)', (b) => {
+  const r = b.reg32();
+  if (b.rng.chance(0.5)) {
+    const target = b.pc + 7 + 2; // imm8 of the `add r32, imm8` after this 7-byte store
+    b.emit(0xc6, 0x05, ...b.imm(target, 4), b.rng.below(256)); // mov byte [target], imm8
+    b.emit(0x83, 0xc0 | r, b.rng.below(256));
+  } else {
+    const target = b.pc + 7;
+    b.emit(0xc6, 0x05, ...b.imm(target, 4), 0x48 + r); // dec r32 instead of inc
+    b.emit(0x40 + r);
+  }
+  b.flags(ARITH, 0);
+});
 add('lock on a non-lockable memory form (#UD)', (b) => {
   // MOV, CMP, TEST and loads are not lockable (SDM Vol. 2 LOCK): #UD even with a memory operand
   const op = b.rng.pick([0x89, 0x8b, 0x39, 0x3b, 0x85]);
