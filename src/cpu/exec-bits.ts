@@ -14,7 +14,7 @@ import { Mn } from '../frontend/mnemonics.js';
 import type { Cpu } from './cpu.js';
 import { CF, setArithFlags, ZF } from './flags.js';
 import { def } from './handlers.js';
-import { readSrc } from './exec-ops.js';
+import { offAdd, readSrc } from './exec-ops.js';
 
 const BT = 0, BTS = 1, BTR = 2, BTC = 3;
 
@@ -31,8 +31,7 @@ function bitOp(cpu: Cpu, i: Insn, kind: number): void {
     if (i.k1 === OpKind.Imm) bit = off & (bits - 1);
     else {
       const so = size === 2 ? (off << 16) >> 16 : off | 0;
-      ea = size === 2 ? ea + ((so >> 4) << 1) : ea + ((so >> 5) << 2);
-      ea = i.asize === 2 ? ea & 0xffff : ea | 0;
+      ea = offAdd(i, ea, size === 2 ? (so >> 4) << 1 : (so >> 5) << 2);
       bit = so & (bits - 1);
     }
     x = cpu.readMem(i.seg, ea, size);

@@ -8,6 +8,7 @@ import { raise, Vec } from './fault.js';
 import { AF, CF, getCF, getEflags, PF, setArithFlags, SF, ZF } from './flags.js';
 import { def } from './handlers.js';
 import { EF } from './state.js';
+import { offAdd } from './exec-ops.js';
 
 def(Mn.CLC, (cpu) => setArithFlags(cpu, CF, 0));
 def(Mn.STC, (cpu) => setArithFlags(cpu, CF, CF));
@@ -45,7 +46,7 @@ def(Mn.BOUND, (cpu, i) => {
   const size = i.osize, sh = (4 - size) << 3;
   const off = cpu.ea(i);
   const lower = (cpu.readMem(i.seg, off, size) << sh) >> sh;
-  const upper = (cpu.readMem(i.seg, i.asize === 2 ? (off + size) & 0xffff : (off + size) | 0, size) << sh) >> sh;
+  const upper = (cpu.readMem(i.seg, offAdd(i, off, size), size) << sh) >> sh;
   const idx = (cpu.getReg(i.v0, size) << sh) >> sh;
   if (idx < lower || idx > upper) raise(cpu, Vec.BR);
 });

@@ -14,7 +14,7 @@ import type { Cpu } from './cpu.js';
 import { raise, Vec } from './fault.js';
 import { LfOp, setArithFlags, testCC, ZF } from './flags.js';
 import { def } from './handlers.js';
-import { readDst, readSrc, srcSeg, writeDst } from './exec-ops.js';
+import { offAdd, readDst, readSrc, srcSeg, writeDst } from './exec-ops.js';
 
 def(Mn.MOV, (cpu, i) => {
   const size = i.s0;
@@ -95,7 +95,7 @@ def(Mn.CMPXCHG8B, (cpu, i) => {
   if (i.k0 !== OpKind.Mem) raise(cpu, Vec.UD);
   const r = cpu.regs;
   const off = cpu.ea(i);
-  const hiOff = i.asize === 2 ? (off + 4) & 0xffff : (off + 4) | 0;
+  const hiOff = offAdd(i, off, 4);
   const lo = cpu.readMem(i.seg, off, 4);
   const hi = cpu.readMem(i.seg, hiOff, 4);
   // Both halves are written whatever the outcome: check the whole quadword first so a fault on
@@ -137,7 +137,7 @@ def(Mn.CWD, (cpu, i) => {
 /** XLAT: AL = [seg:(E)BX + AL], DS unless overridden. */
 def(Mn.XLAT, (cpu, i) => {
   const r = cpu.regs;
-  const off = i.asize === 2 ? (r[3] + (r[0] & 0xff)) & 0xffff : (r[3] + (r[0] & 0xff)) | 0;
+  const off = offAdd(i, r[3], r[0] & 0xff);
   cpu.setReg(0, 1, cpu.readMem(srcSeg(i), off, 1));
 });
 

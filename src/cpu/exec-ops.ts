@@ -47,6 +47,11 @@ export function readSrc(cpu: Cpu, i: Insn, size: number): number {
   return cpu.readOp(i, 1);
 }
 
+/** Offset `off + n` wrapped at the instruction's address size (the second half of a memory pair). */
+export function offAdd(i: Insn, off: number, n: number): number {
+  return i.asize === 2 ? (off + n) & 0xffff : (off + n) | 0;
+}
+
 /** Segment of a string instruction's source (DS unless overridden; SDM Vol. 2 MOVS). */
 export function srcSeg(i: Insn): number {
   return i.segOverride >= 0 ? i.segOverride : Seg.DS;

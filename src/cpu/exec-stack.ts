@@ -130,6 +130,11 @@ def(Mn.POPF, (cpu, i) => {
   setEflags(cpu, f);
 });
 
+/** A stack offset moved down by `n`, wrapping at 16 bits for a 16-bit stack. */
+function stackSub(s32: boolean, off: number, n: number): number {
+  return s32 ? (off - n) | 0 : (off - n) & 0xffff;
+}
+
 /**
  * ENTER imm16, imm8 (SDM Vol. 2 ENTER): push EBP, copy level-1 frame pointers from the old frame,
  * push the new frame pointer, then allocate. All writes happen before EBP/ESP are committed.
@@ -141,7 +146,7 @@ def(Mn.ENTER, (cpu, i: Insn) => {
   const s32 = cpu.stack32;
   const r = cpu.regs;
   let sp = s32 ? r[4] : r[4] & 0xffff;
-  sp = s32 ? (sp - size) | 0 : (sp - size) & 0xffff;
+  sp = stackSub(s32, sp, size);
   cpu.writeMem(Seg.SS, sp, size, r[5]);
   // FrameTemp is the whole ESP register after the push: on a 16-bit stack its upper half is kept
   // (test386 records this on hardware for ENTER with a 32-bit operand size and a 16-bit stack).
@@ -149,15 +154,15 @@ def(Mn.ENTER, (cpu, i: Insn) => {
   if (level > 0) {
     let bp = s32 ? r[5] : r[5] & 0xffff;
     for (let n = 1; n < level; n++) {
-      bp = s32 ? (bp - size) | 0 : (bp - size) & 0xffff;
+      bp = stackSub(s32, bp, size);
       const v = cpu.readMem(Seg.SS, bp, size);
-      sp = s32 ? (sp - size) | 0 : (sp - size) & 0xffff;
+      sp = stackSub(s32, sp, size);
       cpu.writeMem(Seg.SS, sp, size, v);
     }
-    sp = s32 ? (sp - size) | 0 : (sp - size) & 0xffff;
+    sp = stackSub(s32, sp, size);
     cpu.writeMem(Seg.SS, sp, size, frame);
   }
-  sp = s32 ? (sp - alloc) | 0 : (sp - alloc) & 0xffff;
+  sp = stackSub(s32, sp, alloc);
   // ENTER faults (#SS / #PF) whenever a write at the final stack pointer would (test386 records
   // this on hardware), so probe it before committing EBP/ESP.
   cpu.mmu.probeWrite(cpu.lin(Seg.SS, sp, 1), 1);
