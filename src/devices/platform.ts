@@ -5,6 +5,7 @@
  *
  * Port map:  0x20-21 / 0xA0-A1 / 0x4D0-4D1 8259 pair + ELCR    0x40-43 8254    0x61 port B
  *            0x60, 0x64 i8042    0x70-71 RTC/CMOS    0x80 POST    0x3F8-3FF COM1 (IRQ 4)
+ *            0x2F8-2FF COM2 (IRQ 3) when `com2Console` is given
  *            0xCF8-CFF PCI config mechanism #1    0x600-60B ACPI PM1a event/control, PM timer
  *            with testDevices: 0xE0-E7 and 0x2000-2017 pc-testdev, 0xF4-F7 isa-debug-exit
  * MMIO:      0xFEE00000 local APIC (4 KiB); with testDevices: 0xFF000000 pc-testdev memory (64 KiB)
@@ -47,7 +48,7 @@ import {
   PcTestdevPorts,
 } from './test-devices.js';
 import type { Clock, Console, TimedDevice } from './types.js';
-import { COM1, Uart16550 } from './uart16550.js';
+import { COM1, COM2, Uart16550 } from './uart16550.js';
 
 export const ACPI_DEFAULT_BASE = 0xe0000;
 /** RTC date of a deterministic run when none is given: 2025-01-01 00:00:00 UTC. */
@@ -70,6 +71,8 @@ export interface PcPlatformOptions {
   ramBytes: number;
   /** COM1 output. */
   console: Console;
+  /** COM2 (0x2F8, IRQ 3) output; no COM2 when absent. */
+  com2Console?: Console;
   /** QEMU's isa-debug-exit and pc-testdev (kvm-unit-tests). */
   testDevices: boolean;
   /** i8042 reset (0xFE pulse, output port bit 0 low). */
@@ -99,6 +102,8 @@ export interface PcPlatform {
   interrupts: InterruptRouter;
   timed: TimedDevice[];
   uart: Uart16550;
+  /** COM2, when `com2Console` was given. */
+  uart2: Uart16550 | null;
   apic: LocalApic | null;
   pic: PicPair;
   pit: Pit8254;
@@ -129,6 +134,12 @@ export function createPcPlatform(o: PcPlatformOptions): PcPlatform {
 
   const uart = new Uart16550(COM1.base, COM1.irq, pic, o.console);
   io.register(COM1.base, 8, uart, 'com1');
+
+  let uart2: Uart16550 | null = null;
+  if (o.com2Console) {
+    uart2 = new Uart16550(COM2.base, COM2.irq, pic, o.com2Console);
+    io.register(COM2.base, 8, uart2, 'com2');
+  }
 
   const i8042 = new I8042(pic, o.onReset);
   io.register(0x60, 1, i8042, 'i8042-data');
@@ -181,6 +192,7 @@ export function createPcPlatform(o: PcPlatformOptions): PcPlatform {
     interrupts: new InterruptRouter(pic, apic),
     timed,
     uart,
+    uart2,
     apic,
     pic,
     pit,

@@ -89,4 +89,21 @@ describe('createPcPlatform', () => {
     const rd = (i: number) => (io.write(0x70, 1, i), io.read(0x71, 1));
     expect([rd(0x32), rd(0x09), rd(0x08), rd(0x07), rd(0x04), rd(0x02), rd(0x00)]).toEqual([0x20, 0x25, 0x01, 0x01, 0, 0, 0]);
   });
+
+  it('adds COM2 at 0x2F8 on IRQ 3 only when given a console', () => {
+    const io = new IoBus();
+    const mmio = new MmioBus();
+    const phys = new PhysMemory(16 << 20, mmio);
+    const com2: number[] = [];
+    const base = { io, mmio, phys, clock: new ManualClock(), ramBytes: 16 << 20, console: { write: () => {} }, testDevices: false, onReset() {}, onPowerOff() {}, onDebugExit() {} };
+    const p = createPcPlatform({ ...base, com2Console: { write: (b) => (typeof b === 'number' ? com2.push(b) : com2.push(...b)) } });
+    io.write(0x2f8, 1, 0x41);
+    expect(com2).toEqual([0x41]);
+    io.write(0x2fc, 1, 0x08);
+    io.write(0x2f9, 1, 0x02); // THRE interrupt on IRQ 3
+    expect(p.pic.master.irr & 0x08).toBe(0x08);
+    const q = make(false);
+    expect(q.p.uart2).toBeNull();
+    expect(q.io.read(0x2fd, 1)).toBe(0xff);
+  });
 });
