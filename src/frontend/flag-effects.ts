@@ -3,7 +3,8 @@
  * instruction's "Flags Affected" section in Vol. 2). The table builder copies them into every entry.
  *
  * Convention: `written` holds every flag the instruction may change, including the ones it leaves
- * undefined; `undefined` is the subset whose value is undefined afterwards. Shifts and rotates
+ * undefined; `undefined` is the subset whose value may be undefined afterwards (table.ts adds OF
+ * for shifts and rotates whose count is not the constant 1). Shifts and rotates
  * by a count that may be zero leave flags unchanged, so they also *read* the flags they write
  * (their result flags depend on the flags before): a dead-flag pass stays correct.
  */

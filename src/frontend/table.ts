@@ -12,7 +12,7 @@
  */
 import { Mn, type MnemonicName } from './mnemonics.js';
 import { Op, opByName, isByteOperand, isMemOnly, isRegOnly, usesModrm } from './operands.js';
-import type { TableEntry } from './table-types.js';
+import { Flag, type TableEntry } from './table-types.js';
 import { flagEffect } from './flag-effects.js';
 import { INT_TABLE } from './table-int.js';
 import { X87_TABLE } from './table-x87.js';
@@ -135,6 +135,9 @@ function parseLine(line: string): void {
       e.name = nameAttr ? nameAttr.slice(5).replace(/_/g, ' ') : '';
       const fx = flagEffect(mn, e.cc);
       e.flagsRead = fx.read; e.flagsWritten = fx.written; e.flagsUndefined = fx.undefined;
+      // Shifts and rotates define OF only for a count of 1 (SDM Vol. 2B SAL/SAR/SHL/SHR, RCL/RCR/
+      // ROL/ROR, SHLD, SHRD): with a count from CL or an immediate it may be left undefined.
+      if (isShiftOrRotate(mn) && !ops.includes(Op.One)) e.flagsUndefined |= Flag.OF;
       if (opRange > 1 && !ccRange) e.enc = `${e.enc} [${(e.opcode).toString(16).toUpperCase()}]`;
       if (ccRange) e.enc = `${e.enc} [cc=${k}]`;
       if (modrmRange > 1) e.enc = `${e.enc} [modrm=${e.modrmByte.toString(16).toUpperCase()}]`;
@@ -142,6 +145,12 @@ function parseLine(line: string): void {
       place(e);
     }
   }
+}
+
+const SHIFTS_AND_ROTATES: readonly number[] = [Mn.ROL, Mn.ROR, Mn.RCL, Mn.RCR, Mn.SHL, Mn.SHR, Mn.SAL, Mn.SAR, Mn.SHLD, Mn.SHRD];
+
+function isShiftOrRotate(mn: number): boolean {
+  return SHIFTS_AND_ROTATES.includes(mn);
 }
 
 function place(e: Entry): void {
