@@ -174,3 +174,34 @@ describe('disassembleRange', () => {
     ]);
   });
 });
+
+describe('decoder: default segment of every addressing form', () => {
+  it('16-bit: BP-based forms use SS, the others DS (SDM Vol. 2A Table 2-1)', () => {
+    // rm: 0 [bx+si] 1 [bx+di] 2 [bp+si] 3 [bp+di] 4 [si] 5 [di] 6 [bp]/disp16 7 [bx]
+    const ssWithDisp = [false, false, true, true, false, false, true, false];
+    const ssMod0 = [false, false, true, true, false, false, false, false]; // mod 0 rm 6 is disp16
+    for (let rm = 0; rm < 8; rm++) {
+      const m0 = dec([0x8b, rm, 0x34, 0x12], false);
+      expect(m0.seg, `mod 0 rm ${rm}`).toBe(ssMod0[rm] ? Seg.SS : Seg.DS);
+      const m1 = dec([0x8b, 0x40 | rm, 0x10], false);
+      expect(m1.seg, `mod 1 rm ${rm}`).toBe(ssWithDisp[rm] ? Seg.SS : Seg.DS);
+      expect(m1.disp).toBe(0x10);
+      expect(dec([0x26, 0x8b, 0x40 | rm, 0x10], false).seg).toBe(Seg.ES);
+    }
+    expect(dec([0x8b, 0x06, 0x34, 0x12], false).len).toBe(4);
+  });
+
+  it('32-bit: ESP/EBP bases use SS, an EBP index does not', () => {
+    for (let base = 0; base < 8; base++) {
+      if (base === 4) continue; // rm 4 is the SIB escape
+      if (base !== 5) expect(dec([0x8b, base]).seg, `[${base}]`).toBe(Seg.DS);
+      expect(dec([0x8b, 0x40 | base, 0]).seg, `[${base}+d8]`).toBe(base === 5 ? Seg.SS : Seg.DS);
+    }
+    for (let sbase = 0; sbase < 8; sbase++) {
+      const i = dec([0x8b, 0x44, (1 << 3) | sbase, 0]); // [sbase+ecx+d8]
+      expect(i.seg, `sib base ${sbase}`).toBe(sbase === 4 || sbase === 5 ? Seg.SS : Seg.DS);
+    }
+    expect(dec([0x8b, 0x04, 0x6d, 0, 0, 0, 0]).seg).toBe(Seg.DS); // [ebp*2+disp32]: no base
+    expect(dec([0x8b, 0x04, 0x65, 0, 0, 0, 0]).index).toBe(-1); // index 100b: none
+  });
+});
