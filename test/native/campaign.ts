@@ -58,13 +58,13 @@ export function hostGs(harness: string): number {
  * undefined-flag mask), then through the JIT, and compares the JIT's state with the native one;
  * sequences the interpreter or the CPU do not complete are not run through the JIT.
  */
-export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, engine: 'interp' | 'jit' = 'interp', batch = 20000): CampaignResult {
+export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, engine: 'interp' | 'jit' = 'interp', firstId = 0, batch = 20000): CampaignResult {
   const runner = new InterpRunner(hostGs(harness));
   const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), kinds: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
-  for (let first = 0; first < count; first += batch) {
+  for (let first = firstId; first < firstId + count; first += batch) {
     let t = performance.now();
-    const seqs: Sequence[] = generate(seed, first, Math.min(batch, count - first), forms);
+    const seqs: Sequence[] = generate(seed, first, Math.min(batch, firstId + count - first), forms);
     res.genMs += performance.now() - t;
     t = performance.now();
     const native = runNative(harness, seqs);
@@ -157,7 +157,7 @@ export function summary(title: string, r: CampaignResult, uncovered: string[] | 
   }
   // one reproducer per root-cause form (objdump costs ~40 ms a call: the first `maxExamples` only)
   roots.forEach(([, s], k) => {
-    if (s.example) out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples));
+    if (s.example) out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples, title));
   });
   return out.join('\n');
 }

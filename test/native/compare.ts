@@ -193,9 +193,10 @@ export function disassemble(code: Uint8Array): string {
 }
 
 /** The reproducer of one mismatching sequence. */
-export function reproducer(seed: number, s: Sequence, diffs: Diff[], withDisassembly = true): string {
+export function reproducer(seed: number, s: Sequence, diffs: Diff[], withDisassembly = true, campaign = ''): string {
   const lines: string[] = [];
   lines.push(`--- MISMATCH: ${s.forms[0]}   (seed ${seed}, sequence ${s.id}; with ${s.forms.slice(1).join(' | ') || 'nothing else'})`);
+  if (campaign) lines.push(`rerun alone: X86JIT_FUZZ_ONLY=${campaign}:${seed}:${s.id} npx vitest run test/native/differential.test.ts`);
   lines.push(`bytes: ${bytesHex(s.code)}`);
   if (withDisassembly) lines.push(disassemble(s.code));
   lines.push(`initial: ${REGS.map((r, k) => `${r}=${hex(s.regs[k])}`).join(' ')} eflags=${hex(s.eflags, 4)} (${flagNames(s.eflags)})`);

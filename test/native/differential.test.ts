@@ -30,7 +30,10 @@ function report(name: string, text: string): string {
   return f;
 }
 
-describe.skipIf(!build.ok)('differential: interpreter vs the host CPU', () => {
+/** X86JIT_FUZZ_ONLY=<campaign>:<seed>:<id> reruns one sequence (the reproducers print the line). */
+const ONLY = process.env.X86JIT_FUZZ_ONLY?.split(':');
+
+describe.skipIf(!build.ok || ONLY !== undefined)('differential: interpreter vs the host CPU', () => {
   const exe = build.ok ? build.path : '';
 
   it(`integer forms (${INT_COUNT} sequences, ${INTEGER_FORMS.length} forms)`, () => {
@@ -56,4 +59,15 @@ describe.skipIf(!build.ok)('differential: interpreter vs the host CPU', () => {
     expect(r.total).toBe(X87_COUNT);
     expect(r.mismatches, text.slice(0, 20000)).toBe(0);
   }, 900_000);
+});
+
+describe.skipIf(!build.ok || ONLY === undefined)('differential: one sequence (X86JIT_FUZZ_ONLY)', () => {
+  it(`${ONLY?.join(':')}`, () => {
+    const [name, seed, id] = ONLY ?? [];
+    const forms = name === 'x87' ? X87_FORMS : name === 'jit' ? ALL_FORMS : INTEGER_FORMS;
+    const r = campaign(build.ok ? build.path : '', forms, Number(seed), 1, name === 'jit' ? 'jit' : 'interp', Number(id));
+    const text = summary(name, r);
+    console.log(text);
+    expect(r.mismatches, text).toBe(0);
+  });
 });
