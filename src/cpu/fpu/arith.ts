@@ -186,9 +186,16 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
       if (doPop) pop(f);
       return;
     }
-    r = roundResult(r, errSign, (cw >> 8) & 3, rc);
+    const rounded = roundResult(r, errSign, (cw >> 8) & 3, rc);
     if (rr.inexact) signal(cpu, SW.PE);
     setC1(f, rr.up);
+    if (rounded - rounded !== 0) {
+      // rounding carried to 2^1024: a valid register value beyond the double range
+      setStF80(f, dstI, (r < 0 ? 0x8000 : 0) | (0x3fff + 1024), 0x80000000, 0);
+      if (doPop) pop(f);
+      return;
+    }
+    r = rounded;
   }
   setSt(f, dstI, r);
   if (doPop) pop(f);
@@ -225,10 +232,13 @@ function extendedArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: n
 }
 
 /** Is physical register p a raw value whose exponent is outside the double range? */
-function outsideDoubles(f: FpuState, p: number): boolean {
-  if (!f.rawValid[p] || (f.rawHi[p] & 0x80000000) === 0) return false; // not raw, or denormal
-  const e = (f.rawSe[p] & 0x7fff) - 16383;
-  return (e > 1023 || e < -1022) && e !== 16384;
+export function outsideDoubles(f: FpuState, p: number): boolean {
+  if (!f.rawValid[p]) return false;
+  const ef = f.rawSe[p] & 0x7fff;
+  if (ef === 0) return (f.rawHi[p] | f.rawLo[p]) !== 0; // float80 denormal / pseudo-denormal
+  if ((f.rawHi[p] & 0x80000000) === 0 || ef === 0x7fff) return false; // unsupported, NaN
+  const e = ef - 16383;
+  return e > 1023 || e < -1022;
 }
 
 const wa = new F80();
@@ -243,9 +253,21 @@ function splitOperand(f: FpuState, p: number, v: number): void {
   wideL = 0;
   if (p >= 0 && f.rawValid[p]) {
     const se = f.rawSe[p];
-    const hi = f.rawHi[p] >>> 0;
-    const lo = f.rawLo[p] >>> 0;
-    wideE = (se & 0x7fff) - 16383;
+    let hi = f.rawHi[p] >>> 0;
+    let lo = f.rawLo[p] >>> 0;
+    wideE = Math.max(se & 0x7fff, 1) - 16383; // (pseudo-)denormals have the exponent of field 1
+    if (hi < 0x80000000) {
+      // denormal: normalise the significand
+      const sh = hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
+      if (sh >= 32) {
+        hi = (lo << (sh - 32)) >>> 0;
+        lo = 0;
+      } else {
+        hi = ((hi << sh) | (lo >>> (32 - sh))) >>> 0;
+        lo = (lo << sh) >>> 0;
+      }
+      wideE -= sh;
+    }
     wideM = f80ToDouble((se & 0x8000) | 0x3fff, hi, lo);
     const r = scale2(hi * 2097152 + (lo >>> 11), -52) - Math.abs(wideM) + scale2(lo & 0x7ff, -63);
     wideL = (se & 0x8000) !== 0 ? -r : r;
@@ -278,14 +300,24 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
   const mb = wideM;
   const mbl = wideL;
   const eb = wideE;
-  if ((((cw >> 8) & 3) & 1) !== 0 && ma !== 0 && mb !== 0 && (op === Op.MUL || op === Op.DIV || op === Op.DIVR)) {
+  const isAdd = op === Op.ADD || op === Op.SUB || op === Op.SUBR;
+  let addTop = 0;
+  if (isAdd && ma !== 0 && mb !== 0) {
+    // align on the larger exponent; an operand 200 binades below only matters as a sticky bit
+    addTop = Math.max(ea, eb);
+    const sgnB = op === Op.ADD ? 1 : -1;
+    if (ea - addTop < -200) ddAdd(Math.sign(ma) * 2 ** -200, 0, sgnB * mb, sgnB * mbl);
+    else if (eb - addTop < -200) ddAdd(ma, mal, sgnB * Math.sign(mb) * 2 ** -200, 0);
+    else ddAdd(scale2(ma, ea - addTop), scale2(mal, ea - addTop), sgnB * scale2(mb, eb - addTop), sgnB * scale2(mbl, eb - addTop));
+  }
+  if ((((cw >> 8) & 3) & 1) !== 0 && ma !== 0 && mb !== 0 && (!isAdd || ddH !== 0)) {
     // PC = extended: 64-bit rounding of the double-double result, exponent re-applied
     if (op === Op.MUL) ddMul(ma, mal, mb, mbl);
-    else ddDiv(ma, mal, mb, mbl);
+    else if (!isAdd) ddDiv(ma, mal, mb, mbl);
     roundDD64(rc);
     const inexact64 = rr.inexact;
     const up64 = rr.up;
-    const exp64 = (f80out.se & 0x7fff) + (op === Op.MUL ? ea + eb : ea - eb);
+    const exp64 = (f80out.se & 0x7fff) + (isAdd ? addTop : op === Op.MUL ? ea + eb : ea - eb);
     if (exp64 >= 0x7fff) {
       setOverflow(cpu, dstI, (f80out.se & 0x8000) !== 0);
       return;

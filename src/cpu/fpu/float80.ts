@@ -68,8 +68,16 @@ export function pow2(k: number): number {
 /** x * 2^k, exact whenever the result is representable (two steps keep the intermediate normal). */
 export function scale2(x: number, k: number): number {
   if (k >= -1022 && k <= 1023) return x * pow2(k);
-  const h = Math.trunc(k / 2);
-  return x * pow2(h) * pow2(k - h);
+  // steps that stay in the normal range; each is exact while the final result is representable
+  while (k > 1023 && x - x === 0 && x !== 0) {
+    x *= 8.98846567431158e307; // 2^1023
+    k -= 1023;
+  }
+  while (k < -1022 && x !== 0) {
+    x *= 2.2250738585072014e-308; // 2^-1022
+    k += 1022;
+  }
+  return k > 1023 ? x * Infinity : k < -1022 ? x * 0 : x * pow2(k);
 }
 
 /** Bits of a double: [lo, hi] as unsigned numbers via the two getters below. */

@@ -117,6 +117,6 @@ export class FpuState {
     this.top = 0;
     this.tag = 0xffff;
     this.fip = this.fcs = this.fop = this.fdp = this.fds = 0;
-    this.rawValid.fill(0);
+    // register contents (and their raw copies) are kept: FNSAVE still stores them
   }
 }

@@ -541,7 +541,11 @@ function fpremExact(f: FpuState, ieee: boolean): void {
   const la = bitLength(ma);
   const lb = bitLength(mb);
   const d = (ea + la) - (eb + lb); // difference of the true exponents
-  if (d < 0 && !(ieee && d === -1)) return;
+  if (d < 0 && !(ieee && d === -1)) {
+    // remainder = ST(0); a pseudo-denormal comes back normalised (observed)
+    if ((remA.se & 0x7fff) === 0 && remA.hi >= 0x80000000) setStF80(f, 0, (remA.se & 0x8000) | 1, remA.hi, remA.lo);
+    return;
+  }
   let partial = false;
   if (d >= 64) {
     eb += d - (32 + (d % 32)); // reduce by ST(1) * 2^(D - N)
@@ -575,7 +579,12 @@ function fpremExact(f: FpuState, ieee: boolean): void {
   const len = bitLength(r); // <= 64
   const m = r << BigInt(64 - len);
   const exp = e + len - 64 + 16383;
-  setStF80(f, 0, sign | Math.max(exp, 0), Number(m >> 32n), Number(m & 0xffffffffn));
+  if (exp <= 0) {
+    denormalizeF80(sign >>> 15, exp, Number(m >> 32n), Number(m & 0xffffffffn), RC.CHOP, tmp);
+    setStF80(f, 0, tmp.se, tmp.hi, tmp.lo);
+    return;
+  }
+  setStF80(f, 0, sign | exp, Number(m >> 32n), Number(m & 0xffffffffn));
 }
 
 def(Mn.FPREM, (cpu, i) => fprem(cpu, i, false));
