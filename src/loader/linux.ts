@@ -66,9 +66,8 @@ export function planLinux(cfg: LinuxConfig): LinuxPlan {
   const image = parseBzImage(cfg.kernel, cfg.kernelName);
   const cmdline = new TextEncoder().encode(cfg.cmdline);
   if (cmdline.includes(0)) throw new LoaderError('kernel command line contains a NUL byte');
-  if (cmdline.length > image.cmdlineSize || cmdline.length >= Layout.CMDLINE_MAX) {
-    throw new LoaderError(`kernel command line is ${cmdline.length} bytes; ${cfg.kernelName} accepts at most ${image.cmdlineSize}`);
-  }
+  const maxCmdline = Math.min(image.cmdlineSize, Layout.CMDLINE_MAX - 1);
+  if (cmdline.length > maxCmdline) throw new LoaderError(`kernel command line is ${cmdline.length} bytes; ${cfg.kernelName} accepts at most ${maxCmdline}`);
 
   // boot.rst: the 32-bit entry point is the start of the protected-mode kernel, loaded at
   // code32_start (0x100000 for every bzImage).
@@ -92,10 +91,10 @@ export function planLinux(cfg: LinuxConfig): LinuxPlan {
   }
   const usableTop = usableEndFrom(cfg.e820, kernelAddr);
   if (footprint.end > usableTop) {
-    const have = Math.max(0, usableTop);
+    const have = usableTop > 0 ? `usable RAM up to ${formatSize(usableTop)}` : `no usable RAM at ${hex(kernelAddr)}`;
     throw new LoaderError(
       `not enough guest RAM for ${cfg.kernelName}: the kernel needs RAM up to ${formatSize(footprint.end)} ` +
-        `(runs at ${hex(footprint.runAddr)}, init_size ${formatSize(image.initSize)}), the machine has usable RAM up to ${formatSize(have)} (raise --mem)`,
+        `(runs at ${hex(footprint.runAddr)}, init_size ${formatSize(image.initSize)}), the machine has ${have} (raise --mem)`,
     );
   }
 
