@@ -267,3 +267,23 @@ describe('stack', () => {
     expect(run(t, asm('enter 0x8, 0'))).toBe(-1);
   });
 });
+
+describe('16-bit code', () => {
+  it('[bp+..] addresses SS, [bx+..] DS; 16-bit ALU, PUSH/POP, string ops with SI/DI', () => {
+    const t = machine({ code16: true });
+    t.cpu.segBase[2] = 0x40000; // SS
+    t.cpu.segBase[3] = 0x50000; // DS
+    t.cpu.segBase[0] = 0x60000; // ES
+    t.cpu.regs[4] = 0x1000; // SP
+    t.cpu.regs[5] = 0x100; t.cpu.regs[7] = 0x10; t.cpu.regs[3] = 0x200; t.cpu.regs[6] = 0x8;
+    t.phys.write16(0x40000 + 0x114, 0x1234);
+    t.phys.write16(0x50000 + 0x208, 0x00ff);
+    t.cpu.regs[0] = 0x0101;
+    run(t, asm('add [bp+di+4], ax\nadd al, [bx+si]\npush word ptr [bx+si]\npop cx\nmov si, 0x208\nmov di, 0x20\nmovsw', 16));
+    expect(t.phys.read16(0x40000 + 0x114)).toBe(0x1335);
+    expect(t.cpu.regs[0] & 0xffff).toBe(0x0100); // 0x01 + 0xff = 0x100 -> AL = 0, carry
+    expect(t.cpu.regs[1] & 0xffff).toBe(0x00ff);
+    expect(t.phys.read16(0x60000 + 0x20)).toBe(0x00ff);
+    expect([t.cpu.regs[6] & 0xffff, t.cpu.regs[7] & 0xffff, t.cpu.regs[4]]).toEqual([0x20a, 0x22, 0x1000]);
+  });
+});
