@@ -31,6 +31,7 @@ export class I8042 extends ByteIoDevice {
   /** The aux (mouse) command waiting for its argument (0xE8, 0xF3), or 0. */
   pendingAuxCommand = 0;
   lastWasCommand = false;
+  lastData = 0;
   /** Queued output bytes; `aux` marks each as coming from the aux port. */
   private readonly queue: number[] = [];
   private readonly queueAux: boolean[] = [];
@@ -66,9 +67,10 @@ export class I8042 extends ByteIoDevice {
       return s;
     }
     if (port !== 0x60) return 0xff;
-    if (this.queue.length === 0) return 0;
+    if (this.queue.length === 0) return this.lastData; // the output buffer keeps its last byte
     const aux = this.queueAux.shift()!;
     const v = this.queue.shift()!;
+    this.lastData = v;
     this.irq.setIrq(aux ? 12 : 1, false);
     this.raise();
     return v;

@@ -26,6 +26,7 @@ describe('i8042 keyboard controller', () => {
     expect(status() & 1).toBe(1);
     expect(data()).toBe(0x55);
     expect(status() & 1).toBe(0);
+    expect(data()).toBe(0x55); // an empty output buffer still holds its last byte
     cmd(0xab);
     expect(data()).toBe(0x00);
     cmd(0xa9);
