@@ -130,8 +130,9 @@ function arith(cpu: Cpu, op: number, dstI: number, srcP: number, memVal: number,
     return;
   }
   if (srcP < 0 && mem.denormal) exc |= SW.DE;
-  if (exc !== 0 && signal(cpu, exc)) return;
   const isDiv = op === Op.DIV || op === Op.DIVR;
+  if (isDiv && b === 0 && !aInf) exc = 0; // x / 0 reports ZE only, even for a denormal x (observed)
+  if (exc !== 0 && signal(cpu, exc)) return;
   if (isDiv && b === 0 && !aInf) {
     // division by zero (SDM Vol. 1 §4.9.1.3): signed infinity
     if (signal(cpu, SW.ZE)) return;

@@ -74,15 +74,26 @@ function storeFloatIndefinite(cpu: Cpu, seg: number, off: number, size: number):
   else write80(cpu, seg, off, INDEF_SE, INDEF_HI, 0);
 }
 
+/** Would exception flags `bits` trap (be unmasked)? Checked before a store so that a memory
+ *  fault of the store leaves the status word untouched (precise exceptions). */
+function unmasked(f: FpuState, bits: number): boolean {
+  return (bits & ~f.cw & 0x3f) !== 0;
+}
+
 /**
  * Store ST(0) to memory as float32/64/80, rounding the exact value with RC. Returns false when an
- * unmasked exception suppressed the store (the caller must not pop).
+ * unmasked exception suppressed the store (the caller must not pop). Memory is written before
+ * any status flag changes, so a #PF/#GP of the store is precise.
  */
 function storeFloat(cpu: Cpu, seg: number, off: number, size: number): boolean {
   const f = cpu.fpu;
   if (isEmpty(f, 0)) {
-    if (underflow(cpu)) return false;
+    if (unmasked(f, SW.IE)) {
+      underflow(cpu);
+      return false;
+    }
     storeFloatIndefinite(cpu, seg, off, size);
+    underflow(cpu);
     return true;
   }
   stToF80(f, 0, tmp);
@@ -94,16 +105,18 @@ function storeFloat(cpu: Cpu, seg: number, off: number, size: number): boolean {
   const cls = classifyF80(tmp.se, tmp.hi, tmp.lo);
   const neg = (tmp.se & 0x8000) !== 0;
   if (cls === Cls.UNSUPPORTED) {
-    if (signal(cpu, SW.IE)) return false;
-    setC1(f, false);
+    if (unmasked(f, SW.IE)) return !signal(cpu, SW.IE);
     storeFloatIndefinite(cpu, seg, off, size);
+    signal(cpu, SW.IE);
+    setC1(f, false);
     return true;
   }
   if (cls === Cls.SNAN || cls === Cls.QNAN) {
-    if (cls === Cls.SNAN && signal(cpu, SW.IE)) return false;
+    if (cls === Cls.SNAN && unmasked(f, SW.IE)) return !signal(cpu, SW.IE);
     const hi = tmp.hi | 0x40000000;
     if (size === 4) cpu.writeMem(seg, off, 4, (neg ? 0x80000000 : 0) | 0x7f800000 | ((hi >>> 8) & 0x7fffff));
     else write64(cpu, seg, off, (neg ? 0x80000000 : 0) | 0x7ff00000 | ((hi >>> 11) & 0xfffff), ((hi << 21) | (tmp.lo >>> 11)) >>> 0);
+    if (cls === Cls.SNAN) signal(cpu, SW.IE);
     setC1(f, false);
     return true;
   }
@@ -127,11 +140,15 @@ function storeFloat(cpu: Cpu, seg: number, off: number, size: number): boolean {
   else if (rf.underflow) exc |= SW.UE | SW.PE;
   else if (rf.inexact) exc |= SW.PE;
   const up = rf.up;
-  if (exc !== 0 && signal(cpu, exc) && (exc & ~f.cw & (SW.OE | SW.UE)) !== 0) return false;
+  if ((exc & ~f.cw & (SW.OE | SW.UE)) !== 0) {
+    signal(cpu, exc);
+    return false;
+  }
   if (size === 4) {
     f32[0] = v;
     cpu.writeMem(seg, off, 4, u32f[0] | 0);
   } else write64(cpu, seg, off, doubleBitsHi(v), doubleBitsLo(v));
+  if (exc !== 0) signal(cpu, exc);
   setC1(f, up);
   return true;
 }
@@ -190,19 +207,21 @@ function fist(cpu: Cpu, i: Insn, doPop: boolean): void {
   const seg = i.seg;
   const off = cpu.ea(i);
   cpu.lin(seg, off, size);
-  let ok: boolean;
-  if (isEmpty(f, 0)) {
-    if (underflow(cpu)) return;
-    ok = false;
-  } else {
-    ok = stToInt(cpu, size);
-    if (!ok && signal(cpu, SW.IE)) return;
-  }
+  const empty = isEmpty(f, 0);
+  const ok = !empty && stToInt(cpu, size);
   if (!ok) {
-    // integer indefinite (SDM Vol. 1 Table 4-2 / §4.8.3.3)
+    // unmasked: nothing stored; masked: the integer indefinite (SDM Vol. 1 §4.8.3.3), flags after
+    // the store so that a fault of the store is precise
+    if (unmasked(f, SW.IE)) {
+      if (empty) underflow(cpu);
+      else signal(cpu, SW.IE);
+      return;
+    }
     if (size === 2) cpu.writeMem(seg, off, 2, 0x8000);
     else if (size === 4) cpu.writeMem(seg, off, 4, 0x80000000 | 0);
     else write64(cpu, seg, off, 0x80000000, 0);
+    if (empty) underflow(cpu);
+    else signal(cpu, SW.IE);
     setC1(f, false);
   } else {
     if (size === 8) write64(cpu, seg, off, rf.intHi, rf.intLo);
@@ -267,12 +286,10 @@ def(Mn.FBSTP, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   const seg = i.seg;
   const off = cpu.ea(i);
-  probeWrite(cpu, seg, off, 10);
   let ok = false;
   let neg = false;
-  if (isEmpty(f, 0)) {
-    if (underflow(cpu)) return;
-  } else {
+  const empty = isEmpty(f, 0);
+  if (!empty) {
     stToF80(f, 0, tmp);
     neg = (tmp.se & 0x8000) !== 0;
     const cls = classifyF80(tmp.se, tmp.hi, tmp.lo);
@@ -287,8 +304,8 @@ def(Mn.FBSTP, (cpu, i) => {
       // |v| <= 10^18 - 1 = 0x0DE0B6B3_A763FFFF
       ok = hi < 0x0de0b6b3 || (hi === 0x0de0b6b3 && lo <= 0xa763ffff);
       if (ok) {
-        if (rf.inexact) signal(cpu, SW.PE);
-        setC1(f, rf.up);
+        const inexact = rf.inexact;
+        const up = rf.up;
         // 18 digits by long division of hi:lo by 10
         let bLo = 0;
         let bHi = 0;
@@ -306,12 +323,20 @@ def(Mn.FBSTP, (cpu, i) => {
           else bTop |= digit << ((d - 16) * 4);
         }
         write80(cpu, seg, off, (neg ? 0x8000 : 0) | bTop, bHi >>> 0, bLo >>> 0);
+        if (inexact) signal(cpu, SW.PE); // flags after the store: its faults stay precise
+        setC1(f, up);
       }
     }
-    if (!ok && signal(cpu, SW.IE)) return;
   }
   if (!ok) {
+    if (unmasked(f, SW.IE)) {
+      if (empty) underflow(cpu);
+      else signal(cpu, SW.IE);
+      return;
+    }
     write80(cpu, seg, off, 0xffff, 0xc0000000, 0); // packed BCD indefinite (SDM Vol. 1 Table 4-4)
+    if (empty) underflow(cpu);
+    else signal(cpu, SW.IE);
     setC1(f, false);
   }
   pop(f);
