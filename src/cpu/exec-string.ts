@@ -8,8 +8,8 @@
  * (EIP = insnEip) with the registers describing the remaining work, as on hardware. After REP_CHUNK
  * elements the handler also sets EIP back to the instruction and returns, so the run loop can take
  * interrupts between chunks (hardware takes them between iterations). F2 on MOVS/STOS/LODS/INS/OUTS
- * acts as REP. CMPS/SCAS stop when ZF != 1 (REPE) or ZF != 0 (REPNE). Forward REP MOVS/STOS with
- * 32-bit addressing move whole page runs at once where that is safe (exec-string-bulk.ts).
+ * acts as REP. CMPS/SCAS stop when ZF != 1 (REPE) or ZF != 0 (REPNE). REP MOVS/STOS with 32-bit
+ * addressing move whole page runs at once where that is safe (exec-string-bulk.ts).
  */
 import type { Insn } from '../frontend/insn.js';
 import { Rep, Seg } from '../frontend/insn.js';
@@ -71,16 +71,16 @@ def(Mn.MOVS, (cpu, i: Insn) => {
   const size = i.osize, a16 = i.asize === 2, seg = srcSeg(i), d = delta(cpu, size);
   const r = cpu.regs;
   const rep = i.rep !== Rep.None;
-  const bulk = rep && !a16 && d > 0;
+  const bulk = rep && !a16;
   for (let n = 0; ; n++) {
     if (rep) {
       if (countIsZero(r, a16)) return;
       if (yieldRep(cpu, n)) return;
       if (bulk) {
-        const k = bulkMovs(cpu, size, seg, Math.min(r[ECX] >>> 0, REP_CHUNK));
+        const k = bulkMovs(cpu, size, seg, Math.min(r[ECX] >>> 0, REP_CHUNK), d < 0);
         if (k > 0) {
-          r[ESI] = (r[ESI] + k * size) | 0;
-          r[EDI] = (r[EDI] + k * size) | 0;
+          r[ESI] = (r[ESI] + k * d) | 0;
+          r[EDI] = (r[EDI] + k * d) | 0;
           r[ECX] = (r[ECX] - k) | 0;
           n += k - 1;
           continue;
@@ -100,15 +100,15 @@ def(Mn.STOS, (cpu, i: Insn) => {
   const r = cpu.regs;
   const rep = i.rep !== Rep.None;
   const v = cpu.getReg(0, size);
-  const bulk = rep && !a16 && d > 0;
+  const bulk = rep && !a16;
   for (let n = 0; ; n++) {
     if (rep) {
       if (countIsZero(r, a16)) return;
       if (yieldRep(cpu, n)) return;
       if (bulk) {
-        const k = bulkStos(cpu, size, v, Math.min(r[ECX] >>> 0, REP_CHUNK));
+        const k = bulkStos(cpu, size, v, Math.min(r[ECX] >>> 0, REP_CHUNK), d < 0);
         if (k > 0) {
-          r[EDI] = (r[EDI] + k * size) | 0;
+          r[EDI] = (r[EDI] + k * d) | 0;
           r[ECX] = (r[ECX] - k) | 0;
           n += k - 1;
           continue;

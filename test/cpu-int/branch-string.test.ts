@@ -297,3 +297,35 @@ describe('REP MOVS/STOS page runs', () => {
     expect(rd32(t, 0x30ffc)).toBe(-1);
   });
 });
+
+describe('REP MOVS/STOS page runs downwards (DF = 1)', () => {
+  it('STD; REP MOVSD copies an overlapping block upwards like memmove, across pages', () => {
+    const t = machine();
+    const n = 3000; // dwords: spans three pages
+    for (let k = 0; k < n; k++) wr32(t, 0x30000 + 4 * k, k * 0x01010101 + 7);
+    // move [0x30000, +12000) up by 0x104 bytes, copying from the top down
+    t.cpu.regs[6] = 0x30000 + 4 * (n - 1); t.cpu.regs[7] = 0x30104 + 4 * (n - 1); t.cpu.regs[1] = n;
+    run(t, asm('std\nrep movsd\ncld'));
+    for (let k = 0; k < n; k++) if (rd32(t, 0x30104 + 4 * k) !== ((k * 0x01010101 + 7) | 0)) throw new Error(`dword ${k}`);
+    expect([t.cpu.regs[6], t.cpu.regs[7], t.cpu.regs[1]]).toEqual([0x30000 - 4, 0x30104 - 4, 0]);
+  });
+
+  it('STD; REP MOVSB with the destination just below the source replicates like the element loop', () => {
+    const t = machine();
+    t.phys.u8.set([1, 2, 3, 4, 5, 6, 7, 8], 0x30100);
+    // copy downwards from 0x30107.. to 0x30106..: each byte moves one down, in order from the top
+    t.cpu.regs[6] = 0x30107; t.cpu.regs[7] = 0x30106; t.cpu.regs[1] = 8;
+    run(t, asm('std\nrep movsb\ncld'));
+    // element loop: [0x30106] = [0x30107] = 8, [0x30105] = [0x30106] = 8 (already overwritten), ...
+    expect([...t.phys.u8.subarray(0x300ff, 0x30108)]).toEqual([8, 8, 8, 8, 8, 8, 8, 8, 8]);
+  });
+
+  it('STD; REP STOSW fills downwards and stops at a missing page', () => {
+    const t = machine();
+    enablePaging(t, [], [0x2f]);
+    t.cpu.regs[7] = 0x30ffe; t.cpu.regs[1] = 0x1000; t.cpu.regs[0] = 0xabcd;
+    expect(run(t, asm('std\nrep stosw'))).toBe(14);
+    expect([t.cpu.regs[7], t.cpu.regs[1], t.cpu.cr2]).toEqual([0x2fffe, 0x1000 - 0x800, 0x2fffe]);
+    expect([t.phys.read16(0x30000), t.phys.read16(0x30ffe)]).toEqual([0xabcd, 0xabcd]);
+  });
+});
