@@ -243,14 +243,15 @@ export function outsideDoubles(f: FpuState, p: number): boolean {
 }
 
 const wa = new F80();
-let wideM = 0;
-let wideL = 0;
-let wideE = 0;
+/** Results of splitOperand (read them right after the call). */
+export let wideM = 0;
+export let wideL = 0;
+export let wideE = 0;
 /**
  * Split an operand into a significand in [1, 2] as a double (nearest of the exact one) plus its
  * residual `wideL` (exact 64-bit significand = wideM + wideL), and an exponent.
  */
-function splitOperand(f: FpuState, p: number, v: number): void {
+export function splitOperand(f: FpuState, p: number, v: number): void {
   wideL = 0;
   if (p >= 0 && f.rawValid[p]) {
     const se = f.rawSe[p];

@@ -8,7 +8,7 @@ import { Mn } from '../../frontend/mnemonics.js';
 import type { Insn } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { Op, setOverflow, wideArith } from './arith.js';
+import { Op, outsideDoubles, setOverflow, splitOperand, wideArith, wideE, wideM } from './arith.js';
 import { expOf } from './exact.js';
 import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80ToDouble, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
@@ -217,8 +217,18 @@ def(Mn.FSINCOS, (cpu, i) => trig(cpu, i, 3));
 def(Mn.FPATAN, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   if (!binaryOk(cpu, f, 1, true)) return;
-  const x = f.st[phys(f, 0)];
-  const y = f.st[phys(f, 1)];
+  let x = f.st[phys(f, 0)];
+  let y = f.st[phys(f, 1)];
+  if (outsideDoubles(f, phys(f, 0)) || outsideDoubles(f, phys(f, 1))) {
+    // atan2 only depends on the ratio: scale both operands by the same power of two
+    splitOperand(f, phys(f, 0), x);
+    const mx = wideM;
+    const ex = wideE;
+    splitOperand(f, phys(f, 1), y);
+    const k = Math.max(ex, wideE);
+    y = scale2(wideM, wideE - k);
+    x = scale2(mx, ex - k);
+  }
   const r = Math.atan2(y, x);
   if (y !== 0 && x > 0 && stClass(f, 0) === Cls.NORMAL && stClass(f, 1) === Cls.NORMAL && Math.abs(r) < 2.2250738585072014e-308) {
     // atan(y/x) = y/x to far below one ulp: divide in float80 range
@@ -265,10 +275,10 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   const y = f.st[phys(f, 1)];
   let l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
   const p0 = phys(f, 0);
-  if (f.rawValid[p0] && stClass(f, 0) === Cls.NORMAL && (logp1 ? x - x !== 0 : x === 0 || x - x !== 0) && (f.rawSe[p0] & 0x8000) === 0) {
+  if (outsideDoubles(f, p0) && (logp1 ? x - x !== 0 : true) && (f.rawSe[p0] & 0x8000) === 0) {
     // a raw value beyond the double range: log2(m * 2^e) = e + log2(m) (log2(1 + x) = log2(x) there)
-    readPhysF80(f, p0, tmp);
-    l = (tmp.se & 0x7fff) - 16383 + Math.log2(f80ToDouble(0x3fff, tmp.hi, tmp.lo));
+    splitOperand(f, p0, x);
+    l = wideE + Math.log2(wideM);
   }
   if (logp1 && x <= -1 && stClass(f, 0) !== Cls.INF) {
     // undefined domain: the host CPU returns x itself (no IE), observed
@@ -279,11 +289,12 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     pop(f);
     return;
   }
-  if (!logp1 && x < 0) {
+  const xNeg = f.rawValid[p0] ? (f.rawSe[p0] & 0x8000) !== 0 && stClass(f, 0) !== Cls.ZERO : x < 0;
+  if (!logp1 && xNeg) {
     invalid(cpu, f, 1, true);
     return;
   }
-  if (!logp1 && x === 0 && y !== 0 && y - y === 0) {
+  if (!logp1 && x === 0 && stClass(f, 0) === Cls.ZERO && y !== 0 && y - y === 0) {
     // log of zero: divide-by-zero, -inf * y (SDM Vol. 2 FYL2X table)
     if (signal(cpu, SW.ZE)) return;
     setSt(f, 1, y > 0 ? -Infinity : Infinity);
