@@ -31,6 +31,8 @@ export interface CampaignResult {
   presence: Map<string, { runs: number; bad: number }>;
   /** Kinds of mismatch (the first differing field, with the values for status/vector). */
   kinds: Map<string, number>;
+  /** The first sequence of each kind. */
+  kindExamples: Map<string, { seq: Sequence; diffs: Diff[] }>;
   /** Form lists of the mismatching sequences (to tell root causes from companions). */
   failing: string[][];
   /** Sequences where the table-derived undefined flags differ from the generator's SDM reading. */
@@ -60,7 +62,7 @@ export function hostGs(harness: string): number {
  */
 export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, engine: 'interp' | 'jit' = 'interp', firstId = 0, batch = 20000): CampaignResult {
   const runner = new InterpRunner(hostGs(harness));
-  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), kinds: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), kinds: new Map(), kindExamples: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = firstId; first < firstId + count; first += batch) {
     let t = performance.now();
@@ -97,6 +99,7 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
         const kind = d.field === 'status' || d.field === 'vector' || d.field === 'interpreter' || d.field === 'native'
           ? `${d.field}: native ${d.native}, interp ${d.interp.replace(/0x[0-9a-f]+|[0-9a-f]{8}|\d+ steps/g, '…')}` : `${d.field.replace(/\[.*\]|\(mask .*\)/, '[…]')} differs`;
         res.kinds.set(kind, (res.kinds.get(kind) ?? 0) + 1);
+        if (!res.kindExamples.has(kind)) res.kindExamples.set(kind, { seq: s, diffs });
       }
       if (i.traced && n.status === 0 && diffs.length === 0 && i.undefFlags !== s.undefFlags) {
         const key = `${s.forms[0]}: table+count rules ${i.undefFlags.toString(16)} vs generator ${s.undefFlags.toString(16)}`;
@@ -155,10 +158,18 @@ export function summary(title: string, r: CampaignResult, uncovered: string[] | 
     out.push('undefined-flag notes (table + SDM count rules differ from the generator; not failures):');
     for (const [k, v] of [...r.flagNotes].sort((a, b) => b[1].count - a[1].count).slice(0, 30)) out.push(`  ${v.count}x ${k} (${v.example})`);
   }
-  // one reproducer per root-cause form (objdump costs ~40 ms a call: the first `maxExamples` only)
+  // one reproducer per root-cause form (objdump costs ~40 ms a call: the first `maxExamples` only),
+  // then one per kind of mismatch not shown yet
+  const shown = new Set<Sequence>();
   roots.forEach(([, s], k) => {
-    if (s.example) out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples, title));
+    if (!s.example) return;
+    out.push('', reproducer(r.seed, s.example.seq, s.example.diffs, k < maxExamples, title));
+    shown.add(s.example.seq);
   });
+  for (const [kind, ex] of r.kindExamples) {
+    if (shown.has(ex.seq)) continue;
+    out.push('', `(first mismatch of kind "${kind}")`, reproducer(r.seed, ex.seq, ex.diffs, true, title));
+  }
   return out.join('\n');
 }
 
