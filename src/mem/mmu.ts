@@ -81,13 +81,26 @@ export class Mmu implements ByteSource {
 
   read16(lin: number): number {
     const h = (this.cpu.cpl === 3 ? this.tlbReadU : this.tlbReadS)[lin >>> 12];
-    if (h >= 0 && (lin & 1) === 0) return this.u16[(h | (lin & 0xfff)) >>> 1];
+    if (h >= 0) {
+      if ((lin & 1) === 0) return this.u16[(h | (lin & 0xfff)) >>> 1];
+      if ((lin & 0xfff) !== 0xfff) {
+        const a = h | (lin & 0xfff);
+        return this.u8[a] | (this.u8[a + 1] << 8);
+      }
+    }
     return this.slowRead16(lin, this.cpu.cpl === 3);
   }
 
   read32(lin: number): number {
     const h = (this.cpu.cpl === 3 ? this.tlbReadU : this.tlbReadS)[lin >>> 12];
-    if (h >= 0 && (lin & 3) === 0) return this.i32[(h | (lin & 0xfff)) >>> 2];
+    if (h >= 0) {
+      if ((lin & 3) === 0) return this.i32[(h | (lin & 0xfff)) >>> 2];
+      if ((lin & 0xfff) <= 0xffc) {
+        const a = h | (lin & 0xfff);
+        const u = this.u8;
+        return u[a] | (u[a + 1] << 8) | (u[a + 2] << 16) | (u[a + 3] << 24);
+      }
+    }
     return this.slowRead32(lin, this.cpu.cpl === 3);
   }
 
@@ -99,14 +112,29 @@ export class Mmu implements ByteSource {
 
   write16(lin: number, v: number): void {
     const h = (this.cpu.cpl === 3 ? this.tlbWriteU : this.tlbWriteS)[lin >>> 12];
-    if (h >= 0 && (lin & 1) === 0 && this.phys.codePages[h >>> 12] === 0) this.u16[(h | (lin & 0xfff)) >>> 1] = v;
-    else this.slowWrite16(lin, v, this.cpu.cpl === 3);
+    if (h >= 0 && (lin & 0xfff) !== 0xfff && this.phys.codePages[h >>> 12] === 0) {
+      const a = h | (lin & 0xfff);
+      if ((a & 1) === 0) this.u16[a >>> 1] = v;
+      else {
+        this.u8[a] = v;
+        this.u8[a + 1] = v >> 8;
+      }
+    } else this.slowWrite16(lin, v, this.cpu.cpl === 3);
   }
 
   write32(lin: number, v: number): void {
     const h = (this.cpu.cpl === 3 ? this.tlbWriteU : this.tlbWriteS)[lin >>> 12];
-    if (h >= 0 && (lin & 3) === 0 && this.phys.codePages[h >>> 12] === 0) this.i32[(h | (lin & 0xfff)) >>> 2] = v;
-    else this.slowWrite32(lin, v, this.cpu.cpl === 3);
+    if (h >= 0 && (lin & 0xfff) <= 0xffc && this.phys.codePages[h >>> 12] === 0) {
+      const a = h | (lin & 0xfff);
+      if ((a & 3) === 0) this.i32[a >>> 2] = v;
+      else {
+        const u = this.u8;
+        u[a] = v;
+        u[a + 1] = v >> 8;
+        u[a + 2] = v >> 16;
+        u[a + 3] = v >> 24;
+      }
+    } else this.slowWrite32(lin, v, this.cpu.cpl === 3);
   }
 
   // ------------------------------------------------------------------ implicit supervisor accesses
@@ -117,9 +145,13 @@ export class Mmu implements ByteSource {
     return this.phys.read8(this.translate(lin, false, false));
   }
   sysRead16(lin: number): number {
+    const h = this.tlbReadS[lin >>> 12];
+    if (h >= 0 && (lin & 1) === 0) return this.u16[(h | (lin & 0xfff)) >>> 1];
     return this.slowRead16(lin, false);
   }
   sysRead32(lin: number): number {
+    const h = this.tlbReadS[lin >>> 12];
+    if (h >= 0 && (lin & 3) === 0) return this.i32[(h | (lin & 0xfff)) >>> 2];
     return this.slowRead32(lin, false);
   }
   sysWrite8(lin: number, v: number): void {
