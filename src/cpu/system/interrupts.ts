@@ -128,6 +128,16 @@ export function pollNmi(cpu: Cpu): boolean {
   return true;
 }
 
+/**
+ * Single-step trap (SDM Vol. 3 §17.3.1.4): for the run loop, after an instruction that started
+ * with EFLAGS.TF = 1 completed without a fault. Sets DR6.BS and delivers #DB as a trap (the saved
+ * EIP is the next instruction).
+ */
+export function singleStepTrap(cpu: Cpu): void {
+  cpu.dr[6] |= 0x4000;
+  deliverInterrupt(cpu, Vec.DB, IntKind.Exception, false, 0);
+}
+
 function tripleFault(cpu: Cpu): void {
   cpu.halted = true;
   cpu.exit.reason = ExitReason.TripleFault;
