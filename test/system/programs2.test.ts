@@ -3,7 +3,8 @@
  * through an interrupt, LAR/LSL/VERR/VERW/ARPL, conforming code, and LGDT with a 16-bit operand.
  */
 import { describe, expect, it } from 'vitest';
-import { haveBinutils, runProgram } from './harness.js';
+import { pollNmi } from '../../src/cpu/system/interrupts.js';
+import { assemble, haveBinutils, loadReal, makeBench, runProgram, runToHalt } from './harness.js';
 import { pmProgram } from './programs.js';
 
 const d = haveBinutils() ? describe : describe.skip;
@@ -310,5 +311,44 @@ task16:
     expect(r.hv.valuesAt(0x81)).toEqual([0x89]); // old TSS no longer busy after JMP
     expect(r.hv.valuesAt(0x82)).toEqual([0x81]);
     expect(r.hv.valuesAt(0x83)).toEqual([0x8b]);
+  });
+});
+
+d('NMI', () => {
+  it('delivers an NMI through vector 2 and blocks the next one until IRET', () => {
+    const { bin } = assemble(pmProgram(`
+main:
+  mov eax, 2
+  mov ebx, offset nmi_handler
+  mov ecx, 0x8e00
+  call set_gate
+  hlt                           # wait for the first NMI (IF = 0: only an NMI gets through)
+  mov eax, 0x22
+  out 0x81, eax
+  hlt
+nmi_handler:
+  mov eax, 0x11
+  out 0x80, eax
+  hlt                           # a second NMI arrives here: blocked
+  iretd
+`), 0x1000);
+    const b = makeBench();
+    loadReal(b, bin, 0x1000);
+    let pending = 0;
+    b.cpu.intr = { hasInterrupt: () => false, acknowledge: () => 0, hasNmi: () => pending > 0, takeNmi: () => pending-- > 0 } as never;
+    runToHalt(b);
+    pending = 1;
+    expect(pollNmi(b.cpu)).toBe(true);
+    runToHalt(b);
+    expect(b.hv.valuesAt(0x80)).toEqual([0x11]);
+    pending = 1;
+    expect(pollNmi(b.cpu)).toBe(false); // still inside the handler: the NMI stays pending
+    b.cpu.halted = false;
+    runToHalt(b); // IRET unblocks; the run loop takes the pending NMI at once
+    expect(b.hv.valuesAt(0x80)).toEqual([0x11, 0x11]);
+    expect(pending).toBe(0);
+    b.cpu.halted = false;
+    runToHalt(b); // IRET, then the main program halts again
+    expect(b.hv.valuesAt(0x81)).toEqual([0x22]);
   });
 });
