@@ -72,7 +72,7 @@ function pushCopyOfSt0(f: FpuState): void {
  * Checks for a two-operand function of ST(0), ST(1) whose result goes to `dst` (0 or 1, popping
  * when `doPop`). Returns true when the caller should compute.
  */
-function binaryOk(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): boolean {
+function binaryOk(cpu: Cpu, f: FpuState, dst: number, doPop: boolean, deLater = false): boolean {
   if (isEmpty(f, 0) || isEmpty(f, 1)) {
     if (!underflow(cpu)) {
       setStF80(f, dst, INDEF_SE, INDEF_HI, 0);
@@ -91,7 +91,7 @@ function binaryOk(cpu: Cpu, f: FpuState, dst: number, doPop: boolean): boolean {
     if (doPop) pop(f);
     return false;
   }
-  if ((c0 === Cls.DENORMAL || c1 === Cls.DENORMAL) && signal(cpu, SW.DE)) return false;
+  if (!deLater && (c0 === Cls.DENORMAL || c1 === Cls.DENORMAL) && signal(cpu, SW.DE)) return false;
   return true;
 }
 
@@ -142,7 +142,7 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
     f.sw |= SW.C2; // out of range: operand unchanged (SDM Vol. 2 FSIN)
     return;
   }
-  if (x === 0 && stClass(f, 0) === Cls.NORMAL) {
+  if (x === 0 && (stClass(f, 0) === Cls.NORMAL || stClass(f, 0) === Cls.DENORMAL)) {
     // a raw value below the double range: sin x = tan x = x, cos x = 1 to far below one ulp
     signal(cpu, SW.PE);
     setC1(f, false);
@@ -217,22 +217,31 @@ def(Mn.FSINCOS, (cpu, i) => trig(cpu, i, 3));
 def(Mn.FPATAN, (cpu, i) => {
   const f = enter(cpu, i, true, false);
   if (!binaryOk(cpu, f, 1, true)) return;
-  let x = f.st[phys(f, 0)];
-  let y = f.st[phys(f, 1)];
-  if (outsideDoubles(f, phys(f, 0)) || outsideDoubles(f, phys(f, 1))) {
+  const px = phys(f, 0);
+  const py = phys(f, 1);
+  const x0 = f.st[px];
+  const y0 = f.st[py];
+  let x = x0;
+  let y = y0;
+  let tiny: boolean;
+  if (outsideDoubles(f, px) || outsideDoubles(f, py)) {
     // atan2 only depends on the ratio: scale both operands by the same power of two
-    splitOperand(f, phys(f, 0), x);
+    splitOperand(f, px, x0);
     const mx = wideM;
     const ex = wideE;
-    splitOperand(f, phys(f, 1), y);
+    splitOperand(f, py, y0);
     const k = Math.max(ex, wideE);
+    tiny = wideE - ex < -1000;
     y = scale2(wideM, wideE - k);
     x = scale2(mx, ex - k);
-  }
+  } else tiny = Math.abs(y0 / x0) < 2.2250738585072014e-308;
   const r = Math.atan2(y, x);
-  if (y !== 0 && x > 0 && stClass(f, 0) === Cls.NORMAL && stClass(f, 1) === Cls.NORMAL && Math.abs(r) < 2.2250738585072014e-308) {
+  const cx = stClass(f, 0);
+  const cy = stClass(f, 1);
+  const finite = (cx === Cls.NORMAL || cx === Cls.DENORMAL) && (cy === Cls.NORMAL || cy === Cls.DENORMAL);
+  if (finite && x > 0 && tiny) {
     // atan(y/x) = y/x to far below one ulp: divide in float80 range
-    wideArith(cpu, Op.DIV, 1, phys(f, 1), phys(f, 0), y, x, false);
+    wideArith(cpu, Op.DIV, 1, py, px, y0, x0, false);
     signal(cpu, SW.PE);
     pop(f);
     return;
@@ -270,7 +279,7 @@ def(Mn.F2XM1, (cpu, i) => {
 /** FYL2X (logp1 = false) and FYL2XP1: ST(1) = ST(1) * log2(ST(0) [+ 1]), pop. */
 function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   const f = enter(cpu, i, true, false);
-  if (!binaryOk(cpu, f, 1, true)) return;
+  if (!binaryOk(cpu, f, 1, true, true)) return;
   const x = f.st[phys(f, 0)];
   const y = f.st[phys(f, 1)];
   let l = logp1 ? Math.log1p(x) * Math.LOG2E : Math.log2(x);
@@ -291,9 +300,10 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   }
   const xNeg = f.rawValid[p0] ? (f.rawSe[p0] & 0x8000) !== 0 && stClass(f, 0) !== Cls.ZERO : x < 0;
   if (!logp1 && xNeg) {
-    invalid(cpu, f, 1, true);
+    invalid(cpu, f, 1, true); // IE takes precedence over DE (observed)
     return;
   }
+  if ((stClass(f, 0) === Cls.DENORMAL || stClass(f, 1) === Cls.DENORMAL) && signal(cpu, SW.DE)) return;
   if (!logp1 && x === 0 && stClass(f, 0) === Cls.ZERO && y !== 0 && y - y === 0) {
     // log of zero: divide-by-zero, -inf * y (SDM Vol. 2 FYL2X table)
     if (signal(cpu, SW.ZE)) return;
