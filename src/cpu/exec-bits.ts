@@ -12,7 +12,7 @@ import type { Insn } from '../frontend/insn.js';
 import { OpKind } from '../frontend/insn.js';
 import { Mn } from '../frontend/mnemonics.js';
 import type { Cpu } from './cpu.js';
-import { CF, setArithFlags, ZF } from './flags.js';
+import { setArithFlags, setCF, ZF } from './flags.js';
 import { def } from './handlers.js';
 import { offAdd, readSrc } from './exec-ops.js';
 
@@ -37,7 +37,7 @@ function bitOp(cpu: Cpu, i: Insn, kind: number): void {
     x = cpu.readMem(i.seg, ea, size);
     if (kind !== BT) cpu.writeMem(i.seg, ea, size, kind === BTS ? x | (1 << bit) : kind === BTR ? x & ~(1 << bit) : x ^ (1 << bit));
   }
-  setArithFlags(cpu, CF, (x >>> bit) & 1);
+  setCF(cpu, (x >>> bit) & 1);
 }
 
 def(Mn.BT, (cpu, i) => bitOp(cpu, i, BT));

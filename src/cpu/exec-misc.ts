@@ -5,14 +5,14 @@
 import { OpKind } from '../frontend/insn.js';
 import { Mn } from '../frontend/mnemonics.js';
 import { raise, Vec } from './fault.js';
-import { AF, CF, getCF, getEflags, PF, setArithFlags, SF, ZF } from './flags.js';
+import { AF, CF, getCF, getEflags, PF, setArithFlags, setCF, SF, ZF } from './flags.js';
 import { def } from './handlers.js';
 import { EF } from './state.js';
 import { offAdd } from './exec-ops.js';
 
-def(Mn.CLC, (cpu) => setArithFlags(cpu, CF, 0));
-def(Mn.STC, (cpu) => setArithFlags(cpu, CF, CF));
-def(Mn.CMC, (cpu) => setArithFlags(cpu, CF, getCF(cpu) ^ 1));
+def(Mn.CLC, (cpu) => setCF(cpu, 0));
+def(Mn.STC, (cpu) => setCF(cpu, 1));
+def(Mn.CMC, (cpu) => setCF(cpu, getCF(cpu) ^ 1));
 def(Mn.CLD, (cpu) => {
   cpu.eflags &= ~EF.DF;
 });

@@ -17,7 +17,7 @@ import type { Insn } from '../frontend/insn.js';
 import { OpKind } from '../frontend/insn.js';
 import { Mn } from '../frontend/mnemonics.js';
 import type { Cpu } from './cpu.js';
-import { CF, getCF, materialize, OF, setResultFlags } from './flags.js';
+import { getCF, setCfOf, setResultFlags } from './flags.js';
 import { def } from './handlers.js';
 import { readDst, readSrc, writeDst } from './exec-ops.js';
 
@@ -60,12 +60,6 @@ function sar(cpu: Cpu, i: Insn): void {
   const r = x >> c;
   writeDst(cpu, i, size, r);
   setResultFlags(cpu, r, (x >> (c - 1)) & 1);
-}
-
-/** Rotates change only CF and OF: the other arithmetic flags are materialised and kept. */
-function setCfOf(cpu: Cpu, cf: number, of: number): void {
-  materialize(cpu);
-  cpu.eflags = (cpu.eflags & ~(CF | OF)) | cf | (of << 11);
 }
 
 function rol(cpu: Cpu, i: Insn): void {

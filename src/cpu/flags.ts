@@ -170,6 +170,30 @@ export function setArithFlags(cpu: CpuState, mask: number, v: number): void {
 }
 
 /**
+ * Set CF and OF (0/1 each), keeping the other four arithmetic flags, without materialising them:
+ * a pending result becomes kind RES (SF/ZF/PF still from `res`, AF folded into eflags). Rotates.
+ */
+export function setCfOf(cpu: CpuState, cf: number, of: number): void {
+  const op = cpu.lf.op;
+  if (op === LfOp.NONE || op === LfOp.RES) {
+    cpu.eflags = (cpu.eflags & ~(CF | OF)) | cf | (of << 11);
+    return;
+  }
+  cpu.eflags = (cpu.eflags & ~(CF | OF | AF)) | cf | (of << 11) | (getAF(cpu) << 4);
+  cpu.lf.op = LfOp.RES;
+}
+
+/** Set CF (0/1), keeping the other five arithmetic flags (BT family, CLC/STC/CMC). */
+export function setCF(cpu: CpuState, cf: number): void {
+  const op = cpu.lf.op;
+  if (op === LfOp.NONE || op === LfOp.RES || op === LfOp.INC || op === LfOp.DEC) {
+    cpu.eflags = (cpu.eflags & ~CF) | cf;
+    return;
+  }
+  setCfOf(cpu, cf, getOF(cpu));
+}
+
+/**
  * Record a result whose CF/OF/AF are given now (bits in `cfofaf`, EFLAGS positions) and whose
  * SF/ZF/PF follow from `res` (sign-extended to int32): shifts, multiplies, BCD adjusts.
  */

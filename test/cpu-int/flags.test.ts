@@ -4,7 +4,7 @@
  * Appendix B), for every condition code and every kind of pending result; PUSHF/POPF round trips.
  */
 import { describe, expect, it } from 'vitest';
-import { getEflags, setEflags, testCC } from '../../src/cpu/flags.js';
+import { getEflags, setCF, setCfOf, setEflags, testCC } from '../../src/cpu/flags.js';
 import { asm, edgeValues, machine, run } from './harness.js';
 
 /** Condition cc from an EFLAGS value, straight from the SDM's table. */
@@ -38,6 +38,34 @@ describe('testCC on pending lazy results equals testCC on materialised EFLAGS', 
       expect(checked).toBe(ops.length * vals.length * vals.length * 16);
     });
   }
+});
+
+describe('setCF / setCfOf keep the other flags of every pending kind', () => {
+  it('equal to materialising and then changing CF (and OF)', () => {
+    const t = machine();
+    const ops = ['add eax, ebx', 'sub eax, ebx', 'adc eax, ebx', 'sbb eax, ebx', 'and eax, ebx', 'inc eax', 'dec eax', 'shl eax, 1', 'popfd'];
+    const vals = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x0f, 0x10];
+    let n = 0;
+    for (const op of ops) {
+      const code = asm(op === 'popfd' ? 'push ebx\npopfd' : op);
+      for (const a of vals) for (const b of vals) for (const cf of [0, 1]) for (const of of [0, 1]) {
+        for (const which of ['cf', 'cfof']) {
+          t.cpu.regs[0] = a | 0; t.cpu.regs[3] = (op === 'popfd' ? (b & 0xfd5) : b) | 0;
+          setEflags(t.cpu, 2 | ((a ^ b) & 1));
+          run(t, code);
+          const before = getEflags(t.cpu);
+          t.cpu.regs[0] = a | 0; t.cpu.regs[3] = (op === 'popfd' ? (b & 0xfd5) : b) | 0;
+          setEflags(t.cpu, 2 | ((a ^ b) & 1));
+          run(t, code); // the same result, still lazy
+          if (which === 'cf') setCF(t.cpu, cf); else setCfOf(t.cpu, cf, of);
+          const want = which === 'cf' ? (before & ~1) | cf : (before & ~0x801) | cf | (of << 11);
+          if (getEflags(t.cpu) !== want) throw new Error(`${op} a=${a} b=${b} ${which} cf=${cf} of=${of}: ${getEflags(t.cpu).toString(16)} want ${want.toString(16)}`);
+          n++;
+        }
+      }
+    }
+    expect(n).toBe(ops.length * vals.length * vals.length * 8);
+  });
 });
 
 describe('EFLAGS image', () => {
