@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { haveTest386, runTest386, TEST386_REF } from './test386.js';
+import { existsSync } from 'node:fs';
+import { haveTest386, runTest386, TEST386_128K, TEST386_REF } from './test386.js';
 
 const d = haveTest386() ? describe : describe.skip;
 if (!haveTest386()) console.warn('test386 skipped: ../shared/testsuites/test386 not found beside the repository');
@@ -37,5 +38,11 @@ d('test386', () => {
     const where = firstDiff < 0 ? '' : `line ${firstDiff + 1}: got "${got[firstDiff]}", want "${ref[firstDiff]}"`;
     expect(where).toBe('');
     expect(got.length).toBe(ref.length);
+  }, 900_000);
+
+  it.skipIf(!existsSync(TEST386_128K))('reaches POST 0xFF in the 128 KiB build (286/386 task switches)', () => {
+    const r = runTest386(200_000_000, TEST386_128K);
+    const posts = r.posts.map((p) => p.toString(16)).join(' ');
+    expect(posts.split(' ').at(-1), `POST codes: ${posts}`).toBe('ff');
   }, 900_000);
 });

@@ -11,6 +11,8 @@ import { makeBench, type Bench } from './harness.js';
 export const TEST386_DIR = fileURLToPath(new URL('../../../shared/testsuites/test386/', import.meta.url));
 export const TEST386_BIN = TEST386_DIR + 'test386-e9.bin';
 export const TEST386_REF = TEST386_DIR + 'test386-EE-reference.txt';
+/** The 128 KiB build: adds 286/386 TSS task switches. */
+export const TEST386_128K = TEST386_DIR + 'test386-e9-128k.bin';
 
 export function haveTest386(): boolean {
   return existsSync(TEST386_BIN) && existsSync(TEST386_REF);
@@ -24,11 +26,17 @@ export interface Test386Result {
   bench: Bench;
 }
 
-export function runTest386(budget = 300_000_000): Test386Result {
+/**
+ * Run a test386 ROM image (`file`, default the 64 KiB e9 build). The ROM ends at 1 MiB and is
+ * aliased so that it also ends at 4 GiB (the 128 KiB build loads at 0xE0000 / 0xFFFE0000).
+ */
+export function runTest386(budget = 300_000_000, file = TEST386_BIN): Test386Result {
   const b = makeBench(2 << 20);
-  const rom = new Uint8Array(readFileSync(TEST386_BIN));
-  b.phys.writeBytes(0xf0000, rom);
-  for (let p = 0; p < rom.length >>> 12; p++) b.phys.npt[0xffff0 + p] = 0xf0 + p;
+  const rom = new Uint8Array(readFileSync(file));
+  const base = 0x100000 - rom.length;
+  b.phys.writeBytes(base, rom);
+  const pages = rom.length >>> 12;
+  for (let p = 0; p < pages; p++) b.phys.npt[0x100000 - pages + p] = (base >>> 12) + p;
   b.cpu.reset();
   const posts: number[] = [];
   const chars: string[] = [];
