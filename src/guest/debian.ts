@@ -79,7 +79,7 @@ export function ensureDebianPackage(pkg: string): string {
     deb = readdirSync(dl).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
   }
-  const tmp = `${dest}.tmp`;
+  const tmp = `${dest}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   run('dpkg-deb', ['-x', join(dl, deb), tmp]);
