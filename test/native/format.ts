@@ -19,8 +19,8 @@ export const SCRATCH_SIZE = 768;
  * A second compared window, across the boundary of the two scratch pages (accesses that straddle
  * a page take the slow paths of the memory code): bytes STRADDLE_OFF..+STRADDLE_SIZE.
  */
-export const STRADDLE_OFF = 0xff0;
-export const STRADDLE_SIZE = 32;
+export const STRADDLE_OFF = 0xf80;
+export const STRADDLE_SIZE = 256;
 /** Length of the scratch view the TypeScript side works with (both windows; zeros between). */
 export const VIEW_SIZE = STRADDLE_OFF + STRADDLE_SIZE;
 export const CODE_MAX = 128;
@@ -37,7 +37,7 @@ export const IN = {
   regs: 0, eflags: 32, memSeed: 36, codeLen: 40, fsave: 48, patchOff: 156, patchVal: 188, code: 220, SIZE: 348,
 } as const;
 export const OUT = {
-  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, straddle: 936, SIZE: 968,
+  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, straddle: 936, SIZE: 1192,
 } as const;
 
 /** FSAVE image offsets, 32-bit protected-mode layout (SDM Vol. 1 §8.1.10, Figure 8-9). */

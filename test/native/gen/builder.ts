@@ -119,7 +119,7 @@ export class SeqBuilder {
   dataOff(size: number): number {
     if (size <= 16 && this.rng.chance(1 / 16)) {
       const cross = size > 1 && this.rng.chance(0.8);
-      return cross ? 0x1000 - this.rng.range(1, size - 1) : STRADDLE_OFF + this.rng.below(STRADDLE_SIZE - size + 1);
+      return cross ? 0x1000 - this.rng.range(1, size - 1) : 0xff0 + this.rng.below(32 - size + 1);
     }
     const off = this.rng.below(DATA_END - size);
     return this.rng.chance(0.8) ? off & ~(Math.min(size, 4) - 1) : off;

@@ -209,6 +209,37 @@ for (const [op, opc, setsFlags, repKind] of STR) {
   }
 }
 
+// Long REP runs (0..128 elements): the interpreter's bulk paths, with overlapping source and
+// destination (forwards and backwards, as memmove does) and across the boundary between the two
+// scratch pages. Regions: [0, 0x300) (data, stack and x87-image areas: overwriting them is fine)
+// or the compared window [0xf80, 0x1080) around the page boundary.
+for (const [op, opc, setsFlags] of [['movs', 0xa4, false], ['stos', 0xaa, false], ['lods', 0xac, false], ['cmps', 0xa6, true], ['scas', 0xae, true]] as const) {
+  for (const s of SZ) {
+    add(`rep ${op}${['b', 'w', 'd'][s >> 1]} long`, (b) => {
+      const r = b.rng;
+      const rep = setsFlags && r.chance(0.5) ? 0xf2 : 0xf3;
+      const [lo, hi] = r.chance(0.5) ? [0, 0x300] : [0xf80, 0x1080];
+      const cnt = r.chance(0.1) ? 0 : r.range(1, Math.min(128, ((hi - lo) / s) | 0) >> (r.chance(0.5) ? 2 : 0));
+      const bytes = cnt * s;
+      // a start address from which cnt elements stay inside [lo, hi) in the direction of DF
+      const start = (): number => (b.df === 0 ? lo + r.below(hi - lo - bytes + 1) : lo + bytes - s + r.below(hi - lo - bytes + 1));
+      const src = start();
+      let dst = start();
+      if (opc !== 0xaa && opc !== 0xac && r.chance(0.4)) {
+        // overlap: the destination a few bytes after or before the source (or equal: CMPS runs long)
+        const d = opc === 0xa6 && r.chance(0.5) ? 0 : r.range(-8, 8);
+        if (src + d >= lo && src + d + (b.df === 0 ? bytes : s) <= hi && src + d - (b.df === 0 ? 0 : bytes - s) >= lo) dst = src + d;
+      }
+      b.setReg(R.ESI, SCRATCH_ADDR + src);
+      b.setReg(R.EDI, SCRATCH_ADDR + dst);
+      b.setReg(R.ECX, cnt);
+      if (opc === 0xae) b.setReg(R.EAX, r.chance(0.5) ? 0 : value32(r));
+      b.emit(rep, ...p66(s), opc + w(s));
+      if (setsFlags && cnt > 0) b.flags(ARITH);
+    });
+  }
+}
+
 // ------------------------------------------------------------------ BOUND (#BR when out of range)
 for (const s of [2, 4]) {
   add(`bound r${bits(s)},m${bits(s)}&${bits(s)}`, (b) => {

@@ -35,8 +35,8 @@
 #define SCRATCH_ADDR 0x20000000u
 #define SCRATCH_SIZE 768
 /* A second compared window around the boundary between the two scratch pages. */
-#define STRADDLE_OFF 0xff0
-#define STRADDLE_SIZE 32
+#define STRADDLE_OFF 0xf80
+#define STRADDLE_SIZE 256
 #define PAGE 4096
 #define EXIT_PTR_OFF 0xF00
 #define CODE_MAX 128
@@ -59,7 +59,7 @@ struct in_rec {
   uint8_t code[CODE_MAX];
 };
 
-/* Output record (format.ts OutRec), 968 bytes. */
+/* Output record (format.ts OutRec), 1192 bytes. */
 struct out_rec {
   uint32_t status; /* 0 = ran to the end, 1 = fault, 2 = timed out (0.5 s) */
   uint32_t vector;
@@ -75,7 +75,7 @@ struct out_rec {
 };
 
 _Static_assert(sizeof(struct in_rec) == 348, "in_rec layout");
-_Static_assert(sizeof(struct out_rec) == 968, "out_rec layout");
+_Static_assert(sizeof(struct out_rec) == 1192, "out_rec layout");
 
 /* Shared with the assembly stubs. */
 uint16_t g_out_sregs[4], g_host_fs, g_host_gs;
