@@ -40,7 +40,6 @@ const FILLED_MAX = 8192;
 /** tlbFlags bits. */
 const TF_LISTED = 1;
 const TF_GLOBAL = 2;
-const TF_LARGE = 4;
 
 export class Mmu implements ByteSource {
   /** Host byte offset of the page for supervisor reads, or -1. Index: linear >>> 12. */
@@ -319,7 +318,7 @@ export class Mmu implements ByteSource {
       if (this.filledCount === FILLED_MAX) this.clearAll();
       this.filled[this.filledCount++] = vpn;
     }
-    this.tlbFlags[vpn] = TF_LISTED | (global ? TF_GLOBAL : 0) | (large ? TF_LARGE : 0);
+    this.tlbFlags[vpn] = TF_LISTED | (global ? TF_GLOBAL : 0);
     if (large) this.largeRegion[vpn >>> 10] = 1;
     if (this.tlbPhys[vpn] !== ppn) {
       // A new translation for this page: entries of the old one must not survive.

@@ -16,7 +16,7 @@ import { ExitReason } from '../../hv/exit.js';
 import type { Cpu } from '../cpu.js';
 import { raise, raiseCode, Vec } from '../fault.js';
 import { def, isImplemented } from '../handlers.js';
-import { CR0, CR4, EF } from '../state.js';
+import { CR0, CR4 } from '../state.js';
 
 /** CR4 bits we implement (no PAE paging, no VMX/SMX/SMEP...): others raise #GP(0). */
 const CR4_SUPPORTED = CR4.VME | CR4.PVI | CR4.TSD | CR4.DE | CR4.PSE | CR4.MCE | CR4.PGE | CR4.PCE | CR4.OSFXSR | CR4.OSXMMEXCPT;
@@ -257,4 +257,3 @@ if (!isImplemented(Mn.NOP)) def(Mn.NOP, noop);
 if (!isImplemented(Mn.PAUSE)) def(Mn.PAUSE, noop);
 if (!isImplemented(Mn.UD2)) def(Mn.UD2, (cpu: Cpu) => raise(cpu, Vec.UD));
 
-export { EF };

@@ -7,7 +7,7 @@
  * No allocation: callers own a few module-level `Desc` objects.
  */
 import type { Cpu } from '../cpu.js';
-import { raiseCode, Vec } from '../fault.js';
+import { raiseCode } from '../fault.js';
 
 export const DescType = {
   TSS16_AVAIL: 1,
@@ -153,4 +153,3 @@ export function inLimit(limit: number, attr: number, off: number, size: number):
   return end <= limit >>> 0;
 }
 
-export { Vec };
