@@ -19,7 +19,8 @@ export class GuestSession {
     this.proc.stdout!.setEncoding('latin1');
     this.proc.stderr!.setEncoding('latin1');
     this.proc.stdout!.on('data', (d: string) => {
-      this.out += d;
+      // busybox's line editor sends terminal queries (ESC [ 6 n) with each prompt: drop CSI sequences.
+      this.out += d.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
       this.wake();
     });
     this.proc.stderr!.on('data', (d: string) => {
