@@ -311,12 +311,14 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     pop(f);
     return;
   }
-  const r = y * l;
+  const py = phys(f, 1);
+  // a raw ST(1) beyond the double range takes part in the special cases with its sign only
+  const yv = outsideDoubles(f, py) ? ((f.rawSe[py] & 0x8000) !== 0 ? -1 : 1) : y;
+  const r = yv * l;
   if (r !== r) {
     invalid(cpu, f, 1, true);
     return;
   }
-  const py = phys(f, 1);
   if (stClass(f, 1) === Cls.INF || l - l !== 0) {
     setC1(f, false);
     setSt(f, 1, r); // infinite operand: exact infinite result
@@ -483,15 +485,16 @@ def(Mn.FXTRACT, (cpu, i) => {
 function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
   const f = enter(cpu, i, true, false);
   f.sw &= ~SW.C2;
-  if (!binaryOk(cpu, f, 0, false)) return;
+  if (!binaryOk(cpu, f, 0, false, true)) return;
   const a = f.st[phys(f, 0)];
   const b = f.st[phys(f, 1)];
   const c0 = stClass(f, 0);
   const c1 = stClass(f, 1);
   if (c0 === Cls.INF || c1 === Cls.ZERO) {
-    invalid(cpu, f, 0, false);
+    invalid(cpu, f, 0, false); // IE takes precedence over DE (observed)
     return;
   }
+  if ((c0 === Cls.DENORMAL || c1 === Cls.DENORMAL) && signal(cpu, SW.DE)) return;
   f.sw &= ~(SW.C0 | SW.C1 | SW.C3);
   if (c0 === Cls.ZERO || c1 === Cls.INF) return; // ST(0) unchanged, Q = 0
   if (f.rawValid[phys(f, 0)] || f.rawValid[phys(f, 1)]) {
