@@ -111,7 +111,8 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
     res.interpMs += performance.now() - t;
   }
   const js = runner.jitStats;
-  if (js) res.jitNote = `JIT: ${js.blocksCompiled} blocks compiled, ${js.blocksRun} runs, ${js.chainedRuns} chained, ${js.coldInstructions} instructions interpreted cold`;
+  res.jitNote = `MMU: ${runner.cpu.mmu.walks} page walks (odd sequences run with paging on)`;
+  if (js) res.jitNote += `; JIT: ${js.blocksCompiled} blocks compiled, ${js.blocksRun} runs, ${js.chainedRuns} chained, ${js.coldInstructions} instructions interpreted cold`;
   return res;
 }
 

@@ -34,6 +34,10 @@ const AUX_FPU_OUT = 0x200;
 const AUX_CODE = 0x800;
 /** Host pages inside the runner's PhysMemory. */
 const HOST_CODE = 1, HOST_SCRATCH = 2, HOST_AUX = 3, HOST_SCRATCH2 = 4;
+/** Paging structures (guest-physical, identity mapping of the pages above): a page directory and
+ *  three page tables, in host pages 5-8. */
+const PAGING_PHYS = 0x31000000;
+const HOST_PD = 5;
 
 const ARITH = 0x8d5;
 /** Mnemonics whose flag effects depend on the count (see the file comment). */
@@ -90,15 +94,37 @@ export class InterpRunner {
     gdt.setUint32(0x24, 0x00cffb00, true);
     gdt.setUint32(0x28, 0x0000ffff, true);
     gdt.setUint32(0x2c, 0x00cff300, true);
+    for (let k = 0; k < 4; k++) this.phys.npt[(PAGING_PHYS >>> 12) + k] = HOST_PD + k;
     // frstor [AUX_FPU_IN]; fnsave ss:[AUX_FPU_OUT]
     const code = this.phys.u8.subarray(HOST_AUX * 4096 + AUX_CODE);
     code.set([0xdd, 0x25, ...le32(AUX_ADDR + AUX_FPU_IN), 0x36, 0xdd, 0x35, ...le32(AUX_ADDR + AUX_FPU_OUT)]);
   }
 
+  /**
+   * Identity page tables for the code, scratch and private pages (user, writable), with the
+   * accessed/dirty bits clear so every sequence goes through the walks that set them (SDM Vol. 3
+   * §4.3, §4.8).
+   */
+  private writePageTables(): void {
+    const pd = new DataView(this.phys.buffer, HOST_PD * 4096, 4 * 4096);
+    for (let k = 0; k < 4 * 1024; k++) pd.setUint32(4 * k, 0, true);
+    const tables: Array<[number, number[]]> = [[CODE_ADDR, [CODE_ADDR]], [SCRATCH_ADDR, [SCRATCH_ADDR, SCRATCH_ADDR + 4096]], [AUX_ADDR, [AUX_ADDR]]];
+    tables.forEach(([region, pages], k) => {
+      const pt = PAGING_PHYS + 4096 * (k + 1);
+      pd.setUint32(4 * (region >>> 22), pt | 7, true);
+      for (const p of pages) pd.setUint32(4096 * (k + 1) + 4 * ((p >>> 12) & 0x3ff), (p | 7) >>> 0, true);
+    });
+  }
+
   private resetCpu(s: Sequence): void {
     const cpu = this.cpu;
     cpu.reset();
-    cpu.cr0 = 0x00050033; // PE MP ET NE WP AM, as Linux runs user code (paging is irrelevant here)
+    // PE MP ET NE WP AM as Linux runs user code; odd sequences with paging on (identity tables),
+    // even ones with paging off: both memory paths of the MMU
+    const paging = (s.id & 1) === 1;
+    if (paging) this.writePageTables();
+    cpu.cr3 = paging ? PAGING_PHYS : 0;
+    cpu.cr0 = paging ? 0x80050033 | 0 : 0x00050033;
     for (let seg = 0; seg < 6; seg++) {
       // FS: null (as in a Linux i386 process); GS: the host's TLS selector (never used for memory)
       const code = seg === 1, nul = seg === 4;
