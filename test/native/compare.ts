@@ -59,7 +59,8 @@ export function compare(s: Sequence, n: Outcome, i: InterpResult): Diff[] {
   if (n.status !== i.status) add('status', n.status ? `fault #${n.vector}` : 'completed', i.status ? `fault #${i.vector}` : 'completed');
   else if (n.status === 1) {
     if (n.vector !== i.vector) add('vector', String(n.vector), String(i.vector));
-    else if (HAS_CODE.has(n.vector) && n.vector !== 14 && (n.errorCode & 0xffff) !== (i.errorCode & 0xffff)) add('error code', hex(n.errorCode, 4), hex(i.errorCode, 4));
+    else if (HAS_CODE.has(n.vector) && (n.errorCode & 0xffff) !== (i.errorCode & 0xffff)) add('error code', hex(n.errorCode, 4), hex(i.errorCode, 4));
+    if (n.vector === 14 && i.vector === 14 && n.cr2 !== i.cr2) add('cr2', hex(n.cr2), hex(i.cr2));
   }
   if (n.eipOff !== i.eipOff) add('eip', `+${n.eipOff}`, `+${i.eipOff}`);
   for (let r = 0; r < 8; r++) {

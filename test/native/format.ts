@@ -21,6 +21,9 @@ export const SCRATCH_SIZE = 768;
  */
 export const STRADDLE_OFF = 0xf80;
 export const STRADDLE_SIZE = 256;
+/** A third scratch page, read-only (zeros), and a fourth one never mapped: page-fault forms. */
+export const RO_PAGE = SCRATCH_ADDR + 0x2000;
+export const ABSENT_PAGE = SCRATCH_ADDR + 0x3000;
 /** Length of the scratch view the TypeScript side works with (both windows; zeros between). */
 export const VIEW_SIZE = STRADDLE_OFF + STRADDLE_SIZE;
 export const CODE_MAX = 128;
@@ -37,7 +40,7 @@ export const IN = {
   regs: 0, eflags: 32, memSeed: 36, codeLen: 40, fsave: 48, patchOff: 156, patchVal: 188, code: 220, SIZE: 348,
 } as const;
 export const OUT = {
-  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, straddle: 936, SIZE: 1192,
+  status: 0, vector: 4, errorCode: 8, eipOff: 12, regs: 16, eflags: 48, es: 52, ds: 54, fsave: 56, fs: 164, gs: 166, scratch: 168, straddle: 936, cr2: 1192, SIZE: 1196,
 } as const;
 
 /** FSAVE image offsets, 32-bit protected-mode layout (SDM Vol. 1 §8.1.10, Figure 8-9). */
@@ -91,6 +94,8 @@ export interface Outcome {
   fs: number;
   gs: number;
   fsave: Uint8Array;
+  /** CR2 of a #PF (native: the signal's si_addr). */
+  cr2: number;
   /** The scratch view (VIEW_SIZE bytes): [0, SCRATCH_SIZE) and the straddle window; zeros between. */
   scratch: Uint8Array;
 }
@@ -177,6 +182,7 @@ export function decodeOutput(buf: Uint8Array): Outcome[] {
       es: dv.getUint16(o + OUT.es, true),
       ds: dv.getUint16(o + OUT.ds, true),
       fs: dv.getUint16(o + OUT.fs, true),
+      cr2: dv.getUint32(o + OUT.cr2, true),
       gs: dv.getUint16(o + OUT.gs, true),
       fsave: buf.slice(o + OUT.fsave, o + OUT.fsave + FSAVE.SIZE),
       scratch: view(buf.subarray(o + OUT.scratch, o + OUT.scratch + SCRATCH_SIZE), buf.subarray(o + OUT.straddle, o + OUT.straddle + STRADDLE_SIZE)),

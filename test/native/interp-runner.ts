@@ -24,7 +24,7 @@ import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { Mmu } from '../../src/mem/mmu.js';
 import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
-import { CODE_ADDR, FSAVE, initialScratch, type Outcome, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, STRADDLE_OFF, USER_CS, USER_DS, view, VIEW_SIZE } from './format.js';
+import { CODE_ADDR, FSAVE, initialScratch, type Outcome, RO_PAGE, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, STRADDLE_OFF, USER_CS, USER_DS, view, VIEW_SIZE } from './format.js';
 
 /** Private page of the runner: GDT, FRSTOR/FNSAVE images and the two helper instructions. */
 const AUX_ADDR = 0x30000000;
@@ -38,6 +38,8 @@ const HOST_CODE = 1, HOST_SCRATCH = 2, HOST_AUX = 3, HOST_SCRATCH2 = 4;
  *  three page tables, in host pages 5-8. */
 const PAGING_PHYS = 0x31000000;
 const HOST_PD = 5;
+/** The read-only scratch page (zeros; host page 9). The absent page has no mapping at all. */
+const HOST_RO = 9;
 
 const ARITH = 0x8d5;
 /** Mnemonics whose flag effects depend on the count (see the file comment). */
@@ -95,6 +97,7 @@ export class InterpRunner {
     gdt.setUint32(0x28, 0x0000ffff, true);
     gdt.setUint32(0x2c, 0x00cff300, true);
     for (let k = 0; k < 4; k++) this.phys.npt[(PAGING_PHYS >>> 12) + k] = HOST_PD + k;
+    this.phys.npt[RO_PAGE >>> 12] = HOST_RO;
     // frstor [AUX_FPU_IN]; fnsave ss:[AUX_FPU_OUT]
     const code = this.phys.u8.subarray(HOST_AUX * 4096 + AUX_CODE);
     code.set([0xdd, 0x25, ...le32(AUX_ADDR + AUX_FPU_IN), 0x36, 0xdd, 0x35, ...le32(AUX_ADDR + AUX_FPU_OUT)]);
@@ -114,6 +117,8 @@ export class InterpRunner {
       pd.setUint32(4 * (region >>> 22), pt | 7, true);
       for (const p of pages) pd.setUint32(4096 * (k + 1) + 4 * ((p >>> 12) & 0x3ff), (p | 7) >>> 0, true);
     });
+    // the read-only page: present, user, not writable (as the native PROT_READ mapping)
+    pd.setUint32(4096 * 2 + 4 * ((RO_PAGE >>> 12) & 0x3ff), (RO_PAGE | 5) >>> 0, true);
   }
 
   private resetCpu(s: Sequence): void {
@@ -247,7 +252,8 @@ export class InterpRunner {
     }
     const scratch = view(u8.subarray(HOST_SCRATCH * 4096, HOST_SCRATCH * 4096 + SCRATCH_SIZE),
       Uint8Array.of(...u8.subarray(HOST_SCRATCH * 4096 + STRADDLE_OFF, HOST_SCRATCH * 4096 + 4096), ...u8.subarray(HOST_SCRATCH2 * 4096, HOST_SCRATCH2 * 4096 + VIEW_SIZE - 4096)));
-    return { status, vector, errorCode, eipOff, regs, eflags, es, ds, fs, gs, fsave, scratch, undefFlags: undef, traced, error, steps };
+    const cr2 = vector === 14 ? cpu.cr2 >>> 0 : 0;
+    return { status, vector, errorCode, eipOff, regs, eflags, es, ds, fs, gs, cr2, fsave, scratch, undefFlags: undef, traced, error, steps };
   }
 }
 

@@ -46,6 +46,8 @@ export class SeqBuilder {
   readonly fpStores: Array<[number, string]> = [];
   /** Scratch bytes not compared: [offset, length] (x87 environment pointer fields). */
   readonly memMask: Array<[number, number]> = [];
+  /** The interpreter runs this sequence with paging on (odd ids: interp-runner.ts). */
+  paging = false;
   /** Registers a prelude of the form being generated must not clobber (bit per register). */
   avoid = 0;
 

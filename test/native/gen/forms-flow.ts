@@ -3,7 +3,7 @@
  * tracked by the builder); branch targets stay inside the sequence or land exactly at its end; string
  * instructions get ESI/EDI/ECX preludes pointing into the data area with small counts, for DF = 0/1.
  */
-import { SCRATCH_ADDR, USER_CS, USER_DS } from '../format.js';
+import { ABSENT_PAGE, RO_PAGE, SCRATCH_ADDR, USER_CS, USER_DS } from '../format.js';
 import { F, R, SeqBuilder } from './builder.js';
 import { bits, filler, formList, modrmReg, p66, rmOperand, segSelector, SZ, w } from './form-kit.js';
 import { value32 } from './rng.js';
@@ -284,6 +284,19 @@ add('self-modifying code (next instruction)', (b) => {
     b.emit(0x40 + r);
   }
   b.flags(ARITH, 0);
+});
+// Page faults (sequences the interpreter runs with paging on): a write to the read-only page
+// (#PF, error code P|W|U = 7), a read or write of the never-mapped page (4 / 6), CR2 = the address;
+// accesses that straddle into those pages fault with CR2 at the page start. With paging off the
+// form only reads the read-only page (zeros on both sides).
+add('page fault (#PF: read-only / absent page)', (b) => {
+  const k = b.paging ? b.rng.below(5) : 0;
+  const r = b.reg32();
+  const page = k === 1 || k === 4 ? RO_PAGE : ABSENT_PAGE;
+  const off = k === 4 ? -2 : b.rng.below(4096 - 4); // k = 4: a dword write straddling rw -> ro
+  const addr = k === 0 ? RO_PAGE + b.rng.below(4096 - 4) : page + off;
+  const write = k === 1 || k === 3 || k === 4;
+  b.emit(write ? 0x89 : 0x8b, 0x05 | (r << 3), ...b.imm(addr, 4));
 });
 add('lock on a non-lockable memory form (#UD)', (b) => {
   // MOV, CMP, TEST and loads are not lockable (SDM Vol. 2 LOCK): #UD even with a memory operand

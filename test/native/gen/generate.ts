@@ -34,6 +34,7 @@ export function generateOne(seed: number, id: number, forms: readonly Form[] = A
     const picked: Form[] = [];
     for (let k = 0; k <= extra; k++) picked.push(k === pos ? main : pickCompanion(rng, main, mode));
     const b = new SeqBuilder(rng);
+    b.paging = (id & 1) === 1;
     const fsave = fpuImage(b, mode);
     for (const f of picked) {
       b.avoid = 0;

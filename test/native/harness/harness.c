@@ -59,7 +59,7 @@ struct in_rec {
   uint8_t code[CODE_MAX];
 };
 
-/* Output record (format.ts OutRec), 1192 bytes. */
+/* Output record (format.ts OutRec), 1196 bytes. */
 struct out_rec {
   uint32_t status; /* 0 = ran to the end, 1 = fault, 2 = timed out (0.5 s) */
   uint32_t vector;
@@ -72,10 +72,11 @@ struct out_rec {
   uint16_t fs, gs; /* selectors at the end */
   uint8_t scratch[SCRATCH_SIZE];
   uint8_t straddle[STRADDLE_SIZE];
+  uint32_t cr2; /* faulting address of a #PF (siginfo si_addr) */
 };
 
 _Static_assert(sizeof(struct in_rec) == 348, "in_rec layout");
-_Static_assert(sizeof(struct out_rec) == 1192, "out_rec layout");
+_Static_assert(sizeof(struct out_rec) == 1196, "out_rec layout");
 
 /* Shared with the assembly stubs. */
 uint16_t g_out_sregs[4], g_host_fs, g_host_gs;
@@ -126,7 +127,6 @@ static sigjmp_buf g_jmp;
 static struct out_rec *g_cur;
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {
-  (void)si;
   ucontext_t *uc = (ucontext_t *)ctx;
   greg_t *gr = uc->uc_mcontext.gregs;
   struct out_rec *o = g_cur;
@@ -139,6 +139,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
   o->vector = (uint32_t)gr[REG_TRAPNO];
   o->error_code = (uint32_t)gr[REG_ERR];
   o->eip_off = (uint32_t)gr[REG_EIP] - CODE_ADDR;
+  o->cr2 = o->vector == 14 ? (uint32_t)(uintptr_t)si->si_addr : 0;
   o->regs[0] = gr[REG_EAX];
   o->regs[1] = gr[REG_ECX];
   o->regs[2] = gr[REG_EDX];
@@ -180,6 +181,9 @@ int main(int argc, char **argv) {
   }
   uint8_t *code = mmap((void *)CODE_ADDR, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  /* scratch pages: two read/write, a third read-only (zeros), a fourth never mapped (#PF tests) */
+  uint8_t *ro = mmap((void *)(SCRATCH_ADDR + 2 * PAGE), PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (ro != (uint8_t *)(SCRATCH_ADDR + 2 * PAGE)) die("mmap fixed (read-only page)");
   uint8_t *scratch = mmap((void *)SCRATCH_ADDR, 2 * PAGE, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (code != (uint8_t *)CODE_ADDR || scratch != (uint8_t *)SCRATCH_ADDR) die("mmap fixed");
