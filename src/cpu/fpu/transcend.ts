@@ -325,7 +325,15 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     pop(f);
     return;
   }
-  if (l !== 0 && (r - r !== 0 || Math.abs(r) < 2.2250738585072014e-308 || (f.rawValid[py] && y - y !== 0))) {
+  if (logp1 && x === 0 && outsideDoubles(f, p0)) {
+    // log2(1 + x) = x / ln 2 for a raw x below the double range: two float80-range products
+    wideArith(cpu, Op.MUL, 0, p0, -1, x, Math.LOG2E, false);
+    wideArith(cpu, Op.MUL, 1, py, p0, y, 0, false);
+    signal(cpu, SW.PE);
+    pop(f);
+    return;
+  }
+  if (l !== 0 && (r - r !== 0 || Math.abs(r) < 2.2250738585072014e-308 || outsideDoubles(f, py))) {
     // the product leaves the double range: multiply in float80 range (ST(1) may be a raw value)
     wideArith(cpu, Op.MUL, 1, py, -1, y, l, false);
     signal(cpu, SW.PE);
