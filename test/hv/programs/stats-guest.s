@@ -4,7 +4,7 @@
 #
 #   5 x OUT to port 0x80, 3 x IN from port 0x80, 1 x CPUID,
 #   3 guest writes into the reserved region (over its header, its exit counters, and its last byte),
-#   1 read from it, written to the host console (4 bytes) by CONSOLE_WRITE, then POWER_OFF(0):
+#   1 read from it (of the dword it wrote over the counters), written to the host console (4 bytes) by CONSOLE_WRITE, then POWER_OFF(0):
 #   2 x VMCALL.
 
 .intel_syntax noprefix
@@ -37,7 +37,7 @@ entry:
   mov dword ptr [RES], 0x12345678
   mov dword ptr [RES + 0x10], 0x12345678
   mov byte ptr [RES + 0xfffff], 0
-  mov eax, [RES + 0x18]
+  mov eax, [RES + 0x10]
   mov [BUF], eax
   mov eax, 1
   mov ebx, BUF
