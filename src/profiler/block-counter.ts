@@ -1,0 +1,135 @@
+/**
+ * Exact per-block counts of the JIT's translated blocks: entries and guest instructions retired.
+ *
+ *   const counter = BlockCounter.attach(machine.engine);   // null for the interpreter
+ *
+ * Zero cost when profiling is off: nothing is installed. When on, the counter registers itself as
+ * the JIT's `onCompile` listener and replaces each new block's function by a counting wrapper (one
+ * closure per compiled block, none per execution): the wrapper reads `cpu.icount` before and after
+ * the block, which the generated code keeps exact at every exit, fault paths included, so the sum
+ * over blocks plus the instructions the JIT interpreted (cold code) is exactly the instructions the
+ * run retired. Self-loop blocks run several iterations per entry; their `retired` counts them all.
+ *
+ * The JIT is reached through the small structural interface below (src/jit/engine.ts `Jit`), so this
+ * file depends on no JIT internals. Once the JIT compiles regions (several blocks in one function,
+ * no return to the dispatcher between them), counting moves into the generated code: see
+ * README.md in this folder, "What the JIT provides".
+ */
+import type { Cpu } from '../cpu/cpu.js';
+import type { Insn } from '../frontend/insn.js';
+
+/** What the profiler reads of a JIT block (src/jit/block.ts `Block`). */
+export interface ProfiledBlock {
+  readonly phys: number;
+  readonly lin: number;
+  readonly eip: number;
+  readonly mode: number;
+  readonly insns: Insn[];
+  readonly eips: Int32Array;
+  readonly bytes: number;
+  readonly length: number;
+  fn: ((cpu: Cpu, rt: never, maxIter: number) => number) | null;
+  source: string;
+  valid: boolean;
+}
+
+/** What the profiler reads of the JIT engine (src/jit/engine.ts `Jit`). */
+export interface ProfiledJit {
+  onCompile: ((b: never) => void) | null;
+  readonly stats: { blocksCompiled: number; coldInstructions: number; invalidations: number; compileMs?: number; [k: string]: number | undefined };
+  blocks(): IterableIterator<ProfiledBlock>;
+}
+
+export function isProfiledJit(e: unknown): e is ProfiledJit {
+  const j = e as ProfiledJit;
+  return typeof e === 'object' && e !== null && 'onCompile' in j && typeof j.blocks === 'function' && typeof j.stats === 'object';
+}
+
+export class BlockCounter {
+  /** Every block compiled while profiling, invalidated ones included, by id. */
+  readonly blocks: ProfiledBlock[] = [];
+  entries = new Float64Array(1024);
+  retired = new Float64Array(1024);
+  /** Host milliseconds spent in compile() (measured here when the JIT does not report it). */
+  compileMs = 0;
+
+  private constructor(readonly jit: ProfiledJit) {}
+
+  /** Attach to `engine` if it is the JIT (else null). Blocks compiled before this are not counted. */
+  static attach(engine: unknown): BlockCounter | null {
+    if (!isProfiledJit(engine)) return null;
+    const c = new BlockCounter(engine);
+    const previous = engine.onCompile as ((b: ProfiledBlock) => void) | null;
+    (engine as { onCompile: ((b: ProfiledBlock) => void) | null }).onCompile = (b: ProfiledBlock) => {
+      if (previous !== null) previous(b);
+      c.register(b);
+    };
+    c.timeCompiles();
+    return c;
+  }
+
+  /** Zero every count (blocks stay registered). */
+  reset(): void {
+    this.entries.fill(0);
+    this.retired.fill(0);
+  }
+
+  /** Instructions retired inside counted blocks. */
+  totalRetired(): number {
+    let t = 0;
+    for (let i = 0; i < this.blocks.length; i++) t += this.retired[i];
+    return t;
+  }
+
+  private register(b: ProfiledBlock): void {
+    const inner = b.fn;
+    if (inner === null) return;
+    const id = this.blocks.length;
+    this.blocks.push(b);
+    if (id === this.entries.length) {
+      this.entries = grow(this.entries);
+      this.retired = grow(this.retired);
+    }
+    const self = this;
+    b.fn = function counted(cpu: Cpu, rt: never, maxIter: number): number {
+      const before = cpu.icount;
+      try {
+        return inner(cpu, rt, maxIter);
+      } finally {
+        self.entries[id]++;
+        self.retired[id] += cpu.icount - before;
+      }
+    };
+  }
+
+  /**
+   * Compile time: taken from `stats.compileMs` when the JIT keeps it; until then, by timing the
+   * JIT's `compile` method from outside (a wrapper installed on this instance only).
+   */
+  private timeCompiles(): void {
+    const jit = this.jit as unknown as { compile?: (...a: unknown[]) => unknown };
+    if (typeof this.jit.stats.compileMs === 'number' || typeof jit.compile !== 'function') return;
+    const original = jit.compile;
+    const self = this;
+    jit.compile = function timedCompile(this: unknown, ...a: unknown[]): unknown {
+      const t0 = performance.now();
+      try {
+        return original.apply(this, a);
+      } finally {
+        self.compileMs += performance.now() - t0;
+      }
+    };
+  }
+
+  /** Compile time in ms: the JIT's own figure if it keeps one, else ours. */
+  compileTimeMs(): number {
+    const own = this.jit.stats.compileMs;
+    return typeof own === 'number' ? own : this.compileMs;
+  }
+}
+
+function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
