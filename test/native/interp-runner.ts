@@ -277,7 +277,9 @@ export function flagEffect(undef: number, mn: number, written: number, undefined
     if (c === 0) return undef;
     let u = undefined;
     let wr = written;
-    if (c !== 1) u |= 0x800; // OF
+    // OF: defined for 1-bit shifts only, whatever the table's static mask says
+    if (c !== 1) u |= 0x800;
+    else u &= ~0x800;
     if ((mn === Mn.SHL || mn === Mn.SAL || mn === Mn.SHR) && c >= size * 8) u |= 1; // CF
     if (mn === Mn.RCL || mn === Mn.RCR) {
       const t = size === 1 ? c % 9 : size === 2 ? c % 17 : c;
