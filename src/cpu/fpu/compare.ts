@@ -75,9 +75,7 @@ function compare(cpu: Cpu, srcP: number, memVal: number, quiet: boolean): number
     if (invalid) cmpSuppressed = signal(cpu, SW.IE);
     return UN;
   }
-  // DE: a denormal memory operand always (found when it is loaded); a denormal register only when
-  // it takes part in the comparison, i.e. not against an infinity (observed)
-  const de = (srcP < 0 && mem.denormal) || (c0 !== Cls.INF && c1 !== Cls.INF && (c0 === Cls.DENORMAL || c1 === Cls.DENORMAL));
+  const de = c0 === Cls.DENORMAL || c1 === Cls.DENORMAL || (srcP < 0 && mem.denormal);
   if (de && signal(cpu, SW.DE)) return -2;
   const x = f.st[p0];
   const y = srcP >= 0 ? f.st[srcP] : memVal;
