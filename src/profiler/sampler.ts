@@ -14,9 +14,9 @@
  * the sample log in a growable Int32Array (grown by doubling, so amortised).
  *
  * Stack walk (CPL 0 only): Linux i386 is built with frame pointers (no ORC unwinder on 32-bit), so
- * [EBP] = caller's EBP and [EBP+4] = return address. If the sample falls on a function's first
- * instructions (`push ebp` not yet run, or `mov ebp,esp` not yet run) the caller's return address
- * is read from [ESP] / [ESP+4] instead, so the direct caller is not skipped. A frame that leaves the
+ * [EBP] = caller's EBP and [EBP+4] = return address. If the sample falls where the newest frame
+ * is not linked (at `push ebp` or `ret`: return address at [ESP]; at `mov ebp,esp`: at [ESP+4]), the
+ * caller's return address is read from the stack first, so the direct caller is not skipped. A frame that leaves the
  * stack window, goes downwards, or returns outside the text range ends the walk.
  */
 import type { Cpu } from '../cpu/cpu.js';
@@ -134,7 +134,7 @@ export class Sampler {
     // In a prologue the newest frame is not linked yet: take the return address from the stack.
     const op = peek.read8(eip);
     let ret = 0;
-    if (op === 0x55) ret = peek.read32((ssBase + esp) | 0);
+    if (op === 0x55 || op === 0xc3 || op === 0xc2) ret = peek.read32((ssBase + esp) | 0);
     else if (op === 0x89 && peek.read8((eip + 1) | 0) === 0xe5) ret = peek.read32((ssBase + esp + 4) | 0);
     if (peek.ok && ret !== 0 && this.inText(ret)) log[at + depth++] = ret | 0;
     peek.ok = true;

@@ -128,7 +128,7 @@ export function parseElfSymbols(bytes: Uint8Array, name = 'file'): SymbolTable {
   if (shoff === 0 || shnum === 0 || shentsize < 40 || shoff + shnum * shentsize > bytes.length) throw new Error(`${name}: no section headers`);
   const sec = (i: number) => {
     const o = shoff + i * shentsize;
-    return { type: v.getUint32(o + 4, true), flags: v.getUint32(o + 8, true), offset: v.getUint32(o + 16, true), size: v.getUint32(o + 20, true), link: v.getUint32(o + 24, true), entsize: v.getUint32(o + 36, true) };
+    return { type: v.getUint32(o + 4, true), flags: v.getUint32(o + 8, true), addr: v.getUint32(o + 12, true), offset: v.getUint32(o + 16, true), size: v.getUint32(o + 20, true), link: v.getUint32(o + 24, true), entsize: v.getUint32(o + 36, true) };
   };
   let symtab = -1;
   for (let i = 0; i < shnum; i++) if (sec(i).type === SHT_SYMTAB) symtab = i;
@@ -147,7 +147,13 @@ export function parseElfSymbols(bytes: Uint8Array, name = 'file'): SymbolTable {
     const type = bytes[o + 12] & 0xf;
     const shndx = v.getUint16(o + 14, true);
     if (shndx === 0 || shndx >= 0xff00 || nameOff === 0) continue;
-    if (type !== STT_FUNC && !(type === STT_NOTYPE && shndx < shnum && (sec(shndx).flags & SHF_EXECINSTR) !== 0)) continue;
+    if (type !== STT_FUNC) {
+      // Untyped labels count when they are inside an executable section; markers at its very end
+      // (the linker's _etext, __bss_start, _end...) name no code.
+      if (type !== STT_NOTYPE || shndx >= shnum) continue;
+      const owner = sec(shndx);
+      if ((owner.flags & SHF_EXECINSTR) === 0 || value >= owner.addr + owner.size) continue;
+    }
     let end = strs.offset + nameOff;
     while (end < strs.offset + strs.size && bytes[end] !== 0) end++;
     const sym = decoder.decode(bytes.subarray(strs.offset + nameOff, end));
