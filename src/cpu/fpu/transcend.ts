@@ -303,14 +303,16 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
     invalid(cpu, f, 1, true); // IE takes precedence over DE (observed)
     return;
   }
-  if ((stClass(f, 0) === Cls.DENORMAL || stClass(f, 1) === Cls.DENORMAL) && signal(cpu, SW.DE)) return;
-  if (!logp1 && x === 0 && stClass(f, 0) === Cls.ZERO && y !== 0 && y - y === 0) {
-    // log of zero: divide-by-zero, -inf * y (SDM Vol. 2 FYL2X table)
+  const cy = stClass(f, 1);
+  if (!logp1 && stClass(f, 0) === Cls.ZERO && cy !== Cls.ZERO && cy !== Cls.INF) {
+    // log of zero: divide-by-zero (before DE, observed), -inf * y (SDM Vol. 2 FYL2X table)
     if (signal(cpu, SW.ZE)) return;
-    setSt(f, 1, y > 0 ? -Infinity : Infinity);
+    const yNeg = f.rawValid[phys(f, 1)] ? (f.rawSe[phys(f, 1)] & 0x8000) !== 0 : y < 0;
+    setSt(f, 1, yNeg ? Infinity : -Infinity);
     pop(f);
     return;
   }
+  if ((stClass(f, 0) === Cls.DENORMAL || cy === Cls.DENORMAL) && signal(cpu, SW.DE)) return;
   const py = phys(f, 1);
   // a raw ST(1) beyond the double range takes part in the special cases with its sign only
   const yv = outsideDoubles(f, py) ? ((f.rawSe[py] & 0x8000) !== 0 ? -1 : 1) : y;
