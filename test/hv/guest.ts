@@ -85,3 +85,16 @@ export function parseReport(text: string): Map<string, number[]> {
   }
   return m;
 }
+
+/** "VM exits by reason:" block of --stats -> reason -> count. */
+export function parseExitStats(stderr: string): Map<string, number> {
+  const at = stderr.indexOf('VM exits by reason:');
+  if (at < 0) throw new Error(`no "VM exits by reason:" in stderr:\n${stderr}`);
+  const m = new Map<string, number>();
+  for (const line of stderr.slice(at).split('\n').slice(1)) {
+    const w = /^\s+([A-Za-z]+)\s+(\S+)\s*$/.exec(line);
+    if (!w) break;
+    m.set(w[1], Number(w[2]));
+  }
+  return m;
+}

@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ExitReason } from '../../src/hv/exit.js';
-import { describeCase, fuzz, generate, makeRig, runCase, type Rig } from './reserved-fuzz.js';
+import { describeCase, fuzz, generate, makeRig, runCase, SINK, WIN_ALIAS, type FuzzCase, type Rig } from './reserved-fuzz.js';
 
 const CASES = Number(process.env.X86JIT_HV_FUZZ_CASES ?? 100);
 
@@ -57,4 +57,24 @@ describe('reserved region under fuzzed guest code', () => {
     }
     throw new Error('no generated sequence writes the region');
   });
+
+  for (const mode of ['interp', 'jit'] as const) {
+    test(`--mode ${mode}: code fetched from the region is all-ones (FF FF: #UD at the jump target)`, async () => {
+      const rig = await makeRig(mode, '2M@0x800000');
+      for (const paging of [false, true]) {
+        // mov eax, target; jmp eax. With paging the target is the region page through the alias window.
+        const target = paging ? WIN_ALIAS + 0x100000 + 0x100 : rig.region.addr + 0x100;
+        const c: FuzzCase = {
+          seed: 7,
+          paging,
+          ops: [{ text: `jmp ${target.toString(16)}`, bytes: [0xb8, ...new Uint8Array(new Uint32Array([target]).buffer), 0xff, 0xe0], copies: [], writesRegion: false }],
+          scramble: new Array<number>(1024).fill(SINK),
+        };
+        const outcome = runCase(rig, c);
+        expect(outcome).toMatch(new RegExp(`^exception 6 at 0x${target.toString(16)} `));
+        // and nothing else went wrong: the region and its counters are intact
+        expect(outcome!.split('\n')).toHaveLength(1);
+      }
+    });
+  }
 });

@@ -43,11 +43,11 @@ const STACK_TOP = 0x90000;
 const SCRATCH = 0x100000;
 const SCRATCH_SIZE = 0x20000;
 /** RAM pages the scrambled window may map besides region pages. */
-const SINK = 0x400000;
+export const SINK = 0x400000;
 const SINK_PAGES = 256;
 
 /** Linear windows (paging on). */
-const WIN_ALIAS = 0x40000000; // page k -> R - 1 MiB + 4 KiB * k
+export const WIN_ALIAS = 0x40000000; // page k -> R - 1 MiB + 4 KiB * k
 const WIN_SCRAMBLE = 0x40400000; // page k -> random region or sink page
 const WIN_BIG = 0x80000000; // one 4 MiB page -> R rounded down to 4 MiB
 const WIN_PT_IN_REGION = 0xc0000000; // PDE -> a page table inside the region
@@ -533,7 +533,12 @@ export function runCase(rig: Rig, c: FuzzCase): string | null {
     problems.push(`threw ${(e as Error).message}`);
   }
   const fault = phys.read32(FAULT) >>> 0;
-  if (fault !== NO_FAULT) problems.push(`exception ${fault} (insnEip ${hex(cpu.insnEip)}, cr2 ${hex(cpu.cr2)})`);
+  if (fault !== NO_FAULT) {
+    // The stub halted with the exception frame on the (identity-mapped) stack: [error code,] EIP.
+    const withCode = fault === 8 || (fault >= 10 && fault <= 14) || fault === 17;
+    const eip = phys.read32((cpu.regs[ESP] + (withCode ? 4 : 0)) | 0) >>> 0;
+    problems.push(`exception ${fault} at ${hex(eip)} (cr2 ${hex(cpu.cr2)})`);
+  }
   else if (!cpu.halted || cpu.eip >>> 0 !== CODE + code.length) problems.push(`did not reach the final HLT (eip ${hex(cpu.eip)}, halted ${cpu.halted})`);
 
   // The hypervisor's bytes: unchanged but for its exit counters, which match the tally.

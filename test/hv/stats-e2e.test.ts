@@ -8,20 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
 import { assemble } from '../system/harness.js';
 import { CLI, runCli } from '../e2e/session.js';
-import { haveBinutils, programSource, writeTemp } from './guest.js';
-
-/** "VM exits by reason:" block of --stats -> reason -> count. */
-export function parseExitStats(stderr: string): Map<string, number> {
-  const at = stderr.indexOf('VM exits by reason:');
-  if (at < 0) throw new Error(`no "VM exits by reason:" in stderr:\n${stderr}`);
-  const m = new Map<string, number>();
-  for (const line of stderr.slice(at).split('\n').slice(1)) {
-    const w = /^\s+([A-Za-z]+)\s+(\d+)\s*$/.exec(line);
-    if (!w) break;
-    m.set(w[1], Number(w[2]));
-  }
-  return m;
-}
+import { haveBinutils, parseExitStats, programSource, writeTemp } from './guest.js';
 
 describe.skipIf(!haveBinutils())('--stats', () => {
   let kernel: string;
