@@ -4,8 +4,9 @@
 #
 #   5 x OUT to port 0x80, 3 x IN from port 0x80, 1 x CPUID,
 #   3 guest writes into the reserved region (over its header, its exit counters, and its last byte),
-#   1 read from it (of the dword it wrote over the counters), written to the host console (4 bytes) by CONSOLE_WRITE, then POWER_OFF(0):
-#   2 x VMCALL.
+#   1 read from it (of the dword it wrote over the counters), written to the host console (4 bytes) by CONSOLE_WRITE,
+#   a CONSOLE_WRITE of the region's first 8 bytes (the hypervisor's header), then POWER_OFF(0):
+#   3 x VMCALL.
 
 .intel_syntax noprefix
 .equ RES, 0x1000000
@@ -42,6 +43,10 @@ entry:
   mov eax, 1
   mov ebx, BUF
   mov ecx, 4
+  vmcall
+  mov eax, 1                 # the hypervisor reads guest memory for the guest: all-ones too
+  mov ebx, RES
+  mov ecx, 8
   vmcall
   mov eax, 2
   xor ebx, ebx
