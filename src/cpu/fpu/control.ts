@@ -208,8 +208,7 @@ function applyEmptyMask(f: FpuState, tagWord: number): void {
     if (((tagWord >> (p << 1)) & 3) !== Tag.EMPTY) {
       readPhysF80(f, p, tmp);
       const c = classifyF80(tmp.se, tmp.hi, tmp.lo);
-      const pseudoDenormal = (tmp.se & 0x7fff) === 0 && tmp.hi >= 0x80000000;
-      v = c === Cls.ZERO ? Tag.ZERO : c === Cls.NORMAL || pseudoDenormal ? Tag.VALID : Tag.SPECIAL;
+      v = c === Cls.ZERO ? Tag.ZERO : c === Cls.NORMAL ? Tag.VALID : Tag.SPECIAL;
     }
     t |= v << (p << 1);
   }

@@ -78,8 +78,7 @@ function setRawPhys(f: FpuState, p: number, se: number, hi: number, lo: number):
     f.rawHi[p] = hi | 0;
     f.rawLo[p] = lo | 0;
   } else f.rawValid[p] = 0;
-  // pseudo-denormals (exponent 0, integer bit set) are tagged valid (observed)
-  setTag(f, p, (se & 0x7fff) === 0 && (hi & 0x80000000) !== 0 ? Tag.VALID : tagOfClass(classifyF80(se, hi, lo)));
+  setTag(f, p, tagOfClass(classifyF80(se, hi, lo)));
 }
 
 /** Copy physical register `from` into ST(i) (value, raw copy, tag). */

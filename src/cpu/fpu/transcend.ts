@@ -146,6 +146,11 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
     // a raw value below the double range: sin x = tan x = x, cos x = 1 to far below one ulp
     signal(cpu, SW.PE);
     setC1(f, false);
+    const p0 = phys(f, 0);
+    if ((f.rawSe[p0] & 0x7fff) === 0 && (f.rawHi[p0] & 0x80000000) !== 0) {
+      // results are never pseudo-denormals: x comes back with exponent field 1 (observed)
+      setStF80(f, 0, f.rawSe[p0] | 1, f.rawHi[p0] >>> 0, f.rawLo[p0] >>> 0);
+    }
     if (kind === 1) setSt(f, 0, 1);
     else if (kind >= 2) {
       push(f);
