@@ -109,8 +109,8 @@ export interface ProfileRun extends FinishedProfile {
   profiler: Profiler;
 }
 
-/** Build a machine, profile its run, write the exports; the report is returned, not printed. */
-export async function runProfile(o: RunProfileOptions): Promise<ProfileRun> {
+/** Build the machine and load the guest as runProfile does (also for unprofiled comparisons). */
+export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Machine; symbols: SymbolTable; kernelPath: string }> {
   const mem = o.mem ?? 128 * 1024 * 1024;
   let kernelPath = o.kernel;
   let initrdPath = o.initrd;
@@ -155,6 +155,12 @@ export async function runProfile(o: RunProfileOptions): Promise<ProfileRun> {
   } else {
     machine.load({ kernel, kernelName: kernelPath, initrd, initrdName: initrdPath, cmdline: cmdline ?? 'console=ttyS0' });
   }
+  return { machine, symbols, kernelPath };
+}
+
+/** Build a machine, profile its run, write the exports; the report is returned, not printed. */
+export async function runProfile(o: RunProfileOptions): Promise<ProfileRun> {
+  const { machine, symbols, kernelPath } = await loadMachine(o);
   const profiler = startProfile(machine, o, symbols);
   const result = await machine.run();
   const fin = finishProfile(profiler, o, symbols, `x86jit ${o.mode ?? 'jit'} ${kernelPath.split('/').pop()}`);
