@@ -29,11 +29,13 @@ describe('reserved region under fuzzed guest code', () => {
   }
 
   test('the checks can fail: a leak planted in the region is caught', async () => {
-    // Same rig, but the nested page table entry of one region page is pointed at its own host page
-    // (as a broken NPT would be): reads of that page now see the hypervisor's pattern.
+    // Same rig, but the nested page table entries of some region pages (the first, the last, every
+    // 8th) point at their own host pages, as a broken NPT would: the guest now reads the
+    // hypervisor's pattern there and its writes land.
     const rig: Rig = await makeRig('interp', '2M@0x800000');
-    const page = (rig.region.addr >>> 12) + 5;
-    rig.machine.phys.npt[page] = page;
+    const first = rig.region.addr >>> 12;
+    const last = first + (rig.region.size >>> 12) - 1;
+    for (let p = first; p <= last; p++) if (p === first || p === last || (p & 7) === 0) rig.machine.phys.npt[p] = p;
     let caught = 0;
     let ran = 0;
     for (let seed = 1; seed < 400 && caught === 0; seed++) {
@@ -67,6 +69,7 @@ describe('reserved region under fuzzed guest code', () => {
         const c: FuzzCase = {
           seed: 7,
           paging,
+          user: false,
           ops: [{ text: `jmp ${target.toString(16)}`, bytes: [0xb8, ...new Uint8Array(new Uint32Array([target]).buffer), 0xff, 0xe0], copies: [], writesRegion: false }],
           scramble: new Array<number>(1024).fill(SINK),
         };

@@ -10,11 +10,12 @@
  *   REP STOS / REP MOVS of up to 1 KiB crossing into and out of it, upwards and downwards (STD);
  *   with paging: an alias window of 4 KiB pages mapping RAM and region contiguously, a window of
  *   randomly scrambled 4 KiB pages (region and RAM), a 4 MiB page over it, and a page directory
- *   entry whose page table lies inside the region (the walk must read all-ones).
+ *   entry whose page table lies inside the region (the walk must read all-ones). A third of the
+ *   sequences run at CPL 3.
  *
  * Before each sequence the region's host bytes are filled with a random pattern that never contains
  * 0xFF (so any leaked byte shows) and snapshotted; the exit counters in it are zeroed. After it:
- * the sequence ran to its final HLT without any exception; every region byte equals the snapshot
+ * the sequence ran to its final HLT (INT 0x80 at CPL 3) without any exception; every region byte equals the snapshot
  * except the exit counters, which equal an independent tally of the exits (so no guest write landed
  * on them either); every scratch byte that came from the region (or from unmapped space) is 0xFF;
  * every reported reserved write lies inside the region.
@@ -32,6 +33,8 @@ const GDT = 0x1000;
 const IDT = 0x2000;
 const STUBS = 0x3000;
 const FAULT = 0x5000;
+const TSS = 0x6000;
+const STACK0_TOP = 0x8f000;
 const PD = 0x10000;
 const PT_IDENT = 0x11000; // 8 tables: 0..32 MiB identity
 const PT_ALIAS = 0x19000;
@@ -54,6 +57,7 @@ const WIN_PT_IN_REGION = 0xc0000000; // PDE -> a page table inside the region
 const MARGIN = 0x800; // keep every access this far from unmapped linear edges
 
 const NO_FAULT = 0xffffffff;
+const END_VECTOR = 0x80;
 
 /** Deterministic PRNG (xorshift32). */
 export class Rng {
@@ -100,6 +104,8 @@ interface Op {
 export interface FuzzCase {
   seed: number;
   paging: boolean;
+  /** Run the sequence at CPL 3 (user pages, ring-3 segments). */
+  user: boolean;
   ops: Op[];
   /** Scrambled window: page k -> physical page address. */
   scramble: number[];
@@ -144,7 +150,10 @@ export async function makeRig(mode: EngineMode, reserve: string): Promise<Rig> {
   return rig;
 }
 
-/** GDT (flat code 0x08, data 0x10), IDT (vector v -> stub: mov [FAULT], v; hlt), pattern. */
+/**
+ * GDT (flat code 0x08 / data 0x10 at DPL 0, 0x18 / 0x20 at DPL 3, TSS 0x28), TSS (ring-0 stack),
+ * IDT (vector v -> stub: mov [FAULT], v; hlt), pattern.
+ */
 function writeTables(rig: Rig): void {
   const p = rig.machine.phys;
   const put64 = (a: number, lo: number, hi: number) => {
@@ -154,9 +163,16 @@ function writeTables(rig: Rig): void {
   put64(GDT, 0, 0);
   put64(GDT + 8, 0x0000ffff, 0x00cf9b00);
   put64(GDT + 16, 0x0000ffff, 0x00cf9300);
-  for (let v = 0; v < 32; v++) {
+  put64(GDT + 24, 0x0000ffff, 0x00cffb00);
+  put64(GDT + 32, 0x0000ffff, 0x00cff300);
+  put64(GDT + 40, ((TSS & 0xffff) << 16) | 0x67, (TSS & 0xff000000) | ((TSS >>> 16) & 0xff) | 0x8b00);
+  p.write32(TSS + 4, STACK0_TOP);
+  p.write32(TSS + 8, 0x10);
+  for (let v = 0; v <= END_VECTOR; v++) {
+    if (v >= 32 && v !== END_VECTOR) continue;
     const stub = STUBS + v * 16;
-    put64(IDT + v * 8, (0x08 << 16) | (stub & 0xffff), (stub & 0xffff0000) | 0x8e00);
+    // INT END_VECTOR (DPL 3) ends a CPL 3 sequence, whose final HLT would fault.
+    put64(IDT + v * 8, (0x08 << 16) | (stub & 0xffff), (stub & 0xffff0000) | (v === END_VECTOR ? 0xee00 : 0x8e00));
     p.writeBytes(stub, Uint8Array.from([0xc7, 0x05, ...le32(FAULT), ...le32(v), 0xf4]));
   }
   for (let i = 0; i < 0x1000; i++) p.write8(PATTERN + i, (i * 29 + 7) & 0xff);
@@ -439,6 +455,7 @@ function hex(v: number): string {
 export function generate(rig: Rig, seed: number): FuzzCase {
   const rng = new Rng(seed);
   const paging = rng.below(2) === 0;
+  const user = rng.below(3) === 0;
   const r = rig.region;
   const scramble: number[] = [];
   for (let k = 0; k < 1024; k++) scramble.push(rng.below(2) === 0 ? r.addr + 0x1000 * rng.below(r.size >>> 12) : SINK + 0x1000 * rng.below(SINK_PAGES));
@@ -446,7 +463,7 @@ export function generate(rig: Rig, seed: number): FuzzCase {
   const ops: Op[] = [];
   const n = 4 + rng.below(20);
   for (let i = 0; i < n; i++) ops.push(gen.op());
-  return { seed, paging, ops, scramble };
+  return { seed, paging, user, ops, scramble };
 }
 
 // ------------------------------------------------------------------ running and checking
@@ -461,9 +478,9 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
   cpu.reset();
   cpu.icount = 0;
   cpu.gdtBase = GDT;
-  cpu.gdtLimit = 23;
+  cpu.gdtLimit = 47;
   cpu.idtBase = IDT;
-  cpu.idtLimit = 32 * 8 - 1;
+  cpu.idtLimit = (END_VECTOR + 1) * 8 - 1;
   cpu.cr0 |= 1;
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = s === 1 ? 0x08 : 0x10;
@@ -471,6 +488,17 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
     cpu.segLimit[s] = -1;
     cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | 0x4000;
   }
+  if (c.user) {
+    for (let s = 0; s < 6; s++) {
+      cpu.segSel[s] = s === 1 ? 0x1b : 0x23;
+      cpu.segAttr[s] = (s === 1 ? 0xfb : 0xf3) | 0x4000;
+    }
+    cpu.cpl = 3;
+  }
+  cpu.trSel = 0x28;
+  cpu.trBase = TSS;
+  cpu.trLimit = 0x67;
+  cpu.trAttr = 0x8b;
   cpu.code32 = cpu.stack32 = true;
   setEflags(cpu, 2);
   cpu.regs.fill(0);
@@ -511,12 +539,12 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
 }
 
 export function describeCase(c: FuzzCase): string {
-  return `seed ${c.seed} (${c.paging ? 'paging on' : 'paging off'}):\n` + c.ops.map((o) => `  ${o.text}`).join('\n');
+  return `seed ${c.seed} (${c.paging ? 'paging on' : 'paging off'}, CPL ${c.user ? 3 : 0}):\n` + c.ops.map((o) => `  ${o.text}`).join('\n');
 }
 
 /** Run one case; returns null when every check holds, else what went wrong. */
 export function runCase(rig: Rig, c: FuzzCase): string | null {
-  const code = Uint8Array.from([...c.ops.flatMap((o) => o.bytes), 0xf4]);
+  const code = Uint8Array.from([...c.ops.flatMap((o) => o.bytes), ...(c.user ? [0xcd, END_VECTOR] : [0xf4])]);
   if (code.length > CODE_MAX) throw new Error('sequence too long');
   const snap = prepare(rig, c, code);
   const { machine } = rig;
@@ -533,13 +561,18 @@ export function runCase(rig: Rig, c: FuzzCase): string | null {
     problems.push(`threw ${(e as Error).message}`);
   }
   const fault = phys.read32(FAULT) >>> 0;
-  if (fault !== NO_FAULT) {
+  const end = CODE + code.length;
+  if (c.user && fault === END_VECTOR) {
+    const eip = phys.read32(cpu.regs[ESP]) >>> 0;
+    if (eip !== end) problems.push(`INT ${END_VECTOR} from ${hex(eip)}, not from the end of the sequence`);
+  } else if (c.user && fault === NO_FAULT) problems.push(`did not reach the final INT ${END_VECTOR} (eip ${hex(cpu.eip)}, halted ${cpu.halted})`);
+  else if (fault !== NO_FAULT) {
     // The stub halted with the exception frame on the (identity-mapped) stack: [error code,] EIP.
     const withCode = fault === 8 || (fault >= 10 && fault <= 14) || fault === 17;
     const eip = phys.read32((cpu.regs[ESP] + (withCode ? 4 : 0)) | 0) >>> 0;
     problems.push(`exception ${fault} at ${hex(eip)} (cr2 ${hex(cpu.cr2)})`);
   }
-  else if (!cpu.halted || cpu.eip >>> 0 !== CODE + code.length) problems.push(`did not reach the final HLT (eip ${hex(cpu.eip)}, halted ${cpu.halted})`);
+  else if (!cpu.halted || cpu.eip >>> 0 !== end) problems.push(`did not reach the final HLT (eip ${hex(cpu.eip)}, halted ${cpu.halted})`);
 
   // The hypervisor's bytes: unchanged but for its exit counters, which match the tally.
   const r = rig.region;
