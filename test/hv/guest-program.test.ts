@@ -127,6 +127,7 @@ describe.skipIf(!hasAs)('hv test guest on an in-process Machine', () => {
       expect(n[ExitReason.IoIn]).toBe(1); // only with IOPL 3
       expect(n[ExitReason.IoOut]).toBe(1);
       expect(n[ExitReason.Hlt]).toBe(0);
+      expect(n[ExitReason.MovCr]).toBe(2); // CR0 (protected mode) and CR4 at CPL 0; none from CPL 3
       expect(n[ExitReason.CacheFlush]).toBe(0);
       expect(n[ExitReason.Invlpg]).toBe(0);
       expect(n[ExitReason.ReservedWrite]).toBe(0);
