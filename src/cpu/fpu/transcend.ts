@@ -511,7 +511,14 @@ function fprem(cpu: Cpu, i: Insn, ieee: boolean): void {
   }
   if ((c0 === Cls.DENORMAL || c1 === Cls.DENORMAL) && signal(cpu, SW.DE)) return;
   f.sw &= ~(SW.C0 | SW.C1 | SW.C3);
-  if (c0 === Cls.ZERO || c1 === Cls.INF) return; // ST(0) unchanged, Q = 0
+  if (c0 === Cls.ZERO || c1 === Cls.INF) {
+    // ST(0) unchanged, Q = 0; a pseudo-denormal comes back normalised (observed)
+    const p0 = phys(f, 0);
+    if (f.rawValid[p0] && (f.rawSe[p0] & 0x7fff) === 0 && (f.rawHi[p0] & 0x80000000) !== 0) {
+      setStF80(f, 0, f.rawSe[p0] | 1, f.rawHi[p0] >>> 0, f.rawLo[p0] >>> 0);
+    }
+    return;
+  }
   if (f.rawValid[phys(f, 0)] || f.rawValid[phys(f, 1)]) {
     fpremExact(f, ieee);
     return;
