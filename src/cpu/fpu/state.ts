@@ -15,31 +15,35 @@
  *   rounding control; FLD/FST ST(i), FXCH, FCHS, FABS, FCMOVcc, FSAVE/FRSTOR, FXSAVE/FXRSTOR keep it.
  * - NaN payloads are always exact (a NaN register always has its raw pattern); NaN propagation
  *   follows SDM Vol. 1 Table 4-7 on the raw patterns.
- * - Arithmetic (FADD..FDIVR, FSQRT, FPREM, FSCALE, transcendental functions) computes on the doubles:
- *   * Precision control = double (53 bits): +, -, *, /, sqrt give the bit-exact x87 result (JS
- *     doubles are IEEE round-to-nearest; directed rounding is done exactly from the error term of
- *     TwoSum / TwoProduct). An operand holding a raw 64-bit significand (FLDPI, FILD m64, FLD m80)
- *     contributes its residual (raw - double) to the error term, so the result is rounded once
- *     from the exact 64-bit operands (up to the accuracy of that correction, ~2^-100 relative).
- *     Operands beyond the double exponent range enter with their significand rounded to 53 bits.
- *   * Precision control = single (24 bits): exact (the double result plus its error sign is rounded
- *     once to 24 bits with the current RC, extended exponent range).
- *   * Precision control = extended (64 bits, the FNINIT default): the result is the double result
- *     (53 bits, rounded with RC), i.e. up to 11 bits less precise than hardware; PE and C1 describe
- *     that 53-bit rounding.
- *   * Transcendentals (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1) use Math.* on
- *     doubles: within a few double ulps of the hardware's 64-bit results. FPREM/FPREM1/FRNDINT/
- *     FSCALE/FXTRACT/FCHS/FABS are exact (FPREM on raw 64-bit values through BigInt).
- * - Results beyond the double exponent range (products, quotients, FSCALE, FYL2X...) are computed
- *   on significands scaled into [1, 2] and kept as raw float80 values with the x87's 15-bit
- *   exponent, so they are exact under PC = double/single like on hardware; further arithmetic on
- *   such a value uses its 53-bit rounded significand.
- * - Status flags: PE/C1 come from the 53-bit (or 24-bit) rounding; tininess is detected after
- *   rounding (float80.ts); DE is raised for denormal m32/m64 source operands and raw f80 denormal
- *   operands. C1 after transcendental instructions is 0 (the rounding direction of the 64-bit
- *   hardware result is unknown).
- * - FSIN/FCOS/FSINCOS/FPTAN reduce their argument with the x87's own 66-bit pi (transcend.ts), so
- *   large arguments give the hardware's (mathematically inaccurate) results to double precision.
+ * - Arithmetic (FADD..FDIVR, FSQRT) is bit-exact with the x87 under every precision and rounding
+ *   control, for all operand values including float80 denormals, pseudo-denormals and exponents
+ *   beyond the double range (checked against the host CPU with the native differential test):
+ *   * PC = double (53 bits): JS doubles are IEEE round-to-nearest; directed rounding is done
+ *     exactly from the error term of TwoSum / TwoProduct. An operand holding a raw 64-bit
+ *     significand contributes its residual (raw - double) to the error term, so the result is
+ *     rounded once from the exact 64-bit operands.
+ *   * PC = single (24 bits): the double result plus its error sign is rounded once to 24 bits.
+ *   * PC = extended (64 bits, the FNINIT default, and the reserved PC = 01b which the hardware
+ *     treats the same): the exact result is formed as a double-double (~106 bits) from the 64-bit
+ *     operands and rounded once to a 64-bit significand (exact.ts roundDD64).
+ *   * Results or operands outside the double exponent range go through significands scaled into
+ *     [1, 2] and keep their 15-bit exponent as a raw float80 value (arith.ts wideArith), with
+ *     gradual underflow into float80 denormals.
+ *   Approximations left: the double-double carries ~106 bits, so a result whose exact value lies
+ *   within ~2^-106 (relative) of a rounding boundary of the 64-bit format could round the other
+ *   way (never observed); under PC = double/single an operand that is both beyond the double
+ *   range and has more than 53 significant bits enters rounded to 53 bits; a result that is a
+ *   float80 denormal is rounded twice (to PC bits, then at the denormal position).
+ * - Transcendentals (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1) use Math.* on
+ *   doubles: within a few double ulps of the hardware's 64-bit results, i.e. not bit-exact under
+ *   PC = extended (the hardware ignores PC for them). FSIN/FCOS/FSINCOS/FPTAN reduce their argument
+ *   with the x87's own 66-bit pi (transcend.ts), so large arguments give the hardware's
+ *   (mathematically inaccurate) values. FPREM/FPREM1/FRNDINT/FSCALE/FXTRACT/FCHS/FABS are exact
+ *   (FPREM on raw 64-bit values through BigInt). C1 after a transcendental instruction is 0 (the
+ *   hardware's rounding direction of its 64-bit result is not modelled).
+ * - Status flags: PE/C1 come from the rounding at the precision control; tininess is detected
+ *   after rounding (float80.ts); DE is raised for denormal memory operands and float80 denormal
+ *   registers, after IE and ZE in precedence.
  * - Behaviour the SDM leaves undefined or vague (C1 of FFREE/FCMOVcc/FCOMI, NaN pushes of FPTAN/
  *   FSINCOS, F2XM1/FYL2XP1 outside their domains, FPREM partial step, FLD with unmasked #D,
  *   tininess after rounding) follows what the development host, an AMD EPYC, does: "observed"
