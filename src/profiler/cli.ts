@@ -4,16 +4,19 @@
  *   x86jit profile [--kernel F] [--initrd F] [--append S] [--mode jit|interp] [--max-instructions N]
  *                  [-o out.speedscope.json] [--cpuprofile out.cpuprofile] [--symbols System.map|ELF]
  *                  [--period N] [--depth N] [--top N] [--source-blocks N] [--console]
+ *   x86jit profile --symbolize CPU.cpuprofile [-o out.cpuprofile] [--symbols F]   (node --cpu-prof output)
  *   x86jit boot ... --profile out.speedscope.json [--cpuprofile F] [--symbols F] [--profile-period N]
  *
  * `registerProfileCommand(program)` adds the `profile` command; `addBootProfileOptions(bootCmd)`
  * adds the profiling options to `boot`, whose action then calls `beginBootProfile(machine, opts)`
  * after `machine.init()` and `.finish()` after `machine.run()`.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { prepareReferenceGuest } from '../guest/reference.js';
 import { parseSize } from '../hv/reserved.js';
 import { finishProfile, resolveSymbols, runProfile, startProfile, type ProfileOutputOptions } from './profile-command.js';
+import { symbolizeHostProfile, type HostProfile } from './host-profile.js';
 import type { ProfiledMachine, Profiler } from './profiler.js';
 import type { SymbolTable } from './symbols.js';
 
@@ -100,6 +103,8 @@ interface ProfileCommandOptions {
   console?: boolean;
   hostDecompress: boolean;
   jitThreshold: number;
+  symbolize?: string;
+  physOffset?: string;
 }
 
 /** Adds `x86jit profile`. `write` receives the report (default: stdout). */
@@ -123,7 +128,18 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
     .option('--console', 'show the guest console on stderr')
     .option('--no-host-decompress', 'reference guest: run the in-guest kernel decompressor too')
     .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 50)
+    .option('--symbolize <file>', "no guest run: rename generated blocks in a host profile (node --cpu-prof) to guest functions; writes -o or FILE.guest.cpuprofile")
+    .option('--phys-offset <addr>', 'with --symbolize: linear = physical + this for kernel code (default 0xc0000000)')
     .action(async (o: ProfileCommandOptions) => {
+      if (o.symbolize) {
+        const symbols = resolveSymbols(o.symbols, o.symbols ? null : prepareReferenceGuest(() => {}).systemMap);
+        const p = JSON.parse(readFileSync(o.symbolize, 'utf8')) as HostProfile;
+        const n = symbolizeHostProfile(p, symbols, o.physOffset === undefined ? undefined : Number(o.physOffset));
+        const dest = o.out ?? o.symbolize.replace(/(\.cpuprofile)?$/, '.guest.cpuprofile');
+        writeFileSync(dest, JSON.stringify(p));
+        write(`renamed ${n} generated-block frames to guest functions; wrote ${dest}\n`);
+        return;
+      }
       const r = await runProfile({
         kernel: o.kernel,
         initrd: o.initrd,

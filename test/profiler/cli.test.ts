@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addBootProfileOptions, beginBootProfile, registerProfileCommand } from '../../src/profiler/cli.js';
@@ -28,6 +28,21 @@ describe('x86jit profile', () => {
     expect(prof.samples.length).toBeGreaterThan(2900);
     expect(process.exitCode ?? 0).toBe(0);
   }, 300_000);
+
+  it('--symbolize renames generated blocks of a host profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-sym-'));
+    const input = join(dir, 'CPU.cpuprofile');
+    const host = { nodes: [{ id: 1, callFrame: { functionName: 'block', url: 'x86jit/block_01000000_371.js', scriptId: '9', lineNumber: 0, columnNumber: 0 }, hitCount: 1, children: [] }], startTime: 0, endTime: 1, samples: [1], timeDeltas: [1] };
+    writeFileSync(input, JSON.stringify(host));
+    let text = '';
+    const program = new Command().exitOverride();
+    registerProfileCommand(program, (s) => (text += s));
+    await program.parseAsync(['profile', '--symbolize', input], { from: 'user' });
+    expect(text).toContain('renamed 1 generated-block frames');
+    const out = JSON.parse(readFileSync(join(dir, 'CPU.guest.cpuprofile'), 'utf8'));
+    // Physical 0x1000000 is the reference kernel's first byte: linear 0xc1000000, startup_32 (or an alias).
+    expect(out.nodes[0].callFrame.functionName).toMatch(/^\[guest\] (startup_32|_stext|_text)$/);
+  });
 
   it('rejects a zero period', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
