@@ -352,3 +352,80 @@ nmi_handler:
     expect(b.hv.valuesAt(0x81)).toEqual([0x22]);
   });
 });
+
+d('control instructions', () => {
+  it('checks CR writes, RDMSR faults, CPUID and RDTSC (with CR4.TSD at CPL 3)', () => {
+    const r = runProgram(pmProgram(`
+main:
+  mov eax, 13
+  mov ebx, offset gp_handler
+  mov ecx, 0x8e00
+  call set_gate
+  mov dword ptr [resume], offset r1
+  mov eax, cr4
+  or eax, 0x20                  # PAE: not supported, #GP(0)
+f1:
+  mov cr4, eax
+r1:
+  mov dword ptr [resume], offset r2
+  mov eax, cr0
+  and eax, 0x7ffffffe
+  or eax, 0x80000000            # PG without PE: #GP(0)
+f2:
+  mov cr0, eax
+r2:
+  mov dword ptr [resume], offset r3
+  mov ecx, 0x12345
+f3:
+  rdmsr                         # the hypervisor refuses it: #GP(0)
+r3:
+  xor eax, eax
+  cpuid
+  mov eax, ebx
+  out 0x82, eax
+  rdtsc
+  mov esi, eax
+  rdtsc
+  sub eax, esi
+  out 0x83, eax
+  mov eax, cr4
+  or eax, 4                     # TSD
+  mov cr4, eax
+  mov dword ptr [0x20004], 0x8f000
+  mov dword ptr [0x20008], 0x10
+  mov ax, 0x28
+  ltr ax
+  mov dword ptr [resume], 0        # the next #GP ends the test
+  push 0x23
+  push 0x70000
+  pushfd
+  push 0x1b
+  push offset user
+  iretd
+user:
+f4:
+  rdtsc
+  hlt
+gp_handler:
+  mov ax, 0x10                      # DS was nulled by the IRET to CPL 3
+  mov ds, ax
+  pop eax
+  out 0x80, eax
+  mov eax, [esp]
+  out 0x81, eax
+  mov eax, [resume]
+  test eax, eax
+  jz stop
+  mov [esp], eax
+  iretd
+stop:
+  hlt
+resume: .long 0
+`));
+    const s = (n: string): number => r.sym.get(n)!;
+    expect(r.hv.valuesAt(0x80)).toEqual([0, 0, 0, 0]);
+    expect(r.hv.valuesAt(0x81)).toEqual([s('f1'), s('f2'), s('f3'), s('f4')]);
+    expect(r.hv.valuesAt(0x82)).toEqual([0x756e6547]);
+    expect(r.hv.valuesAt(0x83)).toEqual([1000]);
+  });
+});
