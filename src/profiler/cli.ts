@@ -102,6 +102,7 @@ interface ProfileCommandOptions {
   sourceBlocks?: number;
   console?: boolean;
   hostDecompress: boolean;
+  powerOff: boolean;
   jitThreshold: number;
   symbolize?: string;
   physOffset?: string;
@@ -111,7 +112,7 @@ interface ProfileCommandOptions {
 export function registerProfileCommand(program: Command, write: (s: string) => void = (s) => process.stdout.write(s)): Command {
   return program
     .command('profile')
-    .description('run a guest (default: the reference boot) under the profiler: hot blocks, guest functions, flame-graph export')
+    .description('run a guest (default: the reference boot, up to its shell) under the profiler: hot blocks, guest functions, flame-graph export')
     .option('--kernel <file>', 'Linux bzImage (default: the reference guest)')
     .option('--initrd <file>', 'initial ramdisk file')
     .option('--append <cmdline>', 'kernel command line')
@@ -127,6 +128,7 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
     .option('--source-blocks <n>', 'hot blocks whose generated JS is printed', intArg, 3)
     .option('--console', 'show the guest console on stderr')
     .option('--no-host-decompress', 'reference guest: run the in-guest kernel decompressor too')
+    .option('--no-power-off', 'reference guest: keep running after the shell is up (default: power off there)')
     .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 50)
     .option('--symbolize <file>', "no guest run: rename generated blocks in a host profile (node --cpu-prof) to guest functions; writes -o or FILE.guest.cpuprofile")
     .option('--phys-offset <addr>', 'with --symbolize: linear = physical + this for kernel code (default 0xc0000000)')
@@ -155,6 +157,7 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
         top: o.top,
         sourceBlocks: o.sourceBlocks,
         hostDecompress: o.hostDecompress,
+        powerOffAtShell: o.powerOff,
         jitThreshold: o.jitThreshold,
         console: o.console ? (b) => process.stderr.write(b) : undefined,
       });

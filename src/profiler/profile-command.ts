@@ -101,6 +101,9 @@ export interface RunProfileOptions extends ProfileOutputOptions {
   /** Reference guest: load the host-decompressed kernel (default true), skipping ~2.2e9
    *  instructions of the in-guest xz decompressor, which has no symbols. */
   hostDecompress?: boolean;
+  /** Reference guest without --append: power off once the shell is up (`x86jit.poweroff`, default
+   *  true), so the profile covers exactly the boot. */
+  powerOffAtShell?: boolean;
 }
 
 export interface ProfileRun extends FinishedProfile {
@@ -121,7 +124,7 @@ export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Mach
     const g = prepareReferenceGuest(() => {});
     kernelPath = g.kernel;
     initrdPath ??= g.initrd;
-    cmdline ??= g.cmdline;
+    cmdline ??= o.powerOffAtShell === false ? g.cmdline : `${g.cmdline} x86jit.poweroff`;
     systemMap = g.systemMap;
     if (o.hostDecompress !== false) vmlinux = g.vmlinux;
   }
