@@ -13,8 +13,9 @@
  * through PhysMemory. A write entry is only made once the PTE's dirty bit is set (by the walk of a
  * write), so D bits are exact; writes to pages holding translated code check `phys.codePages`.
  * With paging off the same tables cache the identity mapping (flushed when CR0.PG changes).
- * Entries are remembered in `filled` so a flush touches only what was filled (CR3 writes are
- * frequent under Linux); entries of global pages (PTE.G with CR4.PGE) survive non-global flushes.
+ * Entries are remembered in two lists, `filled` and `filledGlobal` (global pages: PTE.G with
+ * CR4.PGE), so a CR3 write touches only the non-global pages filled since the last one (CR3 writes
+ * are frequent under Linux, whose kernel mappings are global).
  */
 import type { ByteSource } from '../frontend/insn.js';
 import { CR0, CR4, type CpuState } from '../cpu/state.js';
@@ -36,10 +37,11 @@ const PTE_G = 0x100;
 const PF_VECTOR = 14;
 const TLB_SIZE = 1 << 20;
 /** How many filled pages we track before a flush simply clears the whole tables. */
-const FILLED_MAX = 8192;
-/** tlbFlags bits. */
+const FILLED_MAX = 32768;
+/** tlbFlags bits: listed in `filled` (non-global list), entry is global, listed in `filledGlobal`. */
 const TF_LISTED = 1;
 const TF_GLOBAL = 2;
+const TF_LISTED_G = 4;
 
 export class Mmu implements ByteSource {
   /** Host byte offset of the page for supervisor reads, or -1. Index: linear >>> 12. */
@@ -54,6 +56,9 @@ export class Mmu implements ByteSource {
   private readonly largeRegion = new Uint8Array(1024);
   private readonly filled = new Int32Array(FILLED_MAX);
   private filledCount = 0;
+  /** Pages filled from global translations: a CR3 write (non-global flush) does not scan them. */
+  private readonly filledGlobal = new Int32Array(FILLED_MAX);
+  private filledGlobalCount = 0;
   /** TLB misses (page walks), for profiles. */
   walks = 0;
 
@@ -313,12 +318,27 @@ export class Mmu implements ByteSource {
     const e = this.phys.npt[ppn];
     if (e < 0) return; // not RAM: always the slow path
     const h = e << 12;
-    const f = this.tlbFlags[vpn];
-    if ((f & TF_LISTED) === 0) {
-      if (this.filledCount === FILLED_MAX) this.clearAll();
-      this.filled[this.filledCount++] = vpn;
+    let f = this.tlbFlags[vpn];
+    if (global) {
+      if ((f & TF_LISTED_G) === 0) {
+        if (this.filledGlobalCount === FILLED_MAX) {
+          this.clearAll();
+          f = 0;
+        }
+        this.filledGlobal[this.filledGlobalCount++] = vpn;
+      }
+      f |= TF_LISTED_G | TF_GLOBAL;
+    } else {
+      if ((f & TF_LISTED) === 0) {
+        if (this.filledCount === FILLED_MAX) {
+          this.clearAll();
+          f = 0;
+        }
+        this.filled[this.filledCount++] = vpn;
+      }
+      f = (f | TF_LISTED) & ~TF_GLOBAL;
     }
-    this.tlbFlags[vpn] = TF_LISTED | (global ? TF_GLOBAL : 0);
+    this.tlbFlags[vpn] = f;
     if (large) this.largeRegion[vpn >>> 10] = 1;
     if (this.tlbPhys[vpn] !== ppn) {
       // A new translation for this page: entries of the old one must not survive.
@@ -338,18 +358,20 @@ export class Mmu implements ByteSource {
 
   /** Drop TLB entries: all non-global ones, or everything when `includeGlobal`. */
   flush(includeGlobal: boolean): void {
+    const flags = this.tlbFlags;
     const list = this.filled;
-    const n = this.filledCount;
-    let kept = 0;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0, n = this.filledCount; k < n; k++) {
       const vpn = list[k];
-      if (!includeGlobal && (this.tlbFlags[vpn] & TF_GLOBAL) !== 0) {
-        list[kept++] = vpn;
-        continue;
-      }
-      this.drop(vpn);
+      // Refilled as global since it was listed here: it lives on in the global list.
+      if (!includeGlobal && (flags[vpn] & TF_GLOBAL) !== 0) flags[vpn] &= ~TF_LISTED;
+      else this.drop(vpn);
     }
-    this.filledCount = kept;
+    this.filledCount = 0;
+    if (!includeGlobal) return;
+    const glist = this.filledGlobal;
+    for (let k = 0, n = this.filledGlobalCount; k < n; k++) this.drop(glist[k]);
+    for (let k = 0, n = this.filledGlobalCount; k < n; k++) flags[glist[k]] = 0;
+    this.filledGlobalCount = 0;
   }
 
   /** INVLPG: drop the entry of `lin` (the whole 4 MiB region if it came from a large page). */
@@ -363,15 +385,15 @@ export class Mmu implements ByteSource {
   }
 
   private dropListed(vpn: number): void {
-    if ((this.tlbFlags[vpn] & TF_LISTED) === 0) return;
-    // Leave it in `filled` (flagged as unlisted entries are skipped cheaply by drop()).
+    // The page stays in its lists (flush skips nothing it must drop); the entries go.
     this.tlbReadS[vpn] = this.tlbWriteS[vpn] = this.tlbReadU[vpn] = this.tlbWriteU[vpn] = -1;
-    this.tlbFlags[vpn] &= TF_LISTED;
+    this.tlbFlags[vpn] &= TF_LISTED | TF_LISTED_G;
   }
 
+  /** Drop the entries of `vpn`; it leaves the non-global list (still listed as global if it was). */
   private drop(vpn: number): void {
     this.tlbReadS[vpn] = this.tlbWriteS[vpn] = this.tlbReadU[vpn] = this.tlbWriteU[vpn] = -1;
-    this.tlbFlags[vpn] = 0;
+    this.tlbFlags[vpn] &= TF_LISTED_G;
   }
 
   private clearAll(): void {
@@ -381,5 +403,6 @@ export class Mmu implements ByteSource {
     this.tlbWriteU.fill(-1);
     this.tlbFlags.fill(0);
     this.filledCount = 0;
+    this.filledGlobalCount = 0;
   }
 }

@@ -104,6 +104,31 @@ describe('Mmu', () => {
     expect(pageFault(b, () => b.mmu.read32(0x406000))).toEqual([0, 0x406000]);
   });
 
+  it('drops a page on CR3 flush once INVLPG and a non-global refill replaced its global entry', () => {
+    const b = pagingBench();
+    b.cpu.cr4 |= CR4.PGE;
+    b.phys.write32(PT + 8 * 4, 0x8107); // global
+    b.phys.write32(0x8000, 0x88);
+    b.phys.write32(0x9000, 0x99);
+    expect(b.mmu.read32(0x8000)).toBe(0x88);
+    b.phys.write32(PT + 8 * 4, 0x8007); // no longer global
+    b.mmu.invlpg(0x8000);
+    expect(b.mmu.read32(0x8000)).toBe(0x88);
+    b.phys.write32(PT + 8 * 4, 0x9007);
+    b.mmu.flush(false);
+    expect(b.mmu.read32(0x8000)).toBe(0x99);
+    // And a global page survives any number of CR3 flushes until a global flush.
+    b.phys.write32(PT + 8 * 4, 0x8107);
+    b.mmu.invlpg(0x8000);
+    expect(b.mmu.read32(0x8000)).toBe(0x88);
+    b.phys.write32(PT + 8 * 4, 0x9107);
+    b.mmu.flush(false);
+    b.mmu.flush(false);
+    expect(b.mmu.read32(0x8000)).toBe(0x88);
+    b.mmu.flush(true);
+    expect(b.mmu.read32(0x8000)).toBe(0x99);
+  });
+
   it('raises a reserved-bit fault for a 4 MiB PDE with bits 21:13 set', () => {
     const b = pagingBench();
     b.cpu.cr4 |= CR4.PSE;
