@@ -53,8 +53,9 @@ async function checkInGuest(mode: 'interp' | 'jit'): Promise<void> {
       // Output only: from the end of the echoed command line to the marker.
       const text = s.out.slice(at, end);
       at = end;
-      const lines = text.split(/\r?\n/);
-      return lines.slice(1, -2).join('\n');
+      const echoed = text.lastIndexOf(`echo ${marker}-$((40+2))`);
+      const from = echoed < 0 ? 0 : text.indexOf('\n', echoed) + 1;
+      return text.slice(from, text.lastIndexOf(`${marker}-42`)).replace(/\r/g, '').trim();
     };
 
     // The kernel was told: e820 reserved, and it counts RAM without the region.
