@@ -97,9 +97,19 @@ export interface CollectOptions {
 /** Label of an address outside every symbol, in user mode, or in no known function. */
 export const USER_FRAME = '[user]';
 
+/** Linux i386's PAGE_OFFSET: the kernel's text runs at physical = linear - this before paging. */
+const KERNEL_PAGE_OFFSET = 0xc0000000;
+
 export function functionName(symbols: SymbolTable, addr: number, user: boolean): string {
   if (user) return USER_FRAME;
-  return symbols.nameOf(addr) ?? hex32(addr & ~0xfff) + '-page';
+  const name = symbols.nameOf(addr);
+  if (name !== null) return name;
+  // Kernel code running at its physical address (head_32.S before paging is on).
+  if ((addr >>> 0) < 0x40000000) {
+    const early = symbols.nameOf((addr + KERNEL_PAGE_OFFSET) >>> 0);
+    if (early !== null) return `${early} (physical)`;
+  }
+  return hex32(addr & ~0xfff) + '-page';
 }
 
 export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectOptions = {}): ProfileData {
@@ -162,7 +172,7 @@ export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectO
     let cachedBlocks = 0;
     let cachedSourceBytes = 0;
     for (const b of bc.jit.blocks()) {
-      if (!b.valid) continue;
+      if (!b.valid || b.fn === null) continue;
       cachedBlocks++;
       cachedSourceBytes += b.source.length;
     }
