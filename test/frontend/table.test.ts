@@ -87,6 +87,7 @@ describe('every table entry against objdump', () => {
 
   it('has an example for every entry', () => {
     const covered = new Set(examples.map((x) => x.entry.id));
+    console.log(`${entries.length - 1} table entries, ${examples.length} example encodings`);
     expect(covered.size).toBe(entries.length - 1);
   });
 
