@@ -11,7 +11,7 @@ import { OpKind } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
 import {
-  addE, ddAdd, ddDiv, ddH, ddMul, ddSqrt, divE, errSign, expOf, foldError, mulE, roundDD64, roundResult, rr, sqrtE,
+  addE, ddAdd, ddDiv, ddMul, ddSqrt, divE, errSign, xs, expOf, foldError, mulE, roundDD64, roundResult, rr, sqrtE,
 } from './exact.js';
 import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80out, f80ToDouble, RC, rf, scale2 } from './float80.js';
 import { mem, readFloat, readInt } from './memfmt.js';
@@ -223,7 +223,7 @@ function extendedArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP: n
     case Op.MUL: ddMul(a, al, b, bl); break;
     default: ddDiv(a, al, b, bl);
   }
-  const h = ddH;
+  const h = xs.h;
   if (!(Math.abs(h) >= DD_MIN && h - h === 0)) return false;
   roundDD64((f.cw >> 10) & 3);
   if (rr.inexact) signal(cpu, SW.PE);
@@ -243,21 +243,25 @@ export function outsideDoubles(f: FpuState, p: number): boolean {
 }
 
 const wa = new F80();
-/** Results of splitOperand (read them right after the call). */
-export let wideM = 0;
-export let wideL = 0;
-export let wideE = 0;
+/** Results of splitOperand (read them right after the call; an object so that storing doubles
+ *  does not allocate): significand m + l in [1, 2], exponent e. */
+class WideSplit {
+  m = 0.5;
+  l = 0.5;
+  e = 0;
+}
+export const wide = new WideSplit();
 /**
  * Split an operand into a significand in [1, 2] as a double (nearest of the exact one) plus its
- * residual `wideL` (exact 64-bit significand = wideM + wideL), and an exponent.
+ * residual `wide.l` (exact 64-bit significand = wide.m + wide.l), and an exponent `wide.e`.
  */
 export function splitOperand(f: FpuState, p: number, v: number): void {
-  wideL = 0;
+  wide.l = 0;
   if (p >= 0 && f.rawValid[p]) {
     const se = f.rawSe[p];
     let hi = f.rawHi[p] >>> 0;
     let lo = f.rawLo[p] >>> 0;
-    wideE = Math.max(se & 0x7fff, 1) - 16383; // (pseudo-)denormals have the exponent of field 1
+    wide.e = Math.max(se & 0x7fff, 1) - 16383; // (pseudo-)denormals have the exponent of field 1
     if (hi < 0x80000000) {
       // denormal: normalise the significand
       const sh = hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
@@ -268,20 +272,20 @@ export function splitOperand(f: FpuState, p: number, v: number): void {
         hi = ((hi << sh) | (lo >>> (32 - sh))) >>> 0;
         lo = (lo << sh) >>> 0;
       }
-      wideE -= sh;
+      wide.e -= sh;
     }
-    wideM = f80ToDouble((se & 0x8000) | 0x3fff, hi, lo);
-    const r = scale2(hi * 2097152 + (lo >>> 11), -52) - Math.abs(wideM) + scale2(lo & 0x7ff, -63);
-    wideL = (se & 0x8000) !== 0 ? -r : r;
+    wide.m = f80ToDouble((se & 0x8000) | 0x3fff, hi, lo);
+    const r = scale2(hi * 2097152 + (lo >>> 11), -52) - Math.abs(wide.m) + scale2(lo & 0x7ff, -63);
+    wide.l = (se & 0x8000) !== 0 ? -r : r;
     return;
   }
   if (v === 0) {
-    wideE = -100000;
-    wideM = v; // keeps the sign of zero
+    wide.e = -100000;
+    wide.m = v; // keeps the sign of zero
     return;
   }
-  wideE = expOf(v);
-  wideM = scale2(v, -wideE);
+  wide.e = expOf(v);
+  wide.m = scale2(v, -wide.e);
 }
 
 /**
@@ -295,13 +299,13 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
   const cw = f.cw;
   const rc = (cw >> 10) & 3;
   splitOperand(f, reversed ? srcP : dstP, a);
-  const ma = wideM;
-  const mal = wideL;
-  const ea = wideE;
+  const ma = wide.m;
+  const mal = wide.l;
+  const ea = wide.e;
   splitOperand(f, reversed ? dstP : srcP, b);
-  const mb = wideM;
-  const mbl = wideL;
-  const eb = wideE;
+  const mb = wide.m;
+  const mbl = wide.l;
+  const eb = wide.e;
   const isAdd = op === Op.ADD || op === Op.SUB || op === Op.SUBR;
   let addTop = 0;
   if (isAdd && ma !== 0 && mb !== 0) {
@@ -312,7 +316,7 @@ export function wideArith(cpu: Cpu, op: number, dstI: number, dstP: number, srcP
     else if (eb - addTop < -200) ddAdd(ma, mal, sgnB * Math.sign(mb) * 2 ** -200, 0);
     else ddAdd(scale2(ma, ea - addTop), scale2(mal, ea - addTop), sgnB * scale2(mb, eb - addTop), sgnB * scale2(mbl, eb - addTop));
   }
-  if ((((cw >> 8) & 3) & 1) !== 0 && ma !== 0 && mb !== 0 && (!isAdd || ddH !== 0)) {
+  if ((((cw >> 8) & 3) & 1) !== 0 && ma !== 0 && mb !== 0 && (!isAdd || xs.h !== 0)) {
     // PC = extended: 64-bit rounding of the double-double result, exponent re-applied
     if (op === Op.MUL) ddMul(ma, mal, mb, mbl);
     else if (!isAdd) ddDiv(ma, mal, mb, mbl);
@@ -454,8 +458,8 @@ def(Mn.FSQRT, (cpu, i) => {
   if (outsideDoubles(f, p)) {
     // sqrt(m * 2^e) = sqrt(m * 2^(e & 1)) * 2^(e >> 1), rounded in the scaled domain
     splitOperand(f, p, x);
-    const m = (wideE & 1) !== 0 ? wideM * 2 : wideM;
-    const half = wideE >> 1;
+    const m = (wide.e & 1) !== 0 ? wide.m * 2 : wide.m;
+    const half = wide.e >> 1;
     const cw0 = f.cw;
     const s = roundResult(sqrtE(m), errSign, (cw0 >> 8) & 3, (cw0 >> 10) & 3);
     if (rr.inexact) signal(cpu, SW.PE);

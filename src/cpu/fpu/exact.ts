@@ -13,8 +13,19 @@ import {
 
 /** Sign of the rounding error of the last operation. */
 export let errSign = 0;
-/** The rounding error itself (exact - result), as a double (exact for +/-, close otherwise). */
-export let errVal = 0;
+/**
+ * Double-valued results of the last operation, in one object (module-level `let`s holding doubles
+ * would allocate a heap number on every store): `errVal` = exact - result (exact for +/-, close
+ * otherwise); `h` + `l` = the double-double of ddAdd..ddSqrt; `ph` + `pl` = TwoProduct.
+ */
+class ExactScratch {
+  errVal = 0.5;
+  h = 0.5;
+  l = 0.5;
+  ph = 0.5;
+  pl = 0.5;
+}
+export const xs = new ExactScratch();
 
 /** Unbiased binary exponent of a finite nonzero double (denormals included). */
 export function expOf(x: number): number {
@@ -23,18 +34,16 @@ export function expOf(x: number): number {
   return ((doubleBitsHi(x * 18446744073709551616) >>> 20) & 0x7ff) - 1023 - 64;
 }
 
-let ph = 0;
-let pl = 0;
 /** ph + pl = a * b exactly for |a|, |b| in a safe range (Dekker). */
 function twoProd(a: number, b: number): void {
-  ph = a * b;
+  xs.ph = a * b;
   const c = 134217729 * a;
   const ah = c - (c - a);
   const al = a - ah;
   const d = 134217729 * b;
   const bh = d - (d - b);
   const bl = b - bh;
-  pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl;
+  xs.pl = ((ah * bh - xs.ph) + ah * bl + al * bh) + al * bl;
 }
 
 function sgn(x: number): number {
@@ -46,12 +55,12 @@ export function addE(a: number, b: number, rc: number): number {
   const s = a + b;
   if (s - s !== 0) {
     errSign = 0;
-    errVal = 0;
+    xs.errVal = 0;
     return s;
   }
   const bb = s - a;
-  errVal = (a - (s - bb)) + (b - bb);
-  errSign = sgn(errVal);
+  xs.errVal = (a - (s - bb)) + (b - bb);
+  errSign = sgn(xs.errVal);
   if (s === 0 && rc === RC.DOWN && !(Object.is(a, 0) && Object.is(b, 0))) return -0;
   return s;
 }
@@ -61,16 +70,16 @@ export function mulE(a: number, b: number): number {
   const p = a * b;
   if (a === 0 || b === 0 || p - p !== 0) {
     errSign = 0;
-    errVal = 0;
+    xs.errVal = 0;
     return p;
   }
   const ea = expOf(a);
   const eb = expOf(b);
   twoProd(scale2(a, -ea), scale2(b, -eb));
   const ps = scale2(p, -(ea + eb));
-  const e = (ph - ps) + pl;
+  const e = (xs.ph - ps) + xs.pl;
   errSign = sgn(e);
-  errVal = scale2(e, ea + eb);
+  xs.errVal = scale2(e, ea + eb);
   return p;
 }
 
@@ -79,7 +88,7 @@ export function divE(a: number, b: number): number {
   const q = a / b;
   if (a === 0 || q - q !== 0) {
     errSign = 0;
-    errVal = 0;
+    xs.errVal = 0;
     return q;
   }
   const ea = expOf(a);
@@ -87,9 +96,9 @@ export function divE(a: number, b: number): number {
   const ma = scale2(a, -ea);
   const mb = scale2(b, -eb);
   twoProd(scale2(q, eb - ea), mb);
-  const rem = (ma - ph) - pl;
+  const rem = (ma - xs.ph) - xs.pl;
   errSign = sgn(rem) * sgn(mb);
-  errVal = scale2(rem / mb, ea - eb);
+  xs.errVal = scale2(rem / mb, ea - eb);
   return q;
 }
 
@@ -100,25 +109,25 @@ export function sqrtE(a: number): number {
   const ma = scale2(a, -ea);
   const ss = scale2(s, -(ea >> 1));
   twoProd(ss, ss);
-  const rem = (ma - ph) - pl;
+  const rem = (ma - xs.ph) - xs.pl;
   errSign = sgn(rem);
-  errVal = scale2(rem / (2 * ss), ea >> 1);
+  xs.errVal = scale2(rem / (2 * ss), ea >> 1);
   return s;
 }
 
 /**
  * Fold an extra error term `extra` (from operands that were not exact doubles) into the result
- * `r` of the last operation: returns the nearest double to r + errVal + extra and sets
- * errSign/errVal for it.
+ * `r` of the last operation: returns the nearest double to r + xs.errVal + extra and sets
+ * errSign/xs.errVal for it.
  */
 export function foldError(r: number, extra: number): number {
-  const e = errVal + extra;
+  const e = xs.errVal + extra;
   if (e === 0) return r; // keeps the sign of an exact zero
   const s = r + e;
   if (s - s !== 0) return r;
   const bb = s - r;
-  errVal = (r - (s - bb)) + (e - bb);
-  errSign = sgn(errVal);
+  xs.errVal = (r - (s - bb)) + (e - bb);
+  errSign = sgn(xs.errVal);
   return s;
 }
 
@@ -199,16 +208,14 @@ export function roundResult(r: number, es: number, pc: number, rc: number): numb
 
 /**
  * Double-double results: the exact value of an operation on operands given as unevaluated sums
- * a = ah + al, b = bh + bl (a register's double plus its raw residual) is ddH + ddL to about 2^-104
+ * a = ah + al, b = bh + bl (a register's double plus its raw residual) is xs.h + xs.l to about 2^-104
  * relative, enough to round to the x87's 64-bit significand (roundDD64).
  */
-export let ddH = 0;
-export let ddL = 0;
 
 function fastTwoSum(a: number, b: number): void {
   const s = a + b;
-  ddL = b - (s - a);
-  ddH = s;
+  xs.l = b - (s - a);
+  xs.h = s;
 }
 
 function twoSumDD(a: number, b: number, tail: number): void {
@@ -224,22 +231,22 @@ export function ddAdd(ah: number, al: number, bh: number, bl: number): void {
 
 export function ddMul(ah: number, al: number, bh: number, bl: number): void {
   twoProdSafe(ah, bh);
-  const p = ph;
-  const e = pl + (ah * bl + al * bh);
+  const p = xs.ph;
+  const e = xs.pl + (ah * bl + al * bh);
   fastTwoSum(p, e);
 }
 
 export function ddDiv(ah: number, al: number, bh: number, bl: number): void {
   const q1 = ah / bh;
   twoProdSafe(q1, bh);
-  const r = ((ah - ph) - pl) + al - q1 * bl;
+  const r = ((ah - xs.ph) - xs.pl) + al - q1 * bl;
   fastTwoSum(q1, r / bh);
 }
 
 export function ddSqrt(ah: number, al: number): void {
   const s1 = Math.sqrt(ah);
   twoProdSafe(s1, s1);
-  const r = ((ah - ph) - pl) + al;
+  const r = ((ah - xs.ph) - xs.pl) + al;
   fastTwoSum(s1, r / (2 * s1));
 }
 
@@ -248,24 +255,24 @@ function twoProdSafe(a: number, b: number): void {
   const ea = expOf(a);
   const eb = expOf(b);
   twoProd(scale2(a, -ea), scale2(b, -eb));
-  ph = scale2(ph, ea + eb);
-  pl = scale2(pl, ea + eb);
+  xs.ph = scale2(xs.ph, ea + eb);
+  xs.pl = scale2(xs.pl, ea + eb);
 }
 
 /**
- * Round ddH + ddL (finite, |ddH| in the normal double range and not tiny) to a 64-bit significand
+ * Round xs.h + xs.l (finite, |xs.h| in the normal double range and not tiny) to a 64-bit significand
  * with rounding control `rc`. The float80 result goes to `f80out`; rr.inexact / rr.up are set.
  */
 export function roundDD64(rc: number): void {
-  const h = ddH;
+  const h = xs.h;
   const neg = h < 0;
   doubleToF80(h, f80out);
   let e = (f80out.se & 0x7fff) - 16383;
   let hi = f80out.hi;
   let lo = f80out.lo;
   // the low part in units of the 64-bit ulp, as a magnitude offset
-  let t = scale2(neg ? -ddL : ddL, 63 - e);
-  if (t === 0 && ddL !== 0) t = (neg ? -ddL : ddL) > 0 ? 2 ** -60 : -(2 ** -60); // far below: sticky only
+  let t = scale2(neg ? -xs.l : xs.l, 63 - e);
+  if (t === 0 && xs.l !== 0) t = (neg ? -xs.l : xs.l) > 0 ? 2 ** -60 : -(2 ** -60); // far below: sticky only
   let base = 0;
   if (t < 0 && hi === 0x80000000 && lo === 0) {
     // |h| is a power of two and the value lies just below it: one more bit of room

@@ -48,12 +48,16 @@ const u32f = new Uint32Array(f32.buffer);
 const TWO32 = 4294967296;
 
 /** 2^k for any integer k (exact; 0 / Infinity outside the double range). */
+/** 2^k for k in -1022..1023, by table (index k + 1022). */
+const POW2 = new Float64Array(2046);
+for (let k = -1022; k <= 1023; k++) {
+  u32[0] = 0;
+  u32[1] = (k + 1023) << 20;
+  POW2[k + 1022] = f64[0];
+}
+
 export function pow2(k: number): number {
-  if (k >= -1022 && k <= 1023) {
-    u32[0] = 0;
-    u32[1] = (k + 1023) << 20;
-    return f64[0];
-  }
+  if (k >= -1022 && k <= 1023) return POW2[k + 1022];
   if (k > 1023) return Infinity;
   if (k >= -1074) {
     // denormal power of two
@@ -294,6 +298,36 @@ function roundsToCarry(sign: number, hi: number, lo: number, sticky: boolean, p:
 export function f80ToDouble(se: number, hi: number, lo: number): number {
   const sign = se >>> 15;
   const e = se & 0x7fff;
+  hi >>>= 0;
+  lo >>>= 0;
+  if (e >= 16383 - 1022 && e <= 16383 + 1023 && hi >= 0x80000000) {
+    // fast path, normal double range: round the 64-bit significand at bit 11, nearest-even
+    let mHi = (hi & 0x7fffffff) >>> 11; // fraction bits 51-32
+    let mLo = ((hi << 21) | (lo >>> 11)) >>> 0; // fraction bits 31-0
+    let be = e - 16383 + 1023;
+    const rest = lo & 0x7ff;
+    rf.overflow = rf.underflow = false;
+    rf.inexact = rest !== 0;
+    rf.up = false;
+    if (rest > 0x400 || (rest === 0x400 && (mLo & 1) !== 0)) {
+      rf.up = true;
+      mLo = (mLo + 1) >>> 0;
+      if (mLo === 0) {
+        mHi += 1;
+        if (mHi === 0x100000) {
+          mHi = 0;
+          be += 1;
+          if (be === 0x7ff) {
+            rf.overflow = true;
+            return sign ? -Infinity : Infinity;
+          }
+        }
+      }
+    }
+    u32[0] = mLo;
+    u32[1] = ((sign << 31) | (be << 20) | mHi) >>> 0;
+    return f64[0];
+  }
   const cls = classifyF80(se, hi, lo);
   rf.overflow = rf.underflow = rf.up = false;
   switch (cls) {

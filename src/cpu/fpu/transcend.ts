@@ -8,7 +8,7 @@ import { Mn } from '../../frontend/mnemonics.js';
 import type { Insn } from '../../frontend/insn.js';
 import type { Cpu } from '../cpu.js';
 import { def } from '../handlers.js';
-import { Op, outsideDoubles, setOverflow, splitOperand, wideArith, wideE, wideM } from './arith.js';
+import { Op, outsideDoubles, setOverflow, splitOperand, wide, wideArith } from './arith.js';
 import { expOf } from './exact.js';
 import { Cls, classifyF80, denormalizeF80, doubleToF80, F80, f80ToDouble, int64ToF80, RC, rf, roundToInt64, scale2 } from './float80.js';
 import { nanA, nanB, nanOut, propagateNaN } from './nan.js';
@@ -163,8 +163,8 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
   let quadrant = 0;
   if (Math.abs(x) > 0.7853981633974483) {
     reduceX87(f, phys(f, 0));
-    r = redR;
-    quadrant = redQ;
+    r = red.r;
+    quadrant = red.q;
   }
   const sin = quadrant === 0 ? Math.sin(r) : quadrant === 1 ? Math.cos(r) : quadrant === 2 ? -Math.sin(r) : -Math.cos(r);
   const cos = quadrant === 0 ? Math.cos(r) : quadrant === 1 ? -Math.sin(r) : quadrant === 2 ? -Math.cos(r) : Math.sin(r);
@@ -192,8 +192,7 @@ function trig(cpu: Cpu, i: Insn, kind: number): void {
  * (64-bit) significand with BigInt. This slow path allocates, only for |x| > pi/4.
  */
 const PI66 = 0xc90fdaa22168c234cn;
-let redR = 0;
-let redQ = 0;
+const red = { r: 0.5, q: 0 };
 function reduceX87(f: FpuState, p: number): void {
   readPhysF80(f, p, tmp);
   const neg = (tmp.se & 0x8000) !== 0;
@@ -208,9 +207,9 @@ function reduceX87(f: FpuState, p: number): void {
     rem -= PI66;
   }
   const r = scale2(Number(rem), -67);
-  redR = neg ? -r : r;
+  red.r = neg ? -r : r;
   const q = Number(k & 3n);
-  redQ = neg ? (4 - q) & 3 : q;
+  red.q = neg ? (4 - q) & 3 : q;
 }
 
 def(Mn.FSIN, (cpu, i) => trig(cpu, i, 0));
@@ -232,12 +231,12 @@ def(Mn.FPATAN, (cpu, i) => {
   if (outsideDoubles(f, px) || outsideDoubles(f, py)) {
     // atan2 only depends on the ratio: scale both operands by the same power of two
     splitOperand(f, px, x0);
-    const mx = wideM;
-    const ex = wideE;
+    const mx = wide.m;
+    const ex = wide.e;
     splitOperand(f, py, y0);
-    const k = Math.max(ex, wideE);
-    tiny = wideE - ex < -1000;
-    y = scale2(wideM, wideE - k);
+    const k = Math.max(ex, wide.e);
+    tiny = wide.e - ex < -1000;
+    y = scale2(wide.m, wide.e - k);
     x = scale2(mx, ex - k);
   } else tiny = Math.abs(y0 / x0) < 2.2250738585072014e-308;
   const r = Math.atan2(y, x);
@@ -292,7 +291,7 @@ function fyl2x(cpu: Cpu, i: Insn, logp1: boolean): void {
   if (outsideDoubles(f, p0) && (logp1 ? x - x !== 0 : true) && (f.rawSe[p0] & 0x8000) === 0) {
     // a raw value beyond the double range: log2(m * 2^e) = e + log2(m) (log2(1 + x) = log2(x) there)
     splitOperand(f, p0, x);
-    l = wideE + Math.log2(wideM);
+    l = wide.e + Math.log2(wide.m);
   }
   if (logp1 && x <= -1 && stClass(f, 0) !== Cls.INF) {
     // undefined domain: the host CPU returns x itself (no IE), observed
