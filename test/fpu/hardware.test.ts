@@ -143,4 +143,26 @@ describe('status and tag details', () => {
     expect(t.u32(DATA + 16)).toBe(0x00800000);
     expect(t.sw() & 0x30).toBe(0x20);
   });
+  it('float80 pseudo-denormal operands are exact (host: 8000:9015.. + itself = 8002:9015..)', () => {
+    const t = new FpuMachine();
+    t.writeF80(DATA, 0x8000, 0x901522a61df0abadn);
+    t.view.setUint16(DATA + 16, 0xb7f, true);
+    runCode(t, `fldcw word ptr ${at(16)}\nfld tbyte ptr ${at(0)}\nfadd st, st(0)\nfnstsw word ptr ${at(40)}\nfstp tbyte ptr ${at(24)}`);
+    expect(t.readF80(DATA + 24)).toEqual([0x8002, 0x901522a61df0abadn]);
+    expect(t.u16(DATA + 40) & 0x3f).toBe(0x02); // DE only: the doubled value is exact
+  });
+  it('a denormal divided by zero reports ZE only (host)', () => {
+    const t = new FpuMachine();
+    t.writeF80(DATA, 0x0000, 0x6ee1afdd2419949dn);
+    runCode(t, `fldz\nfld tbyte ptr ${at(0)}\nfdiv st, st(1)\nfnstsw word ptr ${at(40)}`);
+    expect(t.u16(DATA + 40) & 0x3f).toBe(0x04);
+  });
+  it('FNINIT keeps register contents: FNSAVE still stores them (host)', () => {
+    const t = new FpuMachine();
+    t.writeF80(DATA, 0x8000, 0x50e096bb49a76bd9n);
+    runCode(t, `fld tbyte ptr ${at(0)}\nfninit\nfnsave ${at(128)}`);
+    // after FNINIT TOP = 0 and ST(0) is physical register 0; the value was loaded into register 7
+    expect(t.readF80(DATA + 128 + 28 + 7 * 10)).toEqual([0x8000, 0x50e096bb49a76bd9n]);
+    expect(t.u16(DATA + 128 + 8)).toBe(0xffff);
+  });
 });
