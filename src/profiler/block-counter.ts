@@ -10,6 +10,9 @@
  * over blocks plus the instructions the JIT interpreted (cold code) is exactly the instructions the
  * run retired. Self-loop blocks run several iterations per entry; their `retired` counts them all.
  *
+ * If the JIT counts per block itself (`Block.runs` and `Block.retired`, README.md request 2), those
+ * counters are read instead and nothing is wrapped.
+ *
  * The JIT is reached through the small structural interface below (src/jit/engine.ts `Jit`), so this
  * file depends on no JIT internals. Once the JIT compiles regions (several blocks in one function,
  * no return to the dispatcher between them), counting moves into the generated code: see
@@ -31,6 +34,10 @@ export interface ProfiledBlock {
   fn: ((cpu: Cpu, rt: never, maxIter: number) => number) | null;
   source: string;
   valid: boolean;
+  /** Dispatcher entries (src/jit/block.ts). */
+  readonly runs?: number;
+  /** Instructions retired, when the JIT counts them itself (README.md, request 2). */
+  readonly retired?: number;
 }
 
 /** What the profiler reads of the JIT engine (src/jit/engine.ts `Jit`). */
@@ -52,6 +59,9 @@ export class BlockCounter {
   retired = new Float64Array(1024);
   /** Host milliseconds spent in compile() (measured here when the JIT does not report it). */
   compileMs = 0;
+  /** Blocks whose counts the JIT keeps itself (`runs`/`retired`), with the values at registration
+   *  or reset, subtracted when reading. Such blocks are not wrapped. */
+  private readonly native: { id: number; runs0: number; retired0: number }[] = [];
 
   private constructor(readonly jit: ProfiledJit) {}
 
@@ -72,10 +82,25 @@ export class BlockCounter {
   reset(): void {
     this.entries.fill(0);
     this.retired.fill(0);
+    for (const n of this.native) {
+      const b = this.blocks[n.id];
+      n.runs0 = b.runs ?? 0;
+      n.retired0 = b.retired ?? 0;
+    }
+  }
+
+  /** Bring the counts of blocks the JIT counts itself into `entries` / `retired`. */
+  sync(): void {
+    for (const n of this.native) {
+      const b = this.blocks[n.id];
+      this.entries[n.id] = (b.runs ?? 0) - n.runs0;
+      this.retired[n.id] = (b.retired ?? 0) - n.retired0;
+    }
   }
 
   /** Instructions retired inside counted blocks. */
   totalRetired(): number {
+    this.sync();
     let t = 0;
     for (let i = 0; i < this.blocks.length; i++) t += this.retired[i];
     return t;
@@ -89,6 +114,10 @@ export class BlockCounter {
     if (id === this.entries.length) {
       this.entries = grow(this.entries);
       this.retired = grow(this.retired);
+    }
+    if (typeof b.retired === 'number' && typeof b.runs === 'number') {
+      this.native.push({ id, runs0: b.runs, retired0: b.retired });
+      return;
     }
     const self = this;
     b.fn = function counted(cpu: Cpu, rt: never, maxIter: number): number {

@@ -149,7 +149,7 @@ export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectO
   let jit: JitFigures | null = null;
   const bc = p.blocks;
   if (bc !== null) {
-    const blocksRetired = bc.totalRetired();
+    const blocksRetired = bc.totalRetired(); // also syncs counters the JIT keeps itself
     const interpreted = retired - blocksRetired;
     interpretedShare = retired > 0 ? interpreted / retired : 0;
     const ids: number[] = [];
