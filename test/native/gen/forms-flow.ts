@@ -278,12 +278,13 @@ add('self-modifying code (next instruction)', (b) => {
     const target = b.pc + 7 + 2; // imm8 of the `add r32, imm8` after this 7-byte store
     b.emit(0xc6, 0x05, ...b.imm(target, 4), b.rng.below(256)); // mov byte [target], imm8
     b.emit(0x83, 0xc0 | r, b.rng.below(256));
+    b.flags(ARITH);
   } else {
     const target = b.pc + 7;
     b.emit(0xc6, 0x05, ...b.imm(target, 4), 0x48 + r); // dec r32 instead of inc
     b.emit(0x40 + r);
+    b.flags(ARITH & ~CF); // INC/DEC leave CF alone
   }
-  b.flags(ARITH, 0);
 });
 // Page faults (sequences the interpreter runs with paging on): a write to the read-only page
 // (#PF, error code P|W|U = 7), a read or write of the never-mapped page (4 / 6), CR2 = the address;
