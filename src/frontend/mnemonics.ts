@@ -52,6 +52,9 @@ const names = [
   'FLD1', 'FLDL2T', 'FLDL2E', 'FLDPI', 'FLDLG2', 'FLDLN2', 'FLDZ',
   'FINCSTP', 'FDECSTP', 'FFREE', 'FFREEP', 'FNOP',
   'FNINIT', 'FNCLEX', 'FLDCW', 'FNSTCW', 'FNSTSW', 'FLDENV', 'FNSTENV', 'FRSTOR', 'FNSAVE',
+
+  // ---- added later (appended so that existing ids stay the same)
+  'RDTSCP',
 ] as const;
 
 export type MnemonicName = (typeof names)[number];

@@ -93,6 +93,8 @@ export const INT_TABLE: readonly string[] = [
   '0F 01 /0 SGDT Ms', '0F 01 /1 SIDT Ms', '0F 01 /2 LGDT Ms priv', '0F 01 /3 LIDT Ms priv',
   '0F 01 /4 SMSW Esw', '0F 01 /6 LMSW Ew priv end', '0F 01 /7 INVLPG Mb priv end',
   '0F 01 C1 VMCALL end',
+  // RDTSCP is not an i686 instruction; the system code executes it (CPUID decides whether guests see it).
+  '0F 01 F9 RDTSCP',
   '0F 02 /r LAR Gv,Ew', '0F 03 /r LSL Gv,Ew',
   '0F 06 CLTS priv end', '0F 08 INVD priv', '0F 09 WBINVD priv', '0F 0B UD2 end',
   '0F B9 /r UD2 Gv,Ev end name=ud1', '0F FF /r UD2 Gv,Ev end name=ud0',

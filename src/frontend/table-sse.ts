@@ -71,7 +71,6 @@ export const SSE_TABLE: readonly string[] = [
   '0F C7 /3 INVALID Mblk name=xrstors', '0F C7 /4 INVALID Mblk name=xsavec', '0F C7 /5 INVALID Mblk name=xsaves',
   '66 0F 38 82 /r INVALID Gd,Mblk name=invpcid',
   '0F 01 CA INVALID name=clac', '0F 01 CB INVALID name=stac', '0F 01 D9 INVALID name=vmmcall',
-  '0F 01 F9 INVALID name=rdtscp',
   '0F C7 /6 INVALID Rv name=rdrand', '0F C7 /7 INVALID Rv name=rdseed',
   'F3 0F B8 /r INVALID Gv,Ev name=popcnt',
   '0F 0D /0 INVALID Mb name=prefetch', '0F 0D /1 INVALID Mb name=prefetchw',
