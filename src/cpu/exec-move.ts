@@ -18,14 +18,16 @@ import { offAdd, readDst, readSrc, srcSeg, writeDst } from './exec-ops.js';
 
 def(Mn.MOV, (cpu, i) => {
   const size = i.s0;
-  if (i.k0 === OpKind.Reg && size === 4) {
+  const k0 = i.k0;
+  if (k0 === OpKind.Reg && size === 4) {
     const k = i.k1;
     cpu.regs[i.v0] = k === OpKind.Reg ? cpu.regs[i.v1] : k === OpKind.Imm ? i.v1 : readSrc(cpu, i, 4);
     return;
   }
   const v = readSrc(cpu, i, size);
-  if (i.k0 === OpKind.Reg) cpu.setReg(i.v0, size, v);
-  else cpu.writeOp(i, 0, v);
+  if (k0 === OpKind.Reg) cpu.setReg(i.v0, size, v);
+  else if (k0 === OpKind.Mem) cpu.writeMem(i.seg, cpu.ea(i), size, v);
+  else cpu.writeOp(i, 0, v); // moffs
 });
 
 def(Mn.MOVZX, (cpu, i) => {
