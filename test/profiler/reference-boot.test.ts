@@ -45,6 +45,25 @@ function checkCommon(r: ProfileRun, limit: number): void {
 }
 
 describe('profile of the reference boot', () => {
+  // The whole boot to the shell (~3.8e8 instructions, minutes at today's speeds): opt-in.
+  it.runIf(process.env.X86JIT_PROFILE_FULL_BOOT === '1')('JIT, whole boot to the shell: powers off, figures add up, exact and sampled shares agree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-e2e-'));
+    let out = '';
+    const r = await runProfile({ mode: 'jit', period: PERIOD, out: join(dir, 'p.speedscope.json'), console: (b) => (out += Buffer.from(b).toString('latin1')) });
+    expect(out).toContain('BOOT-OK');
+    expect(r.result.exitCode).toBe(0);
+    const d = r.data;
+    expect(d.retired).toBe(r.machine.cpu.icount);
+    expect(d.samples).toBe(Math.floor(d.retired / PERIOD));
+    expect(r.profiler.blocks!.totalRetired() + d.jit!.interpreted).toBe(d.retired);
+    const top = d.functions.filter((f) => f.name !== INTERPRETED).slice(0, 5);
+    for (const f of top) {
+      expect(f.name).toMatch(/^[A-Za-z_][\w.]*$/);
+      expect(Math.abs(f.share - f.selfSamples / d.samples)).toBeLessThan(0.02);
+    }
+    expect(validateSpeedscope(JSON.parse(readFileSync(r.files[0], 'utf8')))).toEqual([]);
+  }, 3_600_000);
+
   it('interpreter: samples add up and name the kernel functions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-e2e-'));
     const limit = 1e8;
@@ -74,6 +93,11 @@ describe('profile of the reference boot', () => {
     const bySamples = [...d.functions].sort((a, b) => b.selfSamples - a.selfSamples).slice(0, 10).map((f) => f.name);
     const byExact = d.functions.filter((f) => f.name !== INTERPRETED).slice(0, 3).map((f) => f.name);
     for (const name of byExact) expect(bySamples).toContain(name);
+    // ... and on how much: each of those functions' exact share is within 3 points of its sampled one.
+    for (const name of byExact) {
+      const f = d.functions.find((x) => x.name === name)!;
+      expect(Math.abs(f.share - f.selfSamples / d.samples)).toBeLessThan(0.03);
+    }
     expect(d.hot[0].source).toContain('function');
     expect(r.report).toContain('generated JS:');
   }, 600_000);
