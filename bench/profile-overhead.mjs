@@ -8,6 +8,9 @@
  *   of each, alternating (the host is shared: alternation spreads its noise over both).
  * - The first `--boot N` instructions of the reference guest's boot (0 to skip), same pairs, via
  *   runProfile and a plain Machine.
+ * - With `--job MB`: the CPU-bound guest job of bench/guest-job.mjs (an MB-sized file, sha256sum and
+ *   gzip -c, `--job-rounds` times) inside the booted reference guest, timed between the markers the
+ *   guest prints, JIT only, profiled from power-on or not. Slow: two whole boots.
  * Without the profiler nothing of it is installed, so "off" is the engine's own speed.
  *
  *   npm run build && node bench/profile-overhead.mjs [--period 10007] [--runs 5] [--boot 20000000]
@@ -25,7 +28,7 @@ import { Jit } from '../dist/jit/engine.js';
 import { Mmu } from '../dist/mem/mmu.js';
 import { PhysMemory } from '../dist/mem/phys.js';
 import { Profiler } from '../dist/profiler/profiler.js';
-import { loadMachine, runProfile } from '../dist/profiler/profile-command.js';
+import { loadMachine, runProfile, startProfile } from '../dist/profiler/profile-command.js';
 import { arithLoop, crc32, crc32Loop } from './jit-programs.mjs';
 
 const arg = (name, def) => {
@@ -35,6 +38,8 @@ const arg = (name, def) => {
 const PERIOD = arg('period', 10007);
 const RUNS = arg('runs', 10);
 const BOOT = arg('boot', 20_000_000);
+const JOB_MB = arg('job', 0);
+const JOB_ROUNDS = arg('job-rounds', 1);
 const CODE = 0x1000;
 
 function assemble(src) {
@@ -133,6 +138,41 @@ if (BOOT > 0) {
     }
     rows.push({ name: `reference boot, first ${BOOT.toExponential(0)} insns [${mode}]`, off: times.off, on: times.on });
   }
+}
+
+/** Seconds the guest job takes between its markers, profiled or not (JIT). */
+async function jobSeconds(profiled) {
+  const { machine, symbols } = await loadMachine({ mode: 'jit', powerOffAtShell: false, console: (b) => onOut(b) });
+  if (profiled) startProfile(machine, { period: PERIOD }, symbols);
+  // ~7 bytes per line of seq output.
+  const lines = Math.round((JOB_MB * 1024 * 1024) / 7.2);
+  const job = [
+    `seq 1 ${lines} > /tmp/f; echo JOB-START`,
+    `for i in $(seq 1 ${JOB_ROUNDS}); do sha256sum /tmp/f; gzip -c /tmp/f | wc -c; done`,
+    'echo JOB-END; poweroff -f',
+  ].join('\n');
+  let out = '';
+  let sent = false;
+  let start = 0;
+  let end = 0;
+  function onOut(b) {
+    out += Buffer.from(b).toString('latin1');
+    if (!sent && /BOOT-OK[\s\S]*[#$] /.test(out)) {
+      sent = true;
+      machine.input(new TextEncoder().encode(job + '\n'));
+    }
+    if (!start && /^JOB-START/m.test(out)) start = performance.now();
+    if (!end && /^JOB-END/m.test(out)) end = performance.now();
+  }
+  await machine.run();
+  if (!start || !end) throw new Error(`guest job did not complete:\n${out.slice(-1500)}`);
+  return (end - start) / 1000;
+}
+
+if (JOB_MB > 0) {
+  const off = await jobSeconds(false);
+  const on = await jobSeconds(true);
+  rows.push({ name: `guest job ${JOB_MB} MB x${JOB_ROUNDS} [jit]`, off: off * 1000, on: on * 1000 });
 }
 
 for (const r of rows) {
