@@ -194,6 +194,15 @@ export function setCF(cpu: CpuState, cf: number): void {
 }
 
 /**
+ * Make eflags bit 0 hold the architectural CF, every flag keeping its value: the pending kind is
+ * adjusted where bit 0 means something else (ADC/SBB keep their carry-in there). Safe to call before
+ * an instruction that may still fault (INC/DEC park CF this way).
+ */
+export function foldCF(cpu: CpuState): void {
+  setCF(cpu, getCF(cpu));
+}
+
+/**
  * Record a result whose CF/OF/AF are given now (bits in `cfofaf`, EFLAGS positions) and whose
  * SF/ZF/PF follow from `res` (sign-extended to int32): shifts, multiplies, BCD adjusts.
  */

@@ -4,7 +4,7 @@
  * Appendix B), for every condition code and every kind of pending result; PUSHF/POPF round trips.
  */
 import { describe, expect, it } from 'vitest';
-import { getEflags, setCF, setCfOf, setEflags, testCC } from '../../src/cpu/flags.js';
+import { foldCF, getEflags, setCF, setCfOf, setEflags, testCC } from '../../src/cpu/flags.js';
 import { asm, edgeValues, machine, run } from './harness.js';
 
 /** Condition cc from an EFLAGS value, straight from the SDM's table. */
@@ -65,6 +65,28 @@ describe('setCF / setCfOf keep the other flags of every pending kind', () => {
       }
     }
     expect(n).toBe(ops.length * vals.length * vals.length * 8);
+  });
+});
+
+describe('foldCF', () => {
+  it('puts CF in eflags bit 0 and keeps every flag, also after ADC/SBB (whose bit 0 is the carry-in)', () => {
+    const t = machine();
+    for (const op of ['adc eax, ebx', 'sbb eax, ebx', 'add eax, ebx', 'sub eax, ebx', 'and eax, ebx', 'inc eax']) {
+      for (const [a, b, cin] of [[-1, 0, 1], [0, 0, 1], [5, 7, 0], [0x7fffffff, 1, 1], [0, -1, 0]]) {
+        const code = asm(op);
+        const once = (): void => {
+          t.cpu.regs[0] = a; t.cpu.regs[3] = b;
+          setEflags(t.cpu, 2 | cin);
+          run(t, code);
+        };
+        once();
+        const want = getEflags(t.cpu); // materialised
+        once(); // the same result, lazy again
+        foldCF(t.cpu);
+        expect([op, a, b, t.cpu.eflags & 1]).toEqual([op, a, b, want & 1]);
+        expect(getEflags(t.cpu)).toBe(want);
+      }
+    }
   });
 });
 
