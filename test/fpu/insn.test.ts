@@ -376,6 +376,18 @@ describe('control and state images', () => {
     expect(t.cpu.fpu.cw).toBe(0x27f);
     expect(t.cpu.fpu.top).toBe(7);
   });
+  it('FNSTENV real-mode layout: 20-bit linear pointers and the opcode (SDM Vol. 1 Figure 8-10)', () => {
+    const t = new FpuMachine();
+    t.cpu.cr0 &= ~1; // real mode (the segment caches stay flat; CS selector 08h)
+    runCode(t, `fld1\nfnstenv ${at(0)}`);
+    const lin = (0x08 << 4) + 0x1000; // fld1 at CS:1000h
+    expect(t.u32(DATA + 12) >>> 0).toBe((0xffff0000 | (lin & 0xffff)) >>> 0);
+    expect(t.u32(DATA + 16)).toBe(((lin >>> 16) << 12) | 0x1e8); // FOP of d9 e8
+    // and back: FLDENV in real mode restores the same image
+    runCode(t, `fldenv ${at(0)}\nfnstenv ${at(64)}`);
+    expect(t.u32(DATA + 64 + 12)).toBe(t.u32(DATA + 12));
+    expect(t.u32(DATA + 64 + 16)).toBe(t.u32(DATA + 16));
+  });
   it('FXSAVE / FXRSTOR: abridged tag, registers in 16-byte slots, alignment', () => {
     const t = new FpuMachine();
     runCode(t, `fld1\nfldz\nfxsave ${at(0)}`);

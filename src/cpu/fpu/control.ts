@@ -90,9 +90,12 @@ function fullTag(f: FpuState): number {
   return f.tag & 0xffff;
 }
 
-/** Linear pointer of the real-mode layout. */
+/**
+ * Linear pointer of the real-mode layout. Pointers loaded by FLDENV/FRSTOR in real mode are kept
+ * as linear addresses with selector 0, so selector 0 means "offset is already linear".
+ */
 function realPtr(sel: number, off: number): number {
-  return ((sel << 4) + (off & 0xffff)) >>> 0;
+  return sel === 0 ? off >>> 0 : ((sel << 4) + (off & 0xffff)) >>> 0;
 }
 
 /** Store the environment at seg:off; returns its size (14 or 28). */
