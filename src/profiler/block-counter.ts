@@ -62,6 +62,9 @@ export class BlockCounter {
   /** Blocks whose counts the JIT keeps itself (`runs`/`retired`), with the values at registration
    *  or reset, subtracted when reading. Such blocks are not wrapped. */
   private readonly native: { id: number; runs0: number; retired0: number }[] = [];
+  /** What detach() undoes, in reverse order. */
+  private readonly undo: (() => void)[] = [];
+  private detached = false;
 
   private constructor(readonly jit: ProfiledJit) {}
 
@@ -69,13 +72,29 @@ export class BlockCounter {
   static attach(engine: unknown): BlockCounter | null {
     if (!isProfiledJit(engine)) return null;
     const c = new BlockCounter(engine);
-    const previous = engine.onCompile as ((b: ProfiledBlock) => void) | null;
-    (engine as { onCompile: ((b: ProfiledBlock) => void) | null }).onCompile = (b: ProfiledBlock) => {
+    const jit = engine as { onCompile: ((b: ProfiledBlock) => void) | null };
+    const previous = jit.onCompile;
+    const listener = (b: ProfiledBlock) => {
       if (previous !== null) previous(b);
       c.register(b);
     };
+    jit.onCompile = listener;
+    c.undo.push(() => {
+      if (jit.onCompile === listener) jit.onCompile = previous;
+    });
     c.timeCompiles();
     return c;
+  }
+
+  /**
+   * Stop counting: the JIT gets its own listener, compile method and block functions back (so a
+   * run after profiling pays nothing). The counts taken so far stay readable.
+   */
+  detach(): void {
+    this.sync();
+    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
+    this.undo.length = 0;
+    this.detached = true;
   }
 
   /** Zero every count (blocks stay registered). */
@@ -91,6 +110,7 @@ export class BlockCounter {
 
   /** Bring the counts of blocks the JIT counts itself into `entries` / `retired`. */
   sync(): void {
+    if (this.detached) return;
     for (const n of this.native) {
       const b = this.blocks[n.id];
       this.entries[n.id] = (b.runs ?? 0) - n.runs0;
@@ -108,7 +128,7 @@ export class BlockCounter {
 
   private register(b: ProfiledBlock): void {
     const inner = b.fn;
-    if (inner === null) return;
+    if (inner === null || this.detached) return;
     const id = this.blocks.length;
     this.blocks.push(b);
     if (id === this.entries.length) {
@@ -120,7 +140,7 @@ export class BlockCounter {
       return;
     }
     const self = this;
-    b.fn = function counted(cpu: Cpu, rt: never, maxIter: number): number {
+    const counted = (b.fn = function counted(cpu: Cpu, rt: never, maxIter: number): number {
       const before = cpu.icount;
       try {
         return inner(cpu, rt, maxIter);
@@ -128,7 +148,10 @@ export class BlockCounter {
         self.entries[id]++;
         self.retired[id] += cpu.icount - before;
       }
-    };
+    });
+    this.undo.push(() => {
+      if (b.fn === counted) b.fn = inner;
+    });
   }
 
   /**
@@ -139,7 +162,12 @@ export class BlockCounter {
     const jit = this.jit as unknown as { compile?: (...a: unknown[]) => unknown };
     if (typeof this.jit.stats.compileMs === 'number' || typeof jit.compile !== 'function') return;
     const original = jit.compile;
+    const own = Object.prototype.hasOwnProperty.call(jit, 'compile');
     const self = this;
+    this.undo.push(() => {
+      if (own) jit.compile = original;
+      else delete jit.compile;
+    });
     jit.compile = function timedCompile(this: unknown, ...a: unknown[]): unknown {
       const t0 = performance.now();
       try {

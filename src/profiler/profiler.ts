@@ -72,9 +72,11 @@ export class Profiler {
     return this.sampler.retired();
   }
 
-  /** Stop sampling: restore the machine's own engine (counters of compiled blocks stay). */
+  /** Stop profiling: restore the machine's own engine and the JIT's block functions (the counts
+   *  taken so far stay readable). */
   detach(): void {
     if (this.machine.engine === this.samplingEngine) this.machine.engine = this.samplingEngine.inner;
+    if (this.blocks !== null) this.blocks.detach();
     this.endTime = performance.now();
   }
 }

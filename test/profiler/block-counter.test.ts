@@ -41,6 +41,16 @@ describe('BlockCounter', () => {
     expect(bc.totalRetired()).toBe(22);
     bc.reset();
     expect(bc.totalRetired()).toBe(0);
+    a.fn(cpu, undefined as never, 1);
+    // detach: original functions and listener back, counts frozen, later blocks not counted.
+    bc.detach();
+    expect(a.fn.name).not.toBe('counted');
+    a.fn(cpu, undefined as never, 1);
+    expect(bc.totalRetired()).toBe(5);
+    const later = jit.compileBlock(block(2));
+    expect(seen).toBe(3);
+    expect(later.fn.name).not.toBe('counted');
+    expect(bc.blocks.length).toBe(2);
   });
 
   it('reads runs/retired when the JIT keeps them, without wrapping', () => {

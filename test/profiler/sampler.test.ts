@@ -103,6 +103,8 @@ describe('exact block counts with the JIT', () => {
     expect(top.entries).toBeGreaterThan(0);
     // Each pass of a block retires its instructions: counts are multiples of nothing less than one pass.
     for (const h of d.hot) expect(h.retired).toBeGreaterThanOrEqual(h.entries);
+    // Detached: the JIT runs its own block functions again.
+    for (const b of (m.engine as Jit).blocks()) expect(b.fn?.name).not.toBe('counted');
     expect(d.jit!.blocksCompiled).toBeGreaterThan(0);
     const text = formatReport(d, { sourceBlocks: 1 });
     expect(text).toContain('generated JS:');
