@@ -32,17 +32,13 @@ function at(r: Int32Array, reg: number, a16: boolean): number {
   return a16 ? r[reg] & 0xffff : r[reg];
 }
 
-/** Advance index register `reg` by `d`, wrapping SI/DI at 16 bits for 16-bit addressing. */
+/** Advance register `reg` (ESI/EDI/ECX) by `d`, wrapping SI/DI/CX at 16 bits for 16-bit addressing. */
 function advance(r: Int32Array, reg: number, d: number, a16: boolean): void {
   r[reg] = a16 ? (r[reg] & ~0xffff) | ((r[reg] + d) & 0xffff) : (r[reg] + d) | 0;
 }
 
 function countIsZero(r: Int32Array, a16: boolean): boolean {
   return (a16 ? r[ECX] & 0xffff : r[ECX]) === 0;
-}
-
-function decCount(r: Int32Array, a16: boolean): void {
-  r[ECX] = a16 ? (r[ECX] & ~0xffff) | ((r[ECX] - 1) & 0xffff) : (r[ECX] - 1) | 0;
 }
 
 /** Step direction and size: -size when DF is set. */
@@ -91,7 +87,7 @@ def(Mn.MOVS, (cpu, i: Insn) => {
     advance(r, ESI, d, a16);
     advance(r, EDI, d, a16);
     if (!rep) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
   }
 });
 
@@ -118,7 +114,7 @@ def(Mn.STOS, (cpu, i: Insn) => {
     cpu.writeMem(Seg.ES, at(r, EDI, a16), size, v);
     advance(r, EDI, d, a16);
     if (!rep) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
   }
 });
 
@@ -134,7 +130,7 @@ def(Mn.LODS, (cpu, i: Insn) => {
     cpu.setReg(0, size, cpu.readMem(seg, at(r, ESI, a16), size));
     advance(r, ESI, d, a16);
     if (!rep) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
   }
 });
 
@@ -154,7 +150,7 @@ def(Mn.CMPS, (cpu, i: Insn) => {
     advance(r, EDI, d, a16);
     const res = setCmpFlags(cpu, a, b, sh);
     if (rep === Rep.None) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
     if (rep === Rep.Rep ? res !== 0 : res === 0) return;
   }
 });
@@ -174,7 +170,7 @@ def(Mn.SCAS, (cpu, i: Insn) => {
     advance(r, EDI, d, a16);
     const res = setCmpFlags(cpu, a, b, sh);
     if (rep === Rep.None) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
     if (rep === Rep.Rep ? res !== 0 : res === 0) return;
   }
 });
@@ -194,7 +190,7 @@ def(Mn.INS, (cpu, i: Insn) => {
     cpu.writeMem(Seg.ES, at(r, EDI, a16), size, cpu.ioIn(port, size));
     advance(r, EDI, d, a16);
     if (!rep) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
   }
 });
 
@@ -213,6 +209,6 @@ def(Mn.OUTS, (cpu, i: Insn) => {
     cpu.ioOut(port, size, cpu.readMem(seg, at(r, ESI, a16), size));
     advance(r, ESI, d, a16);
     if (!rep) return;
-    decCount(r, a16);
+    advance(r, ECX, -1, a16);
   }
 });
