@@ -65,6 +65,8 @@ export class Sampler {
   used = new Uint8Array(4096);
   counts = new Int32Array(4096);
   distinct = 0;
+  /** 32 - log2(capacity of the histogram). */
+  private hashShift = 20;
   private readonly peek: GuestPeek;
 
   constructor(
@@ -154,9 +156,14 @@ export class Sampler {
     return a >= this.textLow && a < this.textHigh;
   }
 
+  /** Fibonacci hashing: the top log2(capacity) bits of eip * 2^32/phi. */
+  private slot(eip: number): number {
+    return Math.imul(eip, 0x9e3779b1) >>> this.hashShift;
+  }
+
   private count(eip: number): void {
-    let mask = this.keys.length - 1;
-    let i = Math.imul(eip, 0x9e3779b1) >>> 0 & mask;
+    const mask = this.keys.length - 1;
+    let i = this.slot(eip);
     for (;;) {
       if (this.used[i] === 0) {
         this.used[i] = 1;
@@ -180,9 +187,10 @@ export class Sampler {
     this.used = new Uint8Array(cap);
     this.counts = new Int32Array(cap);
     const mask = cap - 1;
+    this.hashShift--;
     for (let j = 0; j < keys.length; j++) {
       if (used[j] === 0) continue;
-      let i = Math.imul(keys[j], 0x9e3779b1) >>> 0 & mask;
+      let i = this.slot(keys[j]);
       while (this.used[i] !== 0) i = (i + 1) & mask;
       this.used[i] = 1;
       this.keys[i] = keys[j];

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Jit } from '../../src/jit/engine.js';
 import { collectProfile, INTERPRETED } from '../../src/profiler/profile-data.js';
 import { Profiler } from '../../src/profiler/profiler.js';
+import { Sampler } from '../../src/profiler/sampler.js';
+import { machine } from '../cpu-int/harness.js';
 import { formatReport } from '../../src/profiler/report.js';
 import { parseElfSymbols } from '../../src/profiler/symbols.js';
 import { buildGuest, guestMachine, runToHalt } from './guest.js';
@@ -15,6 +17,23 @@ const TEXT = { textLow: 0, textHigh: 0x100000 };
 
 /** Instructions the guest retires: per call of f: f 6 + g 3 + 2*40 loop; start: 3 + 300*3 + hlt. */
 const EXPECTED = 3 + 300 * (3 + 6 + 3 + 2 * 40 + 2) + 1;
+
+describe('sample histogram', () => {
+  it('keeps exact counts per EIP through growth, for addresses spread over the whole space', () => {
+    const t = machine();
+    const s = new Sampler(t.cpu, t.phys, { period: 1, maxDepth: 1 });
+    const expected = new Map<number, number>();
+    for (let k = 0; k < 30000; k++) {
+      const eip = (Math.imul(k % 9001, 0x01000193) ^ (k % 7 === 0 ? 0xc0000000 : 0)) >>> 0;
+      t.cpu.eip = eip | 0;
+      s.sample();
+      expected.set(eip, (expected.get(eip) ?? 0) + 1);
+    }
+    expect(s.samples).toBe(30000);
+    expect(s.histogram()).toEqual(expected);
+    expect(s.keys.length).toBeGreaterThan(2 * expected.size - 1);
+  });
+});
 
 describe('sampler on the interpreter', () => {
   it('takes one sample per period of retired instructions, all counted', () => {
