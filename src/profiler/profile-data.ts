@@ -112,6 +112,13 @@ export function functionName(symbols: SymbolTable, addr: number, user: boolean):
   return hex32(addr & ~0xfff) + '-page';
 }
 
+/** `symbol+0xoff` of a kernel address, also for kernel code running at its physical address. */
+export function formatAddress(symbols: SymbolTable, addr: number): string {
+  if (symbols.indexOf(addr) >= 0 || (addr >>> 0) >= 0x40000000) return symbols.format(addr);
+  const early = (addr + KERNEL_PAGE_OFFSET) >>> 0;
+  return symbols.indexOf(early) >= 0 ? `${symbols.format(early)} (physical)` : symbols.format(addr);
+}
+
 export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectOptions = {}): ProfileData {
   const top = opts.top ?? 20;
   const s = p.sampler;
@@ -224,7 +231,7 @@ function blockSpot(b: ProfiledBlock, entries: number, retired: number, total: nu
   return {
     lin: lo,
     phys: b.phys >>> 0,
-    symbol: user ? `${USER_FRAME} ${hex32(lo)}` : symbols.format(lo),
+    symbol: user ? `${USER_FRAME} ${hex32(lo)}` : formatAddress(symbols, lo),
     func: functionName(symbols, lo, user),
     entries,
     retired,
@@ -289,7 +296,7 @@ function sampledSpot(g: SampleGroup, samples: number, symbols: SymbolTable): Hot
   return {
     lin: g.lin,
     phys: -1,
-    symbol: symbols.format(g.lin),
+    symbol: formatAddress(symbols, g.lin),
     func: functionName(symbols, g.lin, user),
     entries: -1,
     retired: -1,
