@@ -198,6 +198,8 @@ export class Cpu extends CpuState {
   }
 
   readMem(seg: number, off: number, size: number): number {
+    // Protected mode: an execute-only code segment cannot be read (SDM Vol. 3 §5.5).
+    if ((this.segAttr[seg] & 0x0a) === 0x08 && (this.cr0 & 1) !== 0 && (this.eflags & EF.VM) === 0) this.segFault(seg);
     const a = this.lin(seg, off, size);
     if (size === 4) return this.mmu.read32(a);
     if (size === 2) return this.mmu.read16(a);
@@ -205,6 +207,9 @@ export class Cpu extends CpuState {
   }
 
   writeMem(seg: number, off: number, size: number, v: number): void {
+    // Protected mode: only writable data segments can be written (SDM Vol. 3 §5.5); real mode and
+    // VM86 have no type checks.
+    if ((this.segAttr[seg] & 0x0a) !== 0x02 && (this.cr0 & 1) !== 0 && (this.eflags & EF.VM) === 0) this.segFault(seg);
     const a = this.lin(seg, off, size);
     if (size === 4) this.mmu.write32(a, v);
     else if (size === 2) this.mmu.write16(a, v);
