@@ -12,6 +12,10 @@
  *   randomly scrambled 4 KiB pages (region and RAM), a 4 MiB page over it, and a page directory
  *   entry whose page table lies inside the region (the walk must read all-ones). A third of the
  *   sequences run at CPL 3.
+ * A second mode (`generateRandom`) runs the JIT differential fuzzer's random sequences (test/jit/
+ * fuzz.ts: every ALU/MOV/shift/string/flag form, raw system-instruction bytes...) with the address
+ * registers aimed at the region's edges; those may fault or wander anywhere, so only the region's
+ * bytes, its counters and the reported write addresses are checked for them.
  *
  * Before each sequence the region's host bytes are filled with a random pattern that never contains
  * 0xFF (so any leaked byte shows) and snapshotted; the exit counters in it are zeroed. After it:
@@ -25,6 +29,8 @@ import { RESERVED_COUNTERS_OFFSET, parseReserve, type ReservedRegion } from '../
 import { setEflags } from '../../src/cpu/flags.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { EngineMode } from '../../src/machine/engine.js';
+import { MachineStop } from '../../src/hv/exit.js';
+import { generate as generateJitFuzzCase } from '../jit/fuzz.js';
 
 export const MEM = 16 << 20;
 
@@ -106,6 +112,9 @@ export interface FuzzCase {
   paging: boolean;
   /** Run the sequence at CPL 3 (user pages, ring-3 segments). */
   user: boolean;
+  /** Random code (generateRandom): faults allowed, reads not checked; initial registers. */
+  random: boolean;
+  regs: number[];
   ops: Op[];
   /** Scrambled window: page k -> physical page address. */
   scramble: number[];
@@ -463,7 +472,24 @@ export function generate(rig: Rig, seed: number): FuzzCase {
   const ops: Op[] = [];
   const n = 4 + rng.below(20);
   for (let i = 0; i < n; i++) ops.push(gen.op());
-  return { seed, paging, user, ops, scramble };
+  const regs = [0, 0, 0, 0, STACK_TOP, 0, 0, 0];
+  return { seed, paging, user, random: false, regs, ops, scramble };
+}
+
+/** A case of random code from the JIT fuzzer, its address registers near the region's edges. */
+export function generateRandom(rig: Rig, seed: number): FuzzCase {
+  const rng = new Rng(seed ^ 0x5bd1e995);
+  const jc = generateJitFuzzCase(seed);
+  const paging = rng.below(2) === 0;
+  const r = rig.region;
+  const scramble: number[] = [];
+  for (let k = 0; k < 1024; k++) scramble.push(rng.below(2) === 0 ? r.addr + 0x1000 * rng.below(r.size >>> 12) : SINK + 0x1000 * rng.below(SINK_PAGES));
+  const regs = jc.regs.slice();
+  for (const reg of [EBX, 5, ESI, EDI]) regs[reg] = target(rig, rng, paging, 64, 1);
+  if (rng.below(4) === 0) regs[EAX] = target(rig, rng, paging, 64, 1);
+  regs[ESP] = STACK_TOP - 4 * rng.below(16);
+  const ops = jc.chunks.map((bytes) => ({ text: bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '), bytes, copies: [], writesRegion: false }));
+  return { seed, paging, user: false, random: true, regs, ops, scramble };
 }
 
 // ------------------------------------------------------------------ running and checking
@@ -501,8 +527,7 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
   cpu.trAttr = 0x8b;
   cpu.code32 = cpu.stack32 = true;
   setEflags(cpu, 2);
-  cpu.regs.fill(0);
-  cpu.regs[ESP] = STACK_TOP;
+  for (let i = 0; i < 8; i++) cpu.regs[i] = c.regs[i];
   if (c.paging) {
     const r = rig.region;
     for (let i = 0; i < 1024; i++) phys.write32(PD + i * 4, 0);
@@ -539,30 +564,35 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
 }
 
 export function describeCase(c: FuzzCase): string {
-  return `seed ${c.seed} (${c.paging ? 'paging on' : 'paging off'}, CPL ${c.user ? 3 : 0}):\n` + c.ops.map((o) => `  ${o.text}`).join('\n');
+  const regs = c.random ? `, random code, regs ${c.regs.map((v) => hex(v)).join(' ')}` : '';
+  return `seed ${c.seed} (${c.paging ? 'paging on' : 'paging off'}, CPL ${c.user ? 3 : 0}${regs}):\n` + c.ops.map((o) => `  ${o.text}`).join('\n');
 }
 
 /** Run one case; returns null when every check holds, else what went wrong. */
 export function runCase(rig: Rig, c: FuzzCase): string | null {
   const code = Uint8Array.from([...c.ops.flatMap((o) => o.bytes), ...(c.user ? [0xcd, END_VECTOR] : [0xf4])]);
   if (code.length > CODE_MAX) throw new Error('sequence too long');
+  if (c.random) writeTables(rig); // random code may have overwritten them
   const snap = prepare(rig, c, code);
   const { machine } = rig;
   const { cpu, phys } = machine;
   const problems: string[] = [];
   try {
-    let budget = 100_000;
+    let budget = c.random ? 2_000 : 100_000; // random code may loop or wander: the JIT fuzzer's budget
     while (!cpu.halted && budget > 0) {
       const n = machine.engine.run(Math.min(budget, 10_000));
       if (n === 0) break;
       budget -= n;
     }
   } catch (e) {
-    problems.push(`threw ${(e as Error).message}`);
+    // Random code may triple-fault (a MachineStop); anything else is an emulator error.
+    if (!c.random || !(e instanceof MachineStop)) problems.push(`threw ${(e as Error).message}`);
   }
   const fault = phys.read32(FAULT) >>> 0;
   const end = CODE + code.length;
-  if (c.user && fault === END_VECTOR) {
+  if (c.random) {
+    // faults and wandering allowed: only the region checks below
+  } else if (c.user && fault === END_VECTOR) {
     const eip = phys.read32(cpu.regs[ESP]) >>> 0;
     if (eip !== end) problems.push(`INT ${END_VECTOR} from ${hex(eip)}, not from the end of the sequence`);
   } else if (c.user && fault === NO_FAULT) problems.push(`did not reach the final INT ${END_VECTOR} (eip ${hex(cpu.eip)}, halted ${cpu.halted})`);
@@ -599,6 +629,7 @@ export function runCase(rig: Rig, c: FuzzCase): string | null {
       break;
     }
   }
+  if (c.random) return problems.length === 0 ? null : problems.join('\n');
   const sure = c.ops.filter((o) => o.writesRegion).length;
   if (rig.tally[ExitReason.ReservedWrite] < sure) problems.push(`${rig.tally[ExitReason.ReservedWrite]} reserved writes counted, ${sure} ops wrote into the region`);
 
@@ -624,10 +655,10 @@ export function runCase(rig: Rig, c: FuzzCase): string | null {
 }
 
 /** Run `count` cases from `firstSeed`; returns the failures (described, at most `maxFailures`). */
-export function fuzz(rig: Rig, firstSeed: number, count: number, maxFailures = 3): string[] {
+export function fuzz(rig: Rig, firstSeed: number, count: number, maxFailures = 3, random = false): string[] {
   const failures: string[] = [];
   for (let i = 0; i < count && failures.length < maxFailures; i++) {
-    const c = generate(rig, firstSeed + i);
+    const c = random ? generateRandom(rig, firstSeed + i) : generate(rig, firstSeed + i);
     const bad = runCase(rig, c);
     if (bad !== null) failures.push(`${describeCase(c)}\n${bad}`);
   }
