@@ -82,6 +82,7 @@ export class Cpu extends CpuState {
     this.gdtLimit = this.idtLimit = 0xffff;
     this.halted = false;
     this.intShadow = false;
+    this.fpu.reset(); // x87 power-on state: CW 0040H, TW 5555H (SDM Vol. 3 Table 9-1)
   }
 
   unimplemented(name: string): void {

@@ -24,6 +24,12 @@ export const Feat = {
   FXSR: 1 << 24,
 } as const;
 
+/** CPUID.80000001H:EDX bits (SDM Vol. 2A Table 3-8). */
+export const ExtFeat = {
+  /** RDTSCP and IA32_TSC_AUX (used by kvm-unit-tests' tsc test; harmless to Linux). */
+  RDTSCP: 1 << 27,
+} as const;
+
 export interface CpuidOptions {
   apic: boolean;
   fxsr: boolean;
@@ -75,6 +81,9 @@ export class CpuidPolicy {
         return;
       case 0x80000000:
         out[0] = 0x80000004 | 0;
+        return;
+      case 0x80000001:
+        out[3] = ExtFeat.RDTSCP;
         return;
       case 0x80000002:
       case 0x80000003:

@@ -10,6 +10,8 @@ export const Msr = {
   SYSENTER_CS: 0x174,
   SYSENTER_ESP: 0x175,
   SYSENTER_EIP: 0x176,
+  /** IA32_TSC_AUX: what RDTSCP returns in ECX. */
+  TSC_AUX: 0xc0000103,
   /** AMD K7 legacy performance counters: event selects 0xC0010000-3, counters 0xC0010004-7. */
   K7_EVNTSEL0: 0xc0010000 | 0,
   K7_PERFCTR3: 0xc0010007 | 0,
@@ -37,6 +39,7 @@ export class MsrTable {
   unknownReads = 0;
   unknownWrites = 0;
   lastUnknown = -1;
+  tscAux = 0;
   private readonly k7Pmu = new Float64Array(K7_PMU_COUNT);
 
   constructor(
@@ -69,6 +72,9 @@ export class MsrTable {
       case Msr.SYSENTER_EIP:
         lo = this.cpu.sysenterEip;
         break;
+      case Msr.TSC_AUX:
+        lo = this.tscAux;
+        break;
       default: {
         const k = (msr - Msr.K7_EVNTSEL0) >>> 0;
         if (k >= K7_PMU_COUNT) return this.unknown(msr, true);
@@ -99,6 +105,9 @@ export class MsrTable {
         return true;
       case Msr.SYSENTER_EIP:
         this.cpu.sysenterEip = lo;
+        return true;
+      case Msr.TSC_AUX:
+        this.tscAux = lo;
         return true;
       default: {
         const k = (msr - Msr.K7_EVNTSEL0) >>> 0;
