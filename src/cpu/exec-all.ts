@@ -2,3 +2,4 @@
 import './exec-int.js';
 import './system/index.js';
 import './fpu/index.js';
+import './sse/index.js';

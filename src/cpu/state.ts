@@ -8,6 +8,7 @@
  */
 import { LazyFlags } from './flags.js';
 import { FpuState } from './fpu/state.js';
+import { SseState } from './sse/state.js';
 
 /** segAttr bit layout: the descriptor's bits 40-55 shifted down by 8 (SDM Vol. 3 §3.4.5). */
 export const SegAttr = {
@@ -119,4 +120,5 @@ export class CpuState {
   icount = 0;
 
   readonly fpu = new FpuState();
+  readonly sse = new SseState();
 }

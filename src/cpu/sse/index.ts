@@ -1,0 +1,2 @@
+// SSE/MMX instruction handlers. Owned by the SSE code.
+export {};
