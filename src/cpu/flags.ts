@@ -21,6 +21,8 @@
  *          from res.
  * While a kind other than NONE is pending, the six arithmetic bits of cpu.eflags are stale except
  * the ones a kind keeps there (listed above); every other EFLAGS bit is always live in cpu.eflags.
+ * So never write arithmetic bits of cpu.eflags directly: read with getEflags/testCC/getXF, change
+ * with setEflags, setArithFlags, setCF, setCfOf, foldCF or setResultFlags.
  */
 import type { CpuState } from './state.js';
 
