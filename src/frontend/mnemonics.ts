@@ -55,6 +55,11 @@ const names = [
 
   // ---- added later (appended so that existing ids stay the same)
   'RDTSCP',
+  // SSE/SSE2 subset (src/cpu/sse): one id per family, the disassembler spelling comes from `name=`.
+  // MOVAPS = aligned 16-byte moves (MOVAPS/MOVAPD/MOVDQA), MOVUPS = unaligned ones (MOVUPS/MOVUPD/
+  // MOVDQU), MOVD_XMM/MOVQ_XMM = 66 0F 6E/7E and F3 0F 7E / 66 0F D6, XORPS = bitwise XOR
+  // (XORPS/XORPD/PXOR).
+  'MOVAPS', 'MOVUPS', 'MOVD_XMM', 'MOVQ_XMM', 'LDMXCSR', 'STMXCSR', 'XORPS',
 ] as const;
 
 export type MnemonicName = (typeof names)[number];

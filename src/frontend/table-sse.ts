@@ -3,8 +3,9 @@
  * (glibc's string functions in Debian's busybox-static) and later system instructions (XSAVE,
  * MONITOR/MWAIT, RDRAND, CLAC/STAC... in the Linux kernel's .text and alternatives). They are
  * decoded so that lengths and disassembly are right; x86jit emulates an i686 without them (CPUID
- * reports none), so every entry has mnemonic INVALID and executes as #UD. `name=` gives the
- * disassembler spelling.
+ * reports none), so most entries have mnemonic INVALID and execute as #UD. A few SSE/SSE2 ones
+ * (data moves, XOR, LDMXCSR/STMXCSR; src/cpu/sse) execute, for code that uses them without asking
+ * CPUID (kvm-unit-tests). `name=` gives the disassembler spelling.
  *
  * A leading 66, F3, F2 or NP is the mandatory prefix (NP: none of them), SDM Vol. 2A §2.1.2.
  * `0F 38` and `0F 3A` are the three-byte maps. Same line format as table-int.ts otherwise.
@@ -26,9 +27,9 @@ const sse2IntOps: Array<[number, string]> = [
 const hex = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
 
 export const SSE_TABLE: readonly string[] = [
-  ...sse2IntOps.map(([op, name]) => `66 0F ${hex(op)} /r INVALID Vx,Wx name=${name}`),
-  'NP 0F 10 /r INVALID Vx,Wx name=movups', 'NP 0F 11 /r INVALID Wx,Vx name=movups',
-  '66 0F 10 /r INVALID Vx,Wx name=movupd', '66 0F 11 /r INVALID Wx,Vx name=movupd',
+  ...sse2IntOps.map(([op, name]) => `66 0F ${hex(op)} /r ${op === 0xef ? 'XORPS' : 'INVALID'} Vx,Wx name=${name}`),
+  'NP 0F 10 /r MOVUPS Vx,Wx name=movups', 'NP 0F 11 /r MOVUPS Wx,Vx name=movups',
+  '66 0F 10 /r MOVUPS Vx,Wx name=movupd', '66 0F 11 /r MOVUPS Wx,Vx name=movupd',
   'F3 0F 10 /r INVALID Vx,Wd name=movss', 'F3 0F 11 /r INVALID Wd,Vx name=movss',
   'F2 0F 10 /r INVALID Vx,Wq name=movsd', 'F2 0F 11 /r INVALID Wq,Vx name=movsd',
   'NP 0F 12 /r INVALID Vx,Mq name=movlps', 'NP 0F 12 /r INVALID Vx,Ux name=movhlps',
@@ -37,15 +38,15 @@ export const SSE_TABLE: readonly string[] = [
   'NP 0F 16 /r INVALID Vx,Mq name=movhps', 'NP 0F 16 /r INVALID Vx,Ux name=movlhps',
   'NP 0F 17 /r INVALID Mq,Vx name=movhps',
   '66 0F 16 /r INVALID Vx,Mq name=movhpd', '66 0F 17 /r INVALID Mq,Vx name=movhpd',
-  'NP 0F 28 /r INVALID Vx,Wx name=movaps', 'NP 0F 29 /r INVALID Wx,Vx name=movaps',
-  '66 0F 28 /r INVALID Vx,Wx name=movapd', '66 0F 29 /r INVALID Wx,Vx name=movapd',
+  'NP 0F 28 /r MOVAPS Vx,Wx name=movaps', 'NP 0F 29 /r MOVAPS Wx,Vx name=movaps',
+  '66 0F 28 /r MOVAPS Vx,Wx name=movapd', '66 0F 29 /r MOVAPS Wx,Vx name=movapd',
   'NP 0F 2B /r INVALID Mx,Vx name=movntps',
-  'NP 0F 54 /r INVALID Vx,Wx name=andps', 'NP 0F 57 /r INVALID Vx,Wx name=xorps',
-  '66 0F 54 /r INVALID Vx,Wx name=andpd', '66 0F 57 /r INVALID Vx,Wx name=xorpd',
-  '66 0F 6E /r INVALID Vx,Ed name=movd', '66 0F 7E /r INVALID Ed,Vx name=movd',
-  '66 0F 6F /r INVALID Vx,Wx name=movdqa', '66 0F 7F /r INVALID Wx,Vx name=movdqa',
-  'F3 0F 6F /r INVALID Vx,Wx name=movdqu', 'F3 0F 7F /r INVALID Wx,Vx name=movdqu',
-  'F3 0F 7E /r INVALID Vx,Wq name=movq', '66 0F D6 /r INVALID Wq,Vx name=movq',
+  'NP 0F 54 /r INVALID Vx,Wx name=andps', 'NP 0F 57 /r XORPS Vx,Wx name=xorps',
+  '66 0F 54 /r INVALID Vx,Wx name=andpd', '66 0F 57 /r XORPS Vx,Wx name=xorpd',
+  '66 0F 6E /r MOVD_XMM Vx,Ed name=movd', '66 0F 7E /r MOVD_XMM Ed,Vx name=movd',
+  '66 0F 6F /r MOVAPS Vx,Wx name=movdqa', '66 0F 7F /r MOVAPS Wx,Vx name=movdqa',
+  'F3 0F 6F /r MOVUPS Vx,Wx name=movdqu', 'F3 0F 7F /r MOVUPS Wx,Vx name=movdqu',
+  'F3 0F 7E /r MOVQ_XMM Vx,Wq name=movq', '66 0F D6 /r MOVQ_XMM Wq,Vx name=movq',
   '66 0F 70 /r INVALID Vx,Wx,Ib name=pshufd', 'F3 0F 70 /r INVALID Vx,Wx,Ib name=pshufhw',
   'F2 0F 70 /r INVALID Vx,Wx,Ib name=pshuflw',
   '66 0F 71 /2 INVALID Ux,Ib name=psrlw', '66 0F 71 /4 INVALID Ux,Ib name=psraw', '66 0F 71 /6 INVALID Ux,Ib name=psllw',
@@ -54,7 +55,7 @@ export const SSE_TABLE: readonly string[] = [
   '66 0F 73 /6 INVALID Ux,Ib name=psllq', '66 0F 73 /7 INVALID Ux,Ib name=pslldq',
   '66 0F D7 /r INVALID Gd,Ux name=pmovmskb', '66 0F E7 /r INVALID Mx,Vx name=movntdq',
   '66 0F F7 /r INVALID Vx,Ux name=maskmovdqu',
-  '0F AE /2 INVALID Md name=ldmxcsr', '0F AE /3 INVALID Md name=stmxcsr',
+  '0F AE /2 LDMXCSR Md name=ldmxcsr', '0F AE /3 STMXCSR Md name=stmxcsr',
   '66 0F 38 00 /r INVALID Vx,Wx name=pshufb', '66 0F 38 17 /r INVALID Vx,Wx name=ptest',
   '66 0F 3A 0F /r INVALID Vx,Wx,Ib name=palignr',
   '66 0F 3A 60 /r INVALID Vx,Wx,Ib name=pcmpestrm', '66 0F 3A 61 /r INVALID Vx,Wx,Ib name=pcmpestri',
