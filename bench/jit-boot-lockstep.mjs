@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Machine } from '../dist/machine/machine.js';
+import { loadLinux, planLinux } from '../dist/loader/linux.js';
 import { prepareReferenceGuest } from '../dist/guest/reference.js';
 import { parseReserve, DEFAULT_RESERVE } from '../dist/hv/reserved.js';
 import { getEflags } from '../dist/cpu/flags.js';
@@ -29,6 +30,16 @@ const SLICE = 20_000;
 const g = prepareReferenceGuest(() => {});
 const kernel = new Uint8Array(readFileSync(g.kernel));
 const initrd = new Uint8Array(readFileSync(g.initrd));
+// A kernel decompressed on the host skips ~2.2G guest instructions of decompressor (loader/linux.ts).
+const vmlinux = g.vmlinux ? new Uint8Array(readFileSync(g.vmlinux)) : undefined;
+
+function load(m) {
+  const plan = planLinux({
+    kernel, kernelName: g.kernel, initrd, initrdName: g.initrd, cmdline: g.cmdline,
+    e820: m.e820, acpiRsdp: m.platform.acpiRsdp, vmlinux,
+  });
+  loadLinux(m.phys, m.cpu, plan);
+}
 
 async function make(mode) {
   const out = [];
@@ -38,7 +49,7 @@ async function make(mode) {
     testDevices: false, console: (b) => out.push(...b), jitThreshold: threshold, jitVerify: verify,
   });
   await m.init();
-  m.loadLinux(kernel, g.kernel, g.cmdline, initrd, g.initrd);
+  load(m);
   return { m, out };
 }
 

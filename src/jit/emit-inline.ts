@@ -343,8 +343,10 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
       const size = i.s0;
       const bits = size * 8;
       const c = shiftCount(i);
-      if (c === 0) break;
       const x = readDest(em, i, size);
+      // A masked count of 0 changes nothing, but the operand is still read (a memory operand can
+      // fault, and its page walk sets the accessed bit), as exec-shift.ts does.
+      if (c === 0) break;
       em.line(`fa = ${i.mn === Mn.SAR ? sext(x, size) : x};`);
       let cf: string;
       let of: string;

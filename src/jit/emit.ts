@@ -179,7 +179,7 @@ export class BlockEmitter {
       `"use strict";`,
       `// guest block at physical 0x${(this.blk.phys >>> 0).toString(16)}, EIP 0x${(this.blk.eip >>> 0).toString(16)}, mode ${this.blk.mode}`,
       names.length > 0 ? `const ${names.join(', ')};` : '',
-      `return function block(cpu, rt, maxIter) {`,
+      `return (function block(cpu, rt, maxIter) {`,
       `const R = cpu.regs, LF = cpu.lf, M = cpu.mmu, TR = M.tlbRead${tlbSuffix}, TW = M.tlbWrite${tlbSuffix}, CP = rt.codePages, SB = cpu.segBase, M8 = rt.u8, M16 = rt.u16, M32 = rt.i32;`,
       `let ic0 = cpu.icount, k = 0, c = 0, a = 0, l = 0, h = 0, t = 0, u = 0, fa = 0, fb = 0, fr = 0;`,
       loads.length > 0 ? `let ${loads.join(', ')};` : '',
@@ -190,7 +190,7 @@ export class BlockEmitter {
     const tail = [
       selfLoop ? `}` : '',
       `} catch (e) { if (c === 0) { ${catchWb.join(' ')} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
-      `};`,
+      `});`,
       `//# sourceURL=x86jit/block_${(this.blk.phys >>> 0).toString(16).padStart(8, '0')}_${this.blk.mode}.js`,
     ];
     void PLACE_PROLOGUE;
@@ -219,10 +219,13 @@ export function relTarget(i: Insn, next: number): number {
 /**
  * Dead-flag analysis: true when the arithmetic flags written by instruction `k` are overwritten by
  * a later inline instruction of this block before anything can read or observe them (a read, a
- * handler call, a possible fault, a block exit).
+ * handler call, a possible fault, a block exit, including the SMC exit after `k`'s own store).
  */
 export function flagsDeadAfter(em: BlockEmitter, k: number): boolean {
   const insns = em.blk.insns;
+  // A memory destination may end the block right after this instruction (a store into the
+  // running block stops it): the flags are then live at that exit.
+  if (mayFault(em, insns[k])) return false;
   for (let j = k + 1; j < insns.length - 1; j++) {
     const i = insns[j];
     if (!canInline(em, i)) return false;

@@ -6,8 +6,8 @@
  *   const retired = jit.run(1_000_000); // same contract as cpu.run
  *
  * Dispatcher loop, the same structure as Cpu.run: before each block (and, in cold code, before each
- * instruction) external interrupts are checked exactly as Cpu.run checks them (IF, the one-
- * instruction shadow after STI / MOV SS, HLT wake-up); faults thrown by a block or by the
+ * instruction) interrupts are polled exactly as Cpu.run polls them (Cpu.pollInterrupts: NMI, IF,
+ * HLT wake-up; none in the one-instruction shadow after STI / MOV SS); faults thrown by a block or by the
  * interpreter are delivered by rewinding EIP to `cpu.insnEip`. Blocks end after every instruction
  * that can make an interrupt deliverable (block-end.ts), so interrupts are taken at the same
  * instruction boundaries as in the interpreter. A block runs only if it fits in the remaining
@@ -26,8 +26,7 @@
  */
 import type { Cpu } from '../cpu/cpu.js';
 import { FAULT } from '../cpu/fault.js';
-import { EF } from '../cpu/state.js';
-import { deliverException, deliverInterrupt, IntKind } from '../cpu/system/interrupts.js';
+import { deliverException } from '../cpu/system/interrupts.js';
 import { Seg } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
 import { Block, Exit } from './block.js';
@@ -101,11 +100,13 @@ export class Jit {
     while (done < budget) {
       try {
         while (done < budget) {
-          // ---- interrupts and halt, exactly as Cpu.run
+          // ---- interrupts, NMIs and halt, exactly as Cpu.run (Cpu.pollInterrupts)
           if (!cpu.intShadow) {
-            if ((cpu.eflags & EF.IF) !== 0 && cpu.intr.hasInterrupt()) {
-              cpu.halted = false;
-              deliverInterrupt(cpu, cpu.intr.acknowledge(), IntKind.External, false, 0);
+            const eip = cpu.eip;
+            const cs = cpu.segSel[Seg.CS];
+            cpu.pollInterrupts();
+            if (cpu.eip !== eip || cpu.segSel[Seg.CS] !== cs) {
+              // An interrupt or NMI was delivered: no chaining, a new block starts here.
               prev = null;
               coldPage = 0;
             }

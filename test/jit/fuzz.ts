@@ -309,6 +309,12 @@ function outcome(m: FuzzMachine, run: (budget: number) => number): string {
   ].join('\n');
 }
 
+/** Debugging hook: called with each case's JIT engine (e.g. to print generated sources). */
+let onJit: ((jit: Jit) => void) | null = null;
+export function setOnJit(f: ((jit: Jit) => void) | null): void {
+  onJit = f;
+}
+
 /** Run one case both ways; returns null when they agree, else both outcomes. */
 export function runCase(c: FuzzCase): { interp: string; jit: string } | null {
   const code = codeOf(c);
@@ -318,6 +324,7 @@ export function runCase(c: FuzzCase): { interp: string; jit: string } | null {
   // Every 8th case also runs the acorn verifier on each generated source (the other JIT tests
   // verify everything they generate; here it would dominate the time).
   const jit = new Jit(jitM.cpu, jitM.phys, { threshold: 0, verify: (c.seed & 7) === 0 });
+  if (onJit !== null) onJit(jit);
   const b = outcome(jitM, (n) => jit.run(n));
   return a === b ? null : { interp: a, jit: b };
 }
@@ -378,4 +385,15 @@ export function fuzz(firstSeed: number, count: number, maxFailures = 3): string[
     if (runCase(c) !== null) failures.push(describeCase(shrink(c)));
   }
   return failures;
+}
+
+/** Debugging: the interpreter's EIP after each instruction of case `c` (at most `n`). */
+export function interpTrace(c: FuzzCase, n: number): string[] {
+  prepare(interpM, c, codeOf(c));
+  const out: string[] = [];
+  for (let k = 0; k < n && !interpM.cpu.halted; k++) {
+    interpM.cpu.run(1);
+    out.push(`${interpM.cpu.eip.toString(16)} icount ${interpM.cpu.icount} byte@f8e ${interpM.phys.u8[0xf8e].toString(16)}`);
+  }
+  return out;
 }
