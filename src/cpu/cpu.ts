@@ -40,6 +40,14 @@ export class Cpu extends CpuState {
   readonly exit = new VmExit();
   intr: InterruptSource = noInterrupts;
   /**
+   * The interrupt controllers' state may have changed since the last poll: set by port I/O (here),
+   * by MMIO (the machine hooks the MMIO bus), by every delivery, and by the machine before each
+   * slice (device timers fire between slices). Cleared when pollInterrupts asks the controllers.
+   */
+  intrDirty = true;
+  /** Result of the last question to the controllers: an interrupt or NMI is pending. */
+  private intrPending = false;
+  /**
    * Linear addresses of the last 64 block starts (the target of every block-ending instruction), for
    * crash reports: `trail[(trailPos - 1) & 63]` is the newest.
    */
@@ -97,6 +105,7 @@ export class Cpu extends CpuState {
    */
   run(budget: number): number {
     let done = 0;
+    this.intrDirty = true;
     while (done < budget) {
       try {
         while (done < budget) {
@@ -123,10 +132,19 @@ export class Cpu extends CpuState {
    */
   pollInterrupts(): void {
     const intr = this.intr;
+    if (this.intrDirty) {
+      // Ask the controllers only when their state may have changed (see intrDirty): this poll
+      // runs before every instruction.
+      this.intrDirty = false;
+      this.intrPending = intr.hasInterrupt() || (intr.hasNmi !== undefined && intr.hasNmi());
+    }
+    if (!this.intrPending) return;
     if (intr.takeNmi !== undefined && intr.hasNmi!() && !isNmiBlocked(this) && intr.takeNmi()) {
+      this.intrDirty = true;
       deliverNmi(this);
     } else if ((this.eflags & EF.IF) !== 0 && intr.hasInterrupt()) {
       this.halted = false;
+      this.intrDirty = true;
       deliverInterrupt(this, intr.acknowledge(), IntKind.External, false, 0);
     }
   }
@@ -320,6 +338,7 @@ export class Cpu extends CpuState {
     x.size = size;
     x.value = 0;
     this.hv.handleExit(x);
+    this.intrDirty = true;
     return size === 4 ? x.value | 0 : size === 2 ? x.value & 0xffff : x.value & 0xff;
   }
 
@@ -331,6 +350,7 @@ export class Cpu extends CpuState {
     x.size = size;
     x.value = value;
     this.hv.handleExit(x);
+    this.intrDirty = true;
   }
 }
 

@@ -18,6 +18,8 @@ export interface MmioRange {
 export class MmioBus {
   readonly ranges: MmioRange[] = [];
   unclaimed = 0;
+  /** Called after every access (the machine uses it to have the CPU re-poll its interrupts). */
+  onAccess: () => void = () => {};
 
   register(base: number, len: number, dev: MmioDevice, name = dev.constructor.name): MmioRange {
     base >>>= 0;
@@ -41,7 +43,9 @@ export class MmioBus {
       this.unclaimed++;
       return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
     }
-    return r.dev.mmioRead((addr >>> 0) - r.base, size);
+    const v = r.dev.mmioRead((addr >>> 0) - r.base, size);
+    this.onAccess();
+    return v;
   }
 
   write(addr: number, size: number, value: number): void {
@@ -51,5 +55,6 @@ export class MmioBus {
       return;
     }
     r.dev.mmioWrite((addr >>> 0) - r.base, size, value);
+    this.onAccess();
   }
 }

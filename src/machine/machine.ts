@@ -102,6 +102,9 @@ export class Machine {
       onDebugExit: (code: number) => this.requestStop(new MachineStop((code << 1) | 1, `guest wrote ${code} to isa-debug-exit`)),
     });
     this.cpu.intr = this.platform.interrupts;
+    this.mmio.onAccess = () => {
+      this.cpu.intrDirty = true;
+    };
 
     this.msrs = new MsrTable(this.cpu, this.clock, this.platform.apic ?? null);
     // The local APIC exists (kvm-unit-tests use it without asking CPUID), but CPUID does not
@@ -193,6 +196,7 @@ export class Machine {
           continue;
         }
         const budget = Math.min(SLICE, clock.insnsUntil(next));
+        cpu.intrDirty = true; // devices may have raised lines in advance()
         this.engine.run(budget);
         if (Date.now() - lastYield >= YIELD_MS) {
           this.flushConsole();
