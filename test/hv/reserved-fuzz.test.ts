@@ -63,6 +63,10 @@ describe('reserved region under fuzzed guest code', () => {
       expect(runCase(rig, c), describeCase(c)).toBeNull();
       expect(rig.tally[ExitReason.ReservedWrite]).toBeGreaterThan(0);
       expect(rig.machine.hv.counts[ExitReason.ReservedWrite]).toBe(rig.tally[ExitReason.ReservedWrite]);
+      // The only other exit is the final HLT (at CPL 0, or in the INT 0x80 stub after a CPL 3 run).
+      const others = Array.from(rig.tally).map((n, r) => (r === ExitReason.ReservedWrite ? 0 : n));
+      const expected = others.map((_, r) => (r === ExitReason.Hlt ? 1 : 0));
+      expect(others).toEqual(expected);
       return;
     }
     throw new Error('no generated sequence writes the region');
