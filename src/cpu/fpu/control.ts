@@ -7,8 +7,9 @@
  * (also used in virtual-8086 mode) stores 20/32-bit linear instruction and data pointers and the
  * opcode. Reserved upper halves of 32-bit fields are stored as 0xFFFF like hardware does.
  * FSAVE/FRSTOR append the eight registers in ST order, 10 bytes each (§8.1.10, Figure 8-13 area).
- * FXSAVE/FXRSTOR (SDM Vol. 2 FXSAVE, Table 3-53): only bytes 0-159 (x87 state, MXCSR and
- * MXCSR_MASK) are written/read; the XMM area is left untouched since our CPUID advertises no SSE.
+ * FXSAVE/FXRSTOR (SDM Vol. 2 FXSAVE, Table 3-53): bytes 0-159 (x87 state, MXCSR and MXCSR_MASK)
+ * and 160-287 (XMM0-7, for the SSE subset of src/cpu/sse, saved whatever CR4.OSFXSR: the SDM leaves
+ * that case implementation-specific); bytes 288-511 are reserved and left untouched.
  */
 import { Mn } from '../../frontend/mnemonics.js';
 import type { Insn } from '../../frontend/insn.js';
@@ -287,6 +288,9 @@ function fxEnter(cpu: Cpu, i: Insn): number {
   return off;
 }
 
+/** XMM0-7 as read by FXRSTOR, committed only once the whole image was read. */
+const xmmIn = new Int32Array(32);
+
 /** MXCSR bits we accept (DAZ included), stored as MXCSR_MASK. */
 const MXCSR_MASK = 0xffbf;
 
@@ -294,7 +298,7 @@ def(Mn.FXSAVE, (cpu, i) => {
   const off = fxEnter(cpu, i);
   const f = cpu.fpu;
   const seg = i.seg;
-  probeWrite(cpu, seg, off, 160);
+  probeWrite(cpu, seg, off, 288);
   let abridged = 0;
   for (let p = 0; p < 8; p++) if (((f.tag >> (p << 1)) & 3) !== Tag.EMPTY) abridged |= 1 << p;
   wr(cpu, seg, off, 0, 2, f.cw);
@@ -315,13 +319,15 @@ def(Mn.FXSAVE, (cpu, i) => {
     wr(cpu, seg, off, o + 8, 4, tmp.se);
     wr(cpu, seg, off, o + 12, 4, 0);
   }
+  const xmm = cpu.sse.xmm;
+  for (let k = 0; k < 32; k++) wr(cpu, seg, off, 160 + (k << 2), 4, xmm[k]);
 });
 
 def(Mn.FXRSTOR, (cpu, i) => {
   const off = fxEnter(cpu, i);
   const f = cpu.fpu;
   const seg = i.seg;
-  cpu.lin(seg, off, 160);
+  cpu.lin(seg, off, 288);
   const mxcsr = rd(cpu, seg, off, 24, 4);
   if ((mxcsr & ~MXCSR_MASK) !== 0) raiseCode(cpu, Vec.GP, 0);
   env.cw = rd(cpu, seg, off, 0, 2);
@@ -338,8 +344,10 @@ def(Mn.FXRSTOR, (cpu, i) => {
     saveHi[n] = rd(cpu, seg, off, o + 4, 4);
     saveSe[n] = rd(cpu, seg, off, o + 8, 2);
   }
+  for (let k = 0; k < 32; k++) xmmIn[k] = rd(cpu, seg, off, 160 + (k << 2), 4);
   commitEnv(cpu, false);
   f.mxcsr = mxcsr;
+  cpu.sse.xmm.set(xmmIn);
   for (let n = 0; n < 8; n++) setStF80(f, n, saveSe[n], saveHi[n], saveLo[n]);
   let tagWord = 0;
   for (let p = 0; p < 8; p++) if ((abridged & (1 << p)) === 0) tagWord |= Tag.EMPTY << (p << 1);

@@ -27,6 +27,10 @@ export function storeDwords(cpu: Cpu, seg: number, off: number, src: Int32Array,
     raiseCode(cpu, seg === Seg.SS ? Vec.SS : Vec.GP, 0);
   }
   const lin = cpu.lin(seg, off, size);
-  cpu.mmu.probeWrite(lin, size);
+  // Both pages are checked for a write before anything is written; a fault on the second page
+  // reports its first byte in CR2, as the Mmu's own page-crossing accesses do.
+  const user = cpu.cpl === 3;
+  cpu.mmu.translate(lin, true, user);
+  if ((lin & 0xfff) + size > 0x1000) cpu.mmu.translate((lin + size - 1) & ~0xfff, true, user);
   for (let k = 0; k < n; k++) cpu.writeMem(seg, (off + (k << 2)) | 0, 4, src[first + k]);
 }
