@@ -187,28 +187,22 @@ def(Mn.RDTSC, (cpu: Cpu) => {
   cpu.regs[2] = Math.floor(t / 4294967296) | 0;
 });
 
-/**
- * RDTSCP (0F 01 F9): EDX:EAX = TSC, ECX = IA32_TSC_AUX (MSR 0xC0000103, read through the MSR
- * exit). Registered only once the table has the mnemonic.
- */
-const rdtscpId = (Mn as Record<string, number>)['RDTSCP'];
-if (rdtscpId !== undefined) {
-  def(rdtscpId, (cpu: Cpu) => {
-    if ((cpu.cr4 & CR4.TSD) !== 0 && cpu.cpl !== 0 && (cpu.cr0 & CR0.PE) !== 0) raiseCode(cpu, Vec.GP, 0);
-    const x = cpu.exit;
-    x.reason = ExitReason.Rdmsr;
-    x.ecx = 0xc0000103;
-    x.eax = 0;
-    x.edx = 0;
-    x.fault = false;
-    cpu.hv.handleExit(x);
-    const aux = x.fault ? 0 : x.eax;
-    const t = cpu.time.tsc();
-    cpu.regs[0] = t >>> 0;
-    cpu.regs[2] = Math.floor(t / 4294967296) | 0;
-    cpu.regs[1] = aux;
-  });
-}
+/** RDTSCP (0F 01 F9): EDX:EAX = TSC, ECX = IA32_TSC_AUX (MSR 0xC0000103, through the MSR exit). */
+def(Mn.RDTSCP, (cpu: Cpu) => {
+  if ((cpu.cr4 & CR4.TSD) !== 0 && cpu.cpl !== 0 && (cpu.cr0 & CR0.PE) !== 0) raiseCode(cpu, Vec.GP, 0);
+  const x = cpu.exit;
+  x.reason = ExitReason.Rdmsr;
+  x.ecx = 0xc0000103;
+  x.eax = 0;
+  x.edx = 0;
+  x.fault = false;
+  cpu.hv.handleExit(x);
+  const aux = x.fault ? 0 : x.eax;
+  const t = cpu.time.tsc();
+  cpu.regs[0] = t >>> 0;
+  cpu.regs[2] = Math.floor(t / 4294967296) | 0;
+  cpu.regs[1] = aux;
+});
 
 /** RDPMC: no performance counters are implemented; counters 0/1 read as 0. */
 def(Mn.RDPMC, (cpu: Cpu) => {
