@@ -103,6 +103,7 @@ interface ProfileCommandOptions {
   console?: boolean;
   hostDecompress: boolean;
   powerOff: boolean;
+  exact: boolean;
   jitThreshold: number;
   symbolize?: string;
   physOffset?: string;
@@ -127,6 +128,7 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
     .option('--top <n>', 'hot blocks in the report', positiveArg, 20)
     .option('--source-blocks <n>', 'hot blocks whose generated JS is printed', intArg, 3)
     .option('--console', 'show the guest console on stderr')
+    .option('--no-exact', 'JIT: samples only, no exact per-block counts (less overhead)')
     .option('--no-host-decompress', 'reference guest: run the in-guest kernel decompressor too')
     .option('--no-power-off', 'reference guest: keep running after the shell is up (default: power off there)')
     .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 50)
@@ -158,6 +160,7 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
         sourceBlocks: o.sourceBlocks,
         hostDecompress: o.hostDecompress,
         powerOffAtShell: o.powerOff,
+        exactBlocks: o.exact,
         jitThreshold: o.jitThreshold,
         console: o.console ? (b) => process.stderr.write(b) : undefined,
       });

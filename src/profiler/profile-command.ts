@@ -34,12 +34,14 @@ export interface ProfileOutputOptions {
   /** Guest instructions per sample and frames per sample. */
   period?: number;
   depth?: number;
+  /** JIT: exact per-block counts (default true). */
+  exactBlocks?: boolean;
 }
 
 /** Attach a profiler to a machine built by the CLI (after `await machine.init()`). */
 export function startProfile(machine: ProfiledMachine, o: ProfileOutputOptions, symbols: SymbolTable): Profiler {
   const text = textRange(symbols);
-  return Profiler.attach(machine, { period: o.period, maxDepth: o.depth, textLow: text?.[0], textHigh: text?.[1] });
+  return Profiler.attach(machine, { period: o.period, maxDepth: o.depth, textLow: text?.[0], textHigh: text?.[1], exactBlocks: o.exactBlocks });
 }
 
 export interface FinishedProfile {

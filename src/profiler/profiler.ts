@@ -11,7 +11,7 @@
 import type { Cpu } from '../cpu/cpu.js';
 import type { Engine } from '../machine/engine.js';
 import type { PhysMemory } from '../mem/phys.js';
-import { BlockCounter } from './block-counter.js';
+import { BlockCounter, isProfiledJit } from './block-counter.js';
 import { Sampler, SamplingEngine } from './sampler.js';
 
 /** What the profiler needs of a machine (src/machine/machine.ts `Machine` has all of it). */
@@ -30,6 +30,8 @@ export interface ProfilerOptions {
   /** Kernel text range for the stack walker (default 0xc0000000..4 GiB). */
   textLow?: number;
   textHigh?: number;
+  /** Exact per-block counts with the JIT (default true); false = samples only, less overhead. */
+  exactBlocks?: boolean;
 }
 
 export const DEFAULT_PERIOD = 10007;
@@ -50,8 +52,8 @@ export class Profiler {
       textLow: opts.textLow,
       textHigh: opts.textHigh,
     });
-    this.blocks = BlockCounter.attach(machine.engine);
-    this.engineName = this.blocks !== null ? 'jit' : 'interp';
+    this.blocks = opts.exactBlocks === false ? null : BlockCounter.attach(machine.engine);
+    this.engineName = isProfiledJit(machine.engine) ? 'jit' : 'interp';
     this.samplingEngine = new SamplingEngine(machine.engine, machine.cpu, this.sampler);
     machine.engine = this.samplingEngine;
   }

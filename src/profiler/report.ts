@@ -28,7 +28,7 @@ export function formatReport(d: ProfileData, o: ReportOptions = {}): string {
     `${num(d.samples)} samples, one every ${num(d.period)} instructions`);
   out.push('');
 
-  if (d.engine === 'jit') {
+  if (d.jit !== null) {
     out.push(`Hot translated blocks (exact counts from the JIT's blocks; share of all ${num(d.retired)} instructions):`);
     out.push(`  #   share   instructions      entries  samples  address     symbol`);
     d.hot.forEach((h, i) => hotLines(out, h, i, i < sourceBlocks, maxSourceLines, true));
@@ -38,7 +38,7 @@ export function formatReport(d: ProfileData, o: ReportOptions = {}): string {
     out.push(`      ${pct(d.interpretedShare)}  interpreted (cold code, not yet translated)`);
     out.push(`      ${pct(shown + Math.max(0, blocksRest) + d.interpretedShare)}  total`);
   } else {
-    out.push(`Hot code (interpreter: sampled addresses merged into straight-line runs; share of all ${num(d.samples)} samples):`);
+    out.push(`Hot code (${d.engine === 'jit' ? 'JIT without exact counts' : 'interpreter'}: sampled addresses merged into straight-line runs; share of all ${num(d.samples)} samples):`);
     out.push(`  #   share  samples  address     symbol`);
     d.hot.forEach((h, i) => hotLines(out, h, i, false, 0, false));
     const shown = d.hot.reduce((a, h) => a + h.share, 0);
@@ -47,7 +47,7 @@ export function formatReport(d: ProfileData, o: ReportOptions = {}): string {
   out.push('');
 
   const nf = o.functions ?? 25;
-  out.push(d.engine === 'jit'
+  out.push(d.jit !== null
     ? 'Guest functions (share: exact instructions in translated blocks; self/total: samples with EIP in it / on its frame-pointer stack):'
     : 'Guest functions (share = self samples; total = samples with the function on the frame-pointer stack):');
   out.push(`    share    self%   total%  function`);

@@ -130,3 +130,20 @@ describe('exact block counts with the JIT', () => {
     expect(text).toMatch(/blocks compiled \d+/);
   });
 });
+
+describe('JIT without exact counts', () => {
+  it('samples only, leaves the blocks unwrapped, and says so in the report', () => {
+    const m = guestMachine((t) => new Jit(t.cpu, t.phys, { threshold: 2, verify: true }));
+    const prof = Profiler.attach(m, { period: 101, maxDepth: 8, ...TEXT, exactBlocks: false });
+    runToHalt(m);
+    prof.detach();
+    expect(prof.engineName).toBe('jit');
+    expect(prof.blocks).toBeNull();
+    for (const b of (m.engine as Jit).blocks()) expect(b.fn?.name).not.toBe('counted');
+    const d = collectProfile(prof, syms());
+    expect(d.jit).toBeNull();
+    expect(d.samples).toBe(Math.floor(EXPECTED / 101));
+    expect(d.hot[0].func).toBe('g');
+    expect(formatReport(d)).toContain('JIT without exact counts');
+  });
+});
