@@ -136,6 +136,7 @@ def(Mn.HLT, (cpu: Cpu) => {
   cpu.halted = true;
   cpu.exit.reason = ExitReason.Hlt;
   cpu.hv.handleExit(cpu.exit);
+  cpu.intrDirty = true;
 });
 
 def(Mn.CPUID, (cpu: Cpu) => {
@@ -177,6 +178,7 @@ def(Mn.WRMSR, (cpu: Cpu) => {
   x.edx = cpu.regs[2];
   x.fault = false;
   cpu.hv.handleExit(x);
+  cpu.intrDirty = true; // e.g. IA32_APIC_BASE or the TSC deadline: the controllers may have changed
   if (x.fault) raiseCode(cpu, Vec.GP, 0);
 });
 
@@ -230,6 +232,7 @@ def(Mn.VMCALL, (cpu: Cpu) => {
   x.edx = cpu.regs[2];
   x.ebx = cpu.regs[3];
   cpu.hv.handleExit(x);
+  cpu.intrDirty = true;
   cpu.regs[0] = x.eax;
   cpu.regs[1] = x.ecx;
   cpu.regs[2] = x.edx;
