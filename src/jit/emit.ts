@@ -175,18 +175,36 @@ export class BlockEmitter {
       if ((this.written >> r) & 1) catchWb.push(`R[${r}] = r${r};`);
     }
     const tlbSuffix = ((this.blk.mode >> ModeBit.CPL_SHIFT) & 3) === 3 ? 'U' : 'S';
+    const body = this.out.map((l) => (l === PLACE_RELOAD ? reload.join(' ') : l));
+    // Declare only the runtime views and scratch locals the body uses (smaller source: faster to
+    // compile, less work per entry).
+    const text = body.join('\n');
+    const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(text);
+    const views: string[] = [];
+    if (loads.length > 0 || catchWb.length > 0 || uses('R')) views.push('R = cpu.regs');
+    if (uses('LF')) views.push('LF = cpu.lf');
+    const tr = uses('TR'), tw = uses('TW');
+    if (tr || tw) views.push('M = cpu.mmu');
+    if (tr) views.push(`TR = M.tlbRead${tlbSuffix}`);
+    if (tw) views.push(`TW = M.tlbWrite${tlbSuffix}`);
+    if (uses('CP')) views.push('CP = rt.codePages');
+    if (uses('SB')) views.push('SB = cpu.segBase');
+    if (uses('M8')) views.push('M8 = rt.u8');
+    if (uses('M16')) views.push('M16 = rt.u16');
+    if (uses('M32')) views.push('M32 = rt.i32');
+    const scratch = ['ic0 = cpu.icount', 'k = 0', 'c = 0'];
+    for (const v of ['a', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr']) if (uses(v)) scratch.push(`${v} = 0`);
     const head = [
       `"use strict";`,
       `// guest block at physical 0x${(this.blk.phys >>> 0).toString(16)}, EIP 0x${(this.blk.eip >>> 0).toString(16)}, mode ${this.blk.mode}`,
       names.length > 0 ? `const ${names.join(', ')};` : '',
       `return (function block(cpu, rt, maxIter) {`,
-      `const R = cpu.regs, LF = cpu.lf, M = cpu.mmu, TR = M.tlbRead${tlbSuffix}, TW = M.tlbWrite${tlbSuffix}, CP = rt.codePages, SB = cpu.segBase, M8 = rt.u8, M16 = rt.u16, M32 = rt.i32;`,
-      `let ic0 = cpu.icount, k = 0, c = 0, a = 0, l = 0, h = 0, t = 0, u = 0, fa = 0, fb = 0, fr = 0;`,
+      views.length > 0 ? `const ${views.join(', ')};` : '',
+      `let ${scratch.join(', ')};`,
       loads.length > 0 ? `let ${loads.join(', ')};` : '',
       `try {`,
       selfLoop ? `for (;;) {` : '',
     ];
-    const body = this.out.map((l) => (l === PLACE_RELOAD ? reload.join(' ') : l));
     const tail = [
       selfLoop ? `}` : '',
       `} catch (e) { if (c === 0) { ${catchWb.join(' ')} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,

@@ -97,6 +97,8 @@ export class Jit {
     let prevExit: number = Exit.OTHER;
     /** > 0 while interpreting a cold block: the linear page it started in, plus one. */
     let coldPage = 0;
+    // As Cpu.run: the interrupt controllers may have changed since the last call.
+    cpu.intrDirty = true;
     while (done < budget) {
       try {
         while (done < budget) {
