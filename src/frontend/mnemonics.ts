@@ -59,7 +59,7 @@ const names = [
   // MOVAPS = aligned 16-byte moves (MOVAPS/MOVAPD/MOVDQA), MOVUPS = unaligned ones (MOVUPS/MOVUPD/
   // MOVDQU), MOVD_XMM/MOVQ_XMM = 66 0F 6E/7E and F3 0F 7E / 66 0F D6, XORPS = bitwise XOR
   // (XORPS/XORPD/PXOR).
-  'MOVAPS', 'MOVUPS', 'MOVD_XMM', 'MOVQ_XMM', 'LDMXCSR', 'STMXCSR', 'XORPS',
+  'MOVAPS', 'MOVUPS', 'MOVD_XMM', 'MOVQ_XMM', 'LDMXCSR', 'STMXCSR', 'XORPS', 'EMMS',
 ] as const;
 
 export type MnemonicName = (typeof names)[number];

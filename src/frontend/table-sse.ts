@@ -67,7 +67,7 @@ export const SSE_TABLE: readonly string[] = [
   '0F 01 C8 INVALID name=monitor', '0F 01 C9 INVALID name=mwait', '0F 01 D1 INVALID name=xsetbv',
   '0F 01 DC INVALID name=stgi', '0F 01 E8 INVALID name=serialize', '0F 01 FA INVALID name=monitorx',
   '0F 01 FB INVALID name=mwaitx',
-  '0F 77 INVALID name=emms', '0F C3 /r INVALID Md,Gd name=movnti',
+  '0F 77 EMMS name=emms', '0F C3 /r INVALID Md,Gd name=movnti',
   '0F AE /4 INVALID Mblk name=xsave', '0F AE /5 INVALID Mblk name=xrstor', '0F AE /6 INVALID Mblk name=xsaveopt',
   '0F C7 /3 INVALID Mblk name=xrstors', '0F C7 /4 INVALID Mblk name=xsavec', '0F C7 /5 INVALID Mblk name=xsaves',
   '66 0F 38 82 /r INVALID Gd,Mblk name=invpcid',

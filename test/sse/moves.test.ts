@@ -202,3 +202,18 @@ describe('MXCSR and FXSAVE/FXRSTOR', () => {
     expect(xmm(t, 7)).toEqual(A.map((a) => (a + 7) >>> 0));
   });
 });
+
+describe('EMMS', () => {
+  it('empties every x87 register; #NM with CR0.TS, #UD with CR0.EM', () => {
+    const t = sseMachine();
+    expect(run(t, asm('fld1\nfldz\nemms'))).toBe(-1);
+    expect(t.cpu.fpu.tag).toBe(0xffff);
+    expect(run(t, asm('fld1'))).toBe(-1);
+    expect(t.cpu.fpu.tag).not.toBe(0xffff);
+    t.cpu.cr0 |= 8;
+    expect(run(t, asm('emms'))).toBe(NM);
+    t.cpu.cr0 |= 4;
+    expect(run(t, asm('emms'))).toBe(UD);
+    expect(t.cpu.fpu.tag).not.toBe(0xffff);
+  });
+});
