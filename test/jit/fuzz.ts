@@ -387,13 +387,3 @@ export function fuzz(firstSeed: number, count: number, maxFailures = 3): string[
   return failures;
 }
 
-/** Debugging: the interpreter's EIP after each instruction of case `c` (at most `n`). */
-export function interpTrace(c: FuzzCase, n: number): string[] {
-  prepare(interpM, c, codeOf(c));
-  const out: string[] = [];
-  for (let k = 0; k < n && !interpM.cpu.halted; k++) {
-    interpM.cpu.run(1);
-    out.push(`${interpM.cpu.eip.toString(16)} icount ${interpM.cpu.icount} byte@f8e ${interpM.phys.u8[0xf8e].toString(16)}`);
-  }
-  return out;
-}
