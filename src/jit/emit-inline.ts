@@ -82,7 +82,7 @@ function readDest(em: BlockEmitter, i: Insn, size: number): string {
 }
 
 /** Write `v` to the destination read by readDest (memory: the same address `a`). */
-function writeDest(em: BlockEmitter, i: Insn, size: number, v: string, last: boolean): void {
+function writeDest(em: BlockEmitter, i: Insn, size: number, v: string): void {
   if (isReg(i.k0)) {
     em.line(writeReg(em, i.v0, size, v));
     return;
@@ -285,19 +285,14 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
     }
     case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST: {
       // As exec-alu.ts: operands sign-extended from the size, destination written, then flags.
+      // The source first (it may be the memory load, into u), then the destination (a memory
+      // destination is loaded into t and its address kept in a for the store).
       const size = i.s0;
-      let b: string;
-      let av: string;
-      if (isReg(i.k0)) {
-        b = i.k1 === OpKind.Imm ? String(sextConst(i.v1, size)) : sext(readOperand(em, i, i.k1, i.v1, size, 'u'), size);
-        av = sext(readDest(em, i, size), size);
-      } else {
-        b = i.k1 === OpKind.Imm ? String(sextConst(i.v1, size)) : sext(readOperand(em, i, i.k1, i.v1, size, 'u'), size);
-        av = sext(readDest(em, i, size), size);
-      }
+      const b = i.k1 === OpKind.Imm ? String(sextConst(i.v1, size)) : sext(readOperand(em, i, i.k1, i.v1, size, 'u'), size);
+      const av = sext(readDest(em, i, size), size);
       const op = { [Mn.ADD]: '+', [Mn.SUB]: '-', [Mn.CMP]: '-', [Mn.AND]: '&', [Mn.TEST]: '&', [Mn.OR]: '|', [Mn.XOR]: '^' }[i.mn];
       em.line(`fa = ${av}; fb = ${b}; fr = ${sext(`(fa ${op} fb)`, size)}${size === 4 ? ' | 0' : ''};`);
-      if (i.mn !== Mn.CMP && i.mn !== Mn.TEST) writeDest(em, i, size, 'fr', last);
+      if (i.mn !== Mn.CMP && i.mn !== Mn.TEST) writeDest(em, i, size, 'fr');
       setFlags(em, i.mn === Mn.ADD ? LfOp.ADD : i.mn === Mn.SUB || i.mn === Mn.CMP ? LfOp.SUB : LfOp.LOGIC);
       break;
     }
@@ -315,7 +310,7 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
       }
       const x = sext(readDest(em, i, size), size);
       em.line(`fa = ${x}; fb = 1; fr = ${sext(`(fa ${i.mn === Mn.INC ? '+' : '-'} 1)`, size)}${size === 4 ? ' | 0' : ''};`);
-      writeDest(em, i, size, 'fr', last);
+      writeDest(em, i, size, 'fr');
       em.flagOp = i.mn === Mn.INC ? LfOp.INC : LfOp.DEC;
       if (!dead) em.line(`LF.op = ${em.flagOp}; LF.res = fr; LF.a = fa; LF.b = 1;`);
       break;
@@ -324,14 +319,14 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
       const size = i.s0;
       const x = sext(readDest(em, i, size), size);
       em.line(`fa = 0; fb = ${x}; fr = ${sext('(-fb)', size)}${size === 4 ? ' | 0' : ''};`);
-      writeDest(em, i, size, 'fr', last);
+      writeDest(em, i, size, 'fr');
       setFlags(em, LfOp.SUB);
       break;
     }
     case Mn.NOT: {
       const size = i.s0;
       const x = readDest(em, i, size);
-      writeDest(em, i, size, `~${x}`, last);
+      writeDest(em, i, size, `~${x}`);
       break;
     }
     case Mn.SHL:
@@ -363,7 +358,7 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
         cf = c <= bits ? `((fa >>> ${bits - c}) & 1)` : '0';
         of = `((((fr >>> 31) ^ fb) & 1) << 11)`;
       }
-      writeDest(em, i, size, 'fr', last);
+      writeDest(em, i, size, 'fr');
       em.flagOp = LfOp.RES;
       if (!flagsDeadAfter(em, k)) {
         if (i.mn === Mn.SHL || i.mn === Mn.SAL) em.line(`fb = ${cf};`);

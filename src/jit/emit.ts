@@ -30,9 +30,7 @@ import { emitInline, canInline, fullyDefinesFlags } from './emit-inline.js';
 import { Flag } from '../frontend/table-types.js';
 import { Mn, mnemonicName } from '../frontend/mnemonics.js';
 
-const PLACE_PROLOGUE = '\u0001PROLOGUE';
 const PLACE_RELOAD = '\u0001RELOAD';
-const PLACE_CATCH = '\u0001CATCH';
 
 /** Fold a pending CF into eflags bit 0 (before INC/DEC, which keep CF): flags.ts semantics. */
 function foldCF(cpu: Cpu): void {
@@ -211,8 +209,6 @@ export class BlockEmitter {
       `});`,
       `//# sourceURL=x86jit/block_${(this.blk.phys >>> 0).toString(16).padStart(8, '0')}_${this.blk.mode}.js`,
     ];
-    void PLACE_PROLOGUE;
-    void PLACE_CATCH;
     return [...head, ...body, ...tail].filter((l) => l !== '').join('\n');
   }
 }
