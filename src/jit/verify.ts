@@ -44,6 +44,7 @@ export function verifySource(source: string): void {
   } catch (e) {
     throw new VerifyError(`generated source does not parse: ${(e as Error).message}`);
   }
+  fnDepth = 0;
   walk(ast, null);
 }
 
@@ -79,6 +80,9 @@ const CHILDREN: Record<string, readonly string[]> = {
   MemberExpression: ['object', 'property'],
 };
 
+/** Function nesting depth during a walk (the wrapper is 1, the block function 2). */
+let fnDepth = 0;
+
 function walk(node: acorn.Node, parent: acorn.Node | null): void {
   const children = CHILDREN[node.type];
   if (children === undefined) fail(node, `node type ${node.type} not allowed`);
@@ -94,6 +98,24 @@ function walk(node: acorn.Node, parent: acorn.Node | null): void {
     case 'Identifier': {
       const name = n.name as string;
       if (!IDENTIFIERS.has(name) && !PER_INSN.test(name)) fail(node, `identifier ${name} not in the runtime API`);
+      return;
+    }
+    case 'FunctionExpression': {
+      // Only the wrapper of the factory body and the block function it returns: no others.
+      if (fnDepth >= 2 || (fnDepth === 1 && (parent === null || parent.type !== 'ReturnStatement'))) {
+        fail(node, 'nested function not allowed');
+      }
+      fnDepth++;
+      try {
+        for (const key of children) {
+          const c = n[key];
+          if (c === null || c === undefined) continue;
+          if (Array.isArray(c)) for (const x of c) walk(x as acorn.Node, node);
+          else walk(c as acorn.Node, node);
+        }
+      } finally {
+        fnDepth--;
+      }
       return;
     }
     case 'MemberExpression': {
