@@ -3,6 +3,7 @@
  * Every failure the user can cause (bad files, bad sizes, a guest that triple-faults) ends in one
  * clear message and a non-zero exit status; emulator bugs add a crash report.
  */
+import { writeFileSync } from 'node:fs';
 import { MachineStop } from '../hv/exit.js';
 import { DEFAULT_RESERVE, parseReserve } from '../hv/reserved.js';
 import { LoaderError } from '../loader/errors.js';
@@ -33,6 +34,7 @@ export interface BootOptions {
   flat?: string;
   rom?: boolean;
   module?: string[];
+  dumpReserved?: string;
 }
 
 export async function bootCommand(opts: BootOptions): Promise<number> {
@@ -87,6 +89,10 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
   const detach = attachConsole(machine, process.stdin);
   const result = await machine.run();
   detach();
+  if (opts.dumpReserved !== undefined && machine.opts.reserve) {
+    const r = machine.opts.reserve;
+    writeFileSync(opts.dumpReserved, machine.phys.hostView(r.addr, r.size));
+  }
   if (result.exitCode !== 0) process.stderr.write(`\n${result.why}\n`);
   else if (opts.stats) process.stderr.write(`\nx86jit: ${result.why}\n`);
   if (opts.stats) {

@@ -207,7 +207,7 @@ export class Machine {
     } catch (e) {
       this.flushConsole();
       if (e instanceof MachineStop) {
-        if (e.exitCode === 0 || e.why.startsWith('guest wrote')) return { exitCode: e.exitCode, why: e.why };
+        if (e.exitCode === 0 || e.why.startsWith('guest wrote') || e.why.startsWith('guest powered off')) return { exitCode: e.exitCode, why: e.why };
         return { exitCode: e.exitCode || 1, why: formatCrashReport(cpu, e.why, disassembleAt) };
       }
       const err = e as Error;
