@@ -3,7 +3,9 @@
  * through an interrupt, LAR/LSL/VERR/VERW/ARPL, conforming code, and LGDT with a 16-bit operand.
  */
 import { describe, expect, it } from 'vitest';
+import { instructionBreakpoint } from '../../src/cpu/system/debug.js';
 import { pollNmi } from '../../src/cpu/system/interrupts.js';
+import { Mn } from '../../src/frontend/mnemonics.js';
 import { assemble, haveBinutils, loadReal, makeBench, runProgram, runToHalt } from './harness.js';
 import { pmProgram } from './programs.js';
 
@@ -427,5 +429,47 @@ resume: .long 0
     expect(r.hv.valuesAt(0x81)).toEqual([s('f1'), s('f2'), s('f3'), s('f4')]);
     expect(r.hv.valuesAt(0x82)).toEqual([0x756e6547]);
     expect(r.hv.valuesAt(0x83)).toEqual([1000]);
+  });
+});
+
+d('debug registers', () => {
+  it('raises an instruction-breakpoint #DB before the instruction, stepped over with RF', () => {
+    const { bin, sym } = assemble(pmProgram(`
+main:
+  mov eax, 1
+  mov ebx, offset db_handler
+  mov ecx, 0x8e00
+  call set_gate
+  mov eax, offset target
+  mov dr0, eax
+  mov eax, 0x402                  # G0, R/W0 = 00 (execute), LEN0 = 00
+  mov dr7, eax
+  xor esi, esi
+target:
+  inc esi
+  mov eax, esi
+  out 0x82, eax
+  hlt
+db_handler:
+  mov eax, dr6
+  and eax, 0xf
+  out 0x80, eax
+  mov eax, [esp]
+  out 0x81, eax
+  or dword ptr [esp + 8], 0x10000 # RF: resume without hitting the breakpoint again
+  iretd
+`), 0x1000);
+    const b = makeBench();
+    loadReal(b, bin, 0x1000);
+    // The run-loop recipe of src/cpu/system/debug.ts, one instruction at a time.
+    for (let n = 0; n < 100_000 && !b.cpu.halted; n++) {
+      if ((b.cpu.dr[7] & 0xff) !== 0 && instructionBreakpoint(b.cpu)) continue;
+      const hadRf = (b.cpu.eflags & 0x10000) !== 0;
+      b.cpu.run(1);
+      if (hadRf && b.cpu.insn.mn !== Mn.IRET) b.cpu.eflags &= ~0x10000;
+    }
+    expect(b.hv.valuesAt(0x80)).toEqual([1]);
+    expect(b.hv.valuesAt(0x81)).toEqual([sym.get('target')]);
+    expect(b.hv.valuesAt(0x82)).toEqual([1]); // INC ran exactly once
   });
 });

@@ -7,3 +7,4 @@ import './control.js';
 import './tables.js';
 import './protect.js';
 import './sysenter.js';
+import './debug.js';
