@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { instructionBreakpoint } from '../../src/cpu/system/debug.js';
-import { pollNmi } from '../../src/cpu/system/interrupts.js';
+import { pollNmi, singleStepTrap } from '../../src/cpu/system/interrupts.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
 import { assemble, haveBinutils, loadReal, makeBench, runProgram, runToHalt } from './harness.js';
 import { pmProgram } from './programs.js';
@@ -471,5 +471,51 @@ db_handler:
     expect(b.hv.valuesAt(0x80)).toEqual([1]);
     expect(b.hv.valuesAt(0x81)).toEqual([sym.get('target')]);
     expect(b.hv.valuesAt(0x82)).toEqual([1]); // INC ran exactly once
+  });
+});
+
+d('single step', () => {
+  it('traps after each instruction that starts with TF set', () => {
+    const { bin, sym } = assemble(pmProgram(`
+main:
+  mov eax, 1
+  mov ebx, offset db_handler
+  mov ecx, 0x8e00
+  call set_gate
+  pushfd
+  or dword ptr [esp], 0x100
+  popfd
+n1:
+  nop
+n2:
+  nop
+p2:
+  pushfd
+a2:
+  and dword ptr [esp], ~0x100
+f2:
+  popfd
+end:
+  hlt
+db_handler:
+  mov eax, [esp]
+  out 0x80, eax
+  mov eax, dr6
+  and eax, 0x4000
+  out 0x81, eax
+  iretd
+`), 0x1000);
+    const b = makeBench();
+    loadReal(b, bin, 0x1000);
+    // The run-loop recipe: TF sampled before the instruction, trap after it completes.
+    for (let n = 0; n < 100_000 && !b.cpu.halted; n++) {
+      const tf = (b.cpu.eflags & 0x100) !== 0;
+      const before = b.cpu.icount;
+      b.cpu.run(1);
+      if (tf && b.cpu.icount !== before) singleStepTrap(b.cpu);
+    }
+    const s = (k: string): number => sym.get(k)!;
+    expect(b.hv.valuesAt(0x80)).toEqual([s('n2'), s('p2'), s('a2'), s('f2'), s('end')]);
+    expect(b.hv.valuesAt(0x81)).toEqual([0x4000, 0x4000, 0x4000, 0x4000, 0x4000]);
   });
 });
