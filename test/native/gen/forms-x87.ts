@@ -425,3 +425,10 @@ x('unmasked #Z, then fwait (#MF)', 'exact', (b) => {
   b.emit(0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9, 0x9b); // fld1; fldz; fdivp st(1),st; fwait
   b.fpuAfterFault = false;
 }, CC.UNDEF);
+
+// EMMS (MMX, Pentium II and later): all x87 tags empty (SDM Vol. 2 EMMS) and, as every MMX
+// instruction, TOP = 0 (SDM Vol. 3 §12.2); nothing else changes.
+x('emms', 'exact', (b) => {
+  b.emit(0x0f, 0x77);
+  b.fdepth = 0;
+}, CC.OWN);

@@ -221,6 +221,10 @@ int main(int argc, char **argv) {
     struct out_rec *o = &outs[k];
     g_cur = o;
     memset(scratch, 0, 2 * PAGE);
+    /* Touch the read-only page so that its page-table entry is present: a store to a never-touched
+       PROT_READ page faults with P = 0 (error code 6), to a mapped one with P = 1 (7), and the
+       interpreter's page table has it present. */
+    (void)*(volatile uint8_t *)ro;
     fill_scratch(scratch, r->mem_seed);
     for (int p = 0; p < PATCHES; p++)
       if (r->patch_off[p] != 0xffffffffu && (r->patch_off[p] <= SCRATCH_SIZE - 4 ||
