@@ -26,6 +26,7 @@
  */
 import type { Cpu } from '../cpu/cpu.js';
 import { FAULT } from '../cpu/fault.js';
+import { EF } from '../cpu/state.js';
 import { deliverException } from '../cpu/system/interrupts.js';
 import { Seg } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
@@ -45,6 +46,9 @@ export interface JitOptions {
   /** Longest block, in instructions (default 64). */
   maxBlockInsns?: number;
 }
+
+/** EFLAGS.TF | EFLAGS.RF: single-step trap / resume flag (SDM Vol. 3 §17.3.1). */
+const DEBUG_FLAGS = EF.TF | EF.RF;
 
 /** Iterations of a self-loop block per entry, at most (interrupts are checked between entries). */
 const MAX_LOOP_ITERATIONS = 1 << 16;
@@ -122,6 +126,16 @@ export class Jit {
             continue;
           }
           if (cpu.halted) return done;
+
+          // ---- debug facilities on (TF/RF, DR7 breakpoints, a deferred single-step trap): one
+          // instruction at a time exactly as Cpu.run does it (its private stepDebug).
+          if ((cpu.eflags & DEBUG_FLAGS) !== 0 || (cpu.dr[7] & 0xff) !== 0 || cpu.pendingStepTrap) {
+            (cpu as unknown as { stepDebug(): void }).stepDebug();
+            done = cpu.icount - start + faults;
+            prev = null;
+            coldPage = 0;
+            continue;
+          }
 
           // ---- cold code: one instruction at a time until the block's end
           if (coldPage !== 0) {

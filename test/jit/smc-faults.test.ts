@@ -217,6 +217,26 @@ describe('interrupts', () => {
     expectSame(p);
   });
 
+  it('EFLAGS.TF set by POPF in a hot loop: the single-step #DB comes after the next instruction', () => {
+    const p = check(`
+      mov ecx, 60
+    1:
+      add eax, ecx
+      cmp ecx, 3
+      jne 2f
+      pushfd
+      or dword ptr [esp], 0x100
+      popfd
+      inc ebx
+      add edx, 5
+    2:
+      dec ecx
+      jnz 1b
+      hlt
+    `);
+    expect(p.jit.cpu.eip).toBe(STUB + 1 + 1); // halted in the #DB stub (vector 1)
+  });
+
   it('HLT stops run() early in both', () => {
     const p = pair(asm(`mov ecx, 10\n1: dec ecx\njnz 1b\nhlt\nmov eax, 1`));
     const n = runBoth(p, 1000);
