@@ -50,6 +50,11 @@ export interface JitOptions {
 /** EFLAGS.TF | EFLAGS.RF: single-step trap / resume flag (SDM Vol. 3 §17.3.1). */
 const DEBUG_FLAGS = EF.TF | EF.RF;
 
+/** Cpu.run's condition for its debug step: TF/RF, DR7 breakpoints, a deferred single-step trap. */
+function debugging(cpu: Cpu): boolean {
+  return (cpu.eflags & DEBUG_FLAGS) !== 0 || (cpu.dr[7] & 0xff) !== 0 || cpu.pendingStepTrap;
+}
+
 /** Iterations of a self-loop block per entry, at most (interrupts are checked between entries). */
 const MAX_LOOP_ITERATIONS = 1 << 16;
 
@@ -119,7 +124,8 @@ export class Jit {
           } else {
             cpu.intShadow = false;
             if (cpu.halted) return done;
-            cpu.step();
+            if (debugging(cpu)) (cpu as unknown as { stepDebug(): void }).stepDebug();
+            else cpu.step();
             done = cpu.icount - start + faults;
             prev = null;
             coldPage = 0;
@@ -129,7 +135,7 @@ export class Jit {
 
           // ---- debug facilities on (TF/RF, DR7 breakpoints, a deferred single-step trap): one
           // instruction at a time exactly as Cpu.run does it (its private stepDebug).
-          if ((cpu.eflags & DEBUG_FLAGS) !== 0 || (cpu.dr[7] & 0xff) !== 0 || cpu.pendingStepTrap) {
+          if (debugging(cpu)) {
             (cpu as unknown as { stepDebug(): void }).stepDebug();
             done = cpu.icount - start + faults;
             prev = null;
