@@ -9,8 +9,10 @@ import { ExitHandler, VmExit } from '../hv/exit.js';
 import type { Mmu } from '../mem/mmu.js';
 import { FAULT, raise, raiseCode, Vec } from './fault.js';
 import { handlers } from './handlers.js';
-import { CpuState, EF } from './state.js';
-import { deliverException, deliverInterrupt, deliverNmi, IntKind, isNmiBlocked } from './system/interrupts.js';
+import { CpuState, CR0, EF } from './state.js';
+import { deliverException, deliverInterrupt, deliverNmi, IntKind, isNmiBlocked, singleStepTrap } from './system/interrupts.js';
+import { instructionBreakpoint } from './system/debug.js';
+import { Mn } from '../frontend/mnemonics.js';
 import './exec-all.js';
 
 /** Where external interrupts come from (the PIC/APIC router in hv/). */
@@ -112,7 +114,8 @@ export class Cpu extends CpuState {
           if (!this.intShadow) this.pollInterrupts();
           else this.intShadow = false;
           if (this.halted) return done;
-          this.step();
+          if ((this.eflags & (EF.TF | EF.RF)) === 0 && (this.dr[7] & 0xff) === 0 && !this.pendingStepTrap) this.step();
+          else this.stepDebug();
           done++;
         }
       } catch (e) {
@@ -152,6 +155,33 @@ export class Cpu extends CpuState {
   /** Deliver the pending fault; a fault during delivery escalates (handled by the system code). */
   private deliverFault(): void {
     deliverException(this);
+  }
+
+  /** A single-step trap deferred past the instruction after MOV SS / POP SS (SDM Vol. 3 §6.8.3). */
+  pendingStepTrap = false;
+
+  /**
+   * One instruction with the debug facilities on (EFLAGS.TF or RF set, or a DR7 execute
+   * breakpoint enabled): instruction breakpoints fault before it, RF is cleared after it (except
+   * by IRET, which loads it), and TF traps after it completes (not after INT n/INT3/INTO/INT1,
+   * whose handler runs with TF clear; deferred by one instruction after MOV SS / POP SS).
+   * SDM Vol. 3 §17.3.1.
+   */
+  private stepDebug(): void {
+    if ((this.dr[7] & 0xff) !== 0 && instructionBreakpoint(this)) return;
+    const ef = this.eflags;
+    const deferred = this.pendingStepTrap;
+    this.pendingStepTrap = false;
+    this.step();
+    const i = this.insn;
+    const mn = i.mn;
+    if ((ef & EF.RF) !== 0 && mn !== Mn.IRET) this.eflags &= ~EF.RF;
+    const softInt = mn === Mn.INT || mn === Mn.INT3 || mn === Mn.INTO || mn === Mn.INT1;
+    const movSs = (mn === Mn.MOVSEG || mn === Mn.POP) && i.k0 === OpKind.Sreg && i.v0 === Seg.SS;
+    if ((ef & EF.TF) !== 0 && !softInt) {
+      if (movSs) this.pendingStepTrap = true;
+      else singleStepTrap(this);
+    } else if (deferred) singleStepTrap(this);
   }
 
   /** Decode (through the decoded-instruction cache) and execute one instruction (no interrupt check). */
@@ -211,6 +241,19 @@ export class Cpu extends CpuState {
     return (this.segBase[seg] + off) | 0;
   }
 
+  /**
+   * #AC(0): a misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC set (SDM Vol. 3 §6.15,
+   * interrupt 17). Checked per access of the integer instructions; x87/SSE/FXSAVE operands are
+   * assembled from several accesses whose alignment rules differ (SDM Table 6-7), so they are not
+   * checked (not modelled).
+   */
+  private alignmentCheck(lin: number, size: number): void {
+    if ((lin & (size - 1)) === 0 || this.cpl !== 3 || (this.cr0 & CR0.AM) === 0) return;
+    const mn = this.insn.mn;
+    if (mn >= Mn.FLD || mn === Mn.FXSAVE || mn === Mn.FXRSTOR) return;
+    raiseCode(this, Vec.AC, 0);
+  }
+
   private segFault(seg: number): never {
     if (seg === Seg.SS) raiseCode(this, Vec.SS, 0);
     raiseCode(this, Vec.GP, 0);
@@ -220,6 +263,7 @@ export class Cpu extends CpuState {
     // Protected mode: an execute-only code segment cannot be read (SDM Vol. 3 §5.5).
     if ((this.segAttr[seg] & 0x0a) === 0x08 && (this.cr0 & 1) !== 0 && (this.eflags & EF.VM) === 0) this.segFault(seg);
     const a = this.lin(seg, off, size);
+    if ((this.eflags & EF.AC) !== 0) this.alignmentCheck(a, size);
     if (size === 4) return this.mmu.read32(a);
     if (size === 2) return this.mmu.read16(a);
     return this.mmu.read8(a);
@@ -230,6 +274,7 @@ export class Cpu extends CpuState {
     // VM86 have no type checks.
     if ((this.segAttr[seg] & 0x0a) !== 0x02 && (this.cr0 & 1) !== 0 && (this.eflags & EF.VM) === 0) this.segFault(seg);
     const a = this.lin(seg, off, size);
+    if ((this.eflags & EF.AC) !== 0) this.alignmentCheck(a, size);
     if (size === 4) this.mmu.write32(a, v);
     else if (size === 2) this.mmu.write16(a, v);
     else this.mmu.write8(a, v);

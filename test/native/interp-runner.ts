@@ -26,6 +26,9 @@ import { Mmu } from '../../src/mem/mmu.js';
 import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
 import { CODE_ADDR, FSAVE, initialScratch, type Outcome, RO_PAGE, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, STRADDLE_OFF, USER_CS, USER_DS, view, VIEW_SIZE } from './format.js';
 
+/** Steps per sequence: an addr16 LOOP with CX = 0 runs 65,536 times (two instructions each). */
+const MAX_STEPS = 140_000;
+
 /** Private page of the runner: GDT, FRSTOR/FNSAVE images and the two helper instructions. */
 const AUX_ADDR = 0x30000000;
 const AUX_GDT = 0x000;
@@ -219,7 +222,7 @@ export class InterpRunner {
       undef = jit.undefFlags;
     } else if (!error) {
       try {
-        for (; steps < 20000 && cpu.eip !== end; steps++) {
+        for (; steps < MAX_STEPS && cpu.eip !== end; steps++) {
           const ecx = cpu.regs[1];
           cpu.step();
           const i = cpu.insn;

@@ -16,4 +16,6 @@ def(Mn.EMMS, (cpu) => {
   const f = cpu.fpu;
   if ((f.sw & SW.ES) !== 0 && (cpu.cr0 & CR0.NE) !== 0) raise(cpu, Vec.MF);
   f.tag = 0xffff;
+  // Like every MMX instruction, EMMS also resets TOP to 0 (SDM Vol. 3 §12.2, Table 12-1).
+  f.top = 0;
 });
