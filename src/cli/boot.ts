@@ -15,8 +15,9 @@ import type { EngineMode } from '../machine/engine.js';
 import type { ClockMode } from '../machine/clock.js';
 import { attachConsole } from './console.js';
 import { prepareReferenceGuest } from '../guest/reference.js';
+import { beginBootProfile, type BootProfile, type BootProfileOptions } from '../profiler/cli.js';
 
-export interface BootOptions {
+export interface BootOptions extends BootProfileOptions {
   kernel?: string;
   initrd?: string;
   initrdDir?: string;
@@ -39,6 +40,7 @@ export interface BootOptions {
 
 export async function bootCommand(opts: BootOptions): Promise<number> {
   let machine: Machine;
+  let profile: BootProfile | null = null;
   try {
     if (opts.initrd && opts.initrdDir) throw new LoaderError('use either --initrd or --initrd-dir, not both');
     let kernelPath = opts.kernel;
@@ -64,6 +66,7 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
       trace: !!opts.trace,
     });
     await machine.init();
+    profile = beginBootProfile(machine, opts);
     const kernel = readInputFile(kernelPath!, 'kernel');
     const initrd = initrdPath ? readInputFile(initrdPath, 'initrd') : opts.initrdDir ? initramfsFromDirectory(opts.initrdDir) : undefined;
     let flatAddr: number | undefined;
@@ -89,6 +92,7 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
   const detach = attachConsole(machine, process.stdin);
   const result = await machine.run();
   detach();
+  profile?.finish((s) => process.stderr.write(s));
   if (opts.dumpReserved !== undefined && machine.opts.reserve) {
     const r = machine.opts.reserve;
     writeFileSync(opts.dumpReserved, machine.phys.hostView(r.addr, r.size));

@@ -11,6 +11,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { bootCommand, type BootOptions } from './boot.js';
 import { prepareGuestCommand } from './prepare-guest.js';
+import { addBootProfileOptions, registerProfileCommand } from '../profiler/cli.js';
 import { parseSize } from '../hv/reserved.js';
 
 /** QEMU-style single-dash options mapped to ours. */
@@ -72,6 +73,9 @@ export function buildProgram(): Command {
     .action(async (opts: BootOptions) => {
       process.exitCode = await bootCommand(opts);
     });
+
+  addBootProfileOptions(program.commands.find((c) => c.name() === 'boot')!);
+  registerProfileCommand(program);
 
   program
     .command('prepare-guest')
