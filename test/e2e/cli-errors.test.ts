@@ -53,6 +53,13 @@ describe('bad input', () => {
     expectOneClearLine(await runCli(['boot', '--kernel', kernel, '--initrd', join(dir, 'nope.img')]), /no such initrd file/);
   });
 
+  test('a corrupt cpio initrd', async () => {
+    const f = join(dir, 'corrupt.cpio');
+    // A newc header whose fields are not hexadecimal.
+    writeFileSync(f, Buffer.concat([Buffer.from('070701ZZZZZZZZ'), Buffer.alloc(200, 0x41)]));
+    expectOneClearLine(await runCli(['boot', '--kernel', kernel, '--initrd', f]), /corrupt cpio archive/);
+  });
+
   test('--mem too small for the kernel', async () => {
     expectOneClearLine(await runCli(['boot', '--kernel', kernel, '--initrd', initrd, '--mem', '8M', '--reserve', '0']), /not enough guest RAM|raise --mem/);
   });
