@@ -13,12 +13,12 @@ const SUITE = fileURLToPath(new URL('../../../shared/testsuites/kvm-unit-tests/'
 const present = existsSync(`${SUITE}env-1cpu.txt`);
 if (!present) console.warn(`SKIP kvm-unit-tests: ${SUITE} is absent (it ships beside the repository in ../shared)`);
 
-/** The tests issue 5 requires, and what each needs besides the CPU. */
+/** The tests issue 5 requires. env-1cpu.txt says MEMSIZE=128, so the machine gets 128 MiB. */
 const TESTS = ['realmode', 'emulator', 'taskswitch', 'cmpxchg8b', 'setjmp', 'eventinj', 'tsc', 'sieve'];
 
 export async function runKvmUnitTest(name: string, mode: 'interp' | 'jit'): Promise<{ code: number; out: string; err: string }> {
   return runCli(
-    ['boot', '--kernel', `${SUITE}${name}.flat`, '--module', `${SUITE}env-1cpu.txt`, '--test-devices', '--mem', '64M', '--reserve', '0', '--mode', mode],
+    ['boot', '--kernel', `${SUITE}${name}.flat`, '--module', `${SUITE}env-1cpu.txt`, '--test-devices', '--mem', '128M', '--reserve', '0', '--mode', mode],
     480_000,
   );
 }
