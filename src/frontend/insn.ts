@@ -32,7 +32,7 @@ export const OpKind = {
   Far: 9,
   /** Memory offset immediate (MOV AL, moffs): address is seg:disp, like Mem with no base/index. */
   Moffs: 10,
-  /** SSE register XMM(v). Only decoded for disassembly: SSE encodings execute as #UD (mn INVALID). */
+  /** SSE register XMM(v). The subset in src/cpu/sse executes; other SSE encodings execute as #UD. */
   Xmm: 11,
 } as const;
 export type OpKindValue = (typeof OpKind)[keyof typeof OpKind];

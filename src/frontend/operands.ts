@@ -58,7 +58,7 @@ export const Op = {
   sES: 43, sCS: 44, sSS: 45, sDS: 46, sFS: 47, sGS: 48,
   // x87
   ST0: 49, STi: 50,
-  // SSE (decoded for length and disassembly only; see table-sse.ts)
+  // SSE (a subset executes in src/cpu/sse; the rest decodes for length and disassembly; see table-sse.ts)
   /** XMM register in ModRM reg. */
   Vx: 51,
   /** XMM register or 16-byte memory / 8-byte memory / 4-byte memory in ModRM r/m. */

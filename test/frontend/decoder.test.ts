@@ -129,10 +129,11 @@ describe('decoder: integer basics', () => {
   });
 });
 
-describe('decoder: SSE encodings (length and disassembly only, execute as #UD)', () => {
+describe('decoder: SSE encodings (the src/cpu/sse subset executes; the rest decode for length and disassembly and execute as #UD)', () => {
   it('mandatory prefixes select the entry and 0F 38 / 0F 3A maps decode', () => {
     const a = dec('66 0f 6f 00'); // movdqa xmm0,[eax]
-    expect([a.mn, a.len, a.k0, a.k1, a.s1]).toEqual([Mn.INVALID, 4, OpKind.Xmm, Mem, 16]);
+    expect([a.mn, a.len, a.k0, a.k1, a.s1]).toEqual([Mn.MOVAPS, 4, OpKind.Xmm, Mem, 16]);
+    expect(dec('66 0f 3a 0f c1 08').mn).toBe(Mn.INVALID); // palignr: not in the subset
     expect((a.entry as unknown as { name: string }).name).toBe('movdqa');
     expect((dec('f3 0f 6f 00').entry as unknown as { name: string }).name).toBe('movdqu');
     expect(dec('0f 6f 00').entry!.id).toBe(0); // MMX form: not in the table
