@@ -26,7 +26,7 @@ const JOB = [
 
 function runOnce(mode) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'boot', '--mode', mode, '--clock', clock], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ["--no-concurrent-recompilation", CLI, 'boot', '--mode', mode, '--clock', clock], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     let start = 0;
     let sent = false;

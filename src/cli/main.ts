@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-concurrent-recompilation
 /**
  * x86jit command line (commander). Wiring only: parse options, build a Machine, connect the
  * terminal to the guest's serial console, report how the guest stopped.
@@ -66,7 +66,7 @@ export function buildProgram(): Command {
     .option('--module <file...>', 'multiboot modules (file or "file args")')
     .option('--stats', 'print VM exit and engine statistics when the guest stops')
     .option('--trace', 'print every VM exit as it happens (to stderr)')
-    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 50)
+    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 300)
     .option('--jit-verify', 'parse every generated block with acorn and check what it references')
     .option('--dump-reserved <file>', "write the hypervisor's reserved region (its host bytes) to this file when the guest stops")
     .option('--max-instructions <n>', 'stop (exit 124) after this many guest instructions', intArg)

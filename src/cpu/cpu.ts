@@ -167,7 +167,7 @@ export class Cpu extends CpuState {
    * whose handler runs with TF clear; deferred by one instruction after MOV SS / POP SS).
    * SDM Vol. 3 §17.3.1.
    */
-  private stepDebug(): void {
+  stepDebug(): void {
     if ((this.dr[7] & 0xff) !== 0 && instructionBreakpoint(this)) return;
     const ef = this.eflags;
     const deferred = this.pendingStepTrap;

@@ -15,7 +15,7 @@ export class GuestSession {
   readonly exited: Promise<number>;
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.proc = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.proc = spawn(process.execPath, ['--no-concurrent-recompilation', CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc.stdout!.setEncoding('latin1');
     this.proc.stderr!.setEncoding('latin1');
     this.proc.stdout!.on('data', (d: string) => {
