@@ -20,8 +20,8 @@ function normalise(line: string): string {
 }
 
 d('test386', () => {
-  it('reaches POST 0xFF and matches the reference output of group 0xEE', () => {
-    const r = runTest386(200_000_000);
+  for (const mode of ['interp', 'jit'] as const) it(`reaches POST 0xFF and matches the reference output of group 0xEE (--mode ${mode})`, () => {
+    const r = runTest386(200_000_000, undefined, mode);
     const posts = r.posts.map((p) => p.toString(16)).join(' ');
     expect(posts.split(' ').at(-1), `POST codes: ${posts}`).toBe('ff');
     const got = r.text.split('\n');

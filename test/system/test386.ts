@@ -3,6 +3,7 @@
  * 0xF0000, aliased at 0xFFFF0000 through the nested page table (same host pages), started at the
  * reset vector. POST codes come on port 0x190, the group 0xEE text on port 0xE9.
  */
+import { Jit } from '../../src/jit/engine.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitReason } from '../../src/hv/exit.js';
@@ -30,7 +31,7 @@ export interface Test386Result {
  * Run a test386 ROM image (`file`, default the 64 KiB e9 build). The ROM ends at 1 MiB and is
  * aliased so that it also ends at 4 GiB (the 128 KiB build loads at 0xE0000 / 0xFFFE0000).
  */
-export function runTest386(budget = 300_000_000, file = TEST386_BIN): Test386Result {
+export function runTest386(budget = 300_000_000, file = TEST386_BIN, mode: 'interp' | 'jit' = 'interp'): Test386Result {
   const b = makeBench(2 << 20);
   const rom = new Uint8Array(readFileSync(file));
   const base = 0x100000 - rom.length;
@@ -55,9 +56,11 @@ export function runTest386(budget = 300_000_000, file = TEST386_BIN): Test386Res
     } else if (x.reason === ExitReason.IoIn) x.value = 0xffffffff;
     else if (x.reason === ExitReason.TripleFault) b.hv.tripleFaults++;
   };
+  // --mode jit: the same machine driven by the JIT (blocks translated after 2 runs, acorn verify on).
+  const engine = mode === 'jit' ? new Jit(b.cpu, b.phys, { threshold: 2, verify: true }) : b.cpu;
   let n = 0;
   while (n < budget && !b.cpu.halted) {
-    const k = b.cpu.run(Math.min(1_000_000, budget - n));
+    const k = engine.run(Math.min(1_000_000, budget - n));
     if (k === 0) break;
     n += k;
   }
