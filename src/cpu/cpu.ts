@@ -47,8 +47,11 @@ export class Cpu extends CpuState {
    * slice (device timers fire between slices). Cleared when pollInterrupts asks the controllers.
    */
   intrDirty = true;
-  /** Result of the last question to the controllers: an interrupt or NMI is pending. */
-  private intrPending = false;
+  /**
+   * Result of the last question to the controllers: an interrupt or NMI is pending. Public for the
+   * JIT: generated code that stays in a region may keep running while `!intrDirty && !intrPending`.
+   */
+  intrPending = false;
   /**
    * Linear addresses of the last 64 block starts (the target of every block-ending instruction), for
    * crash reports: `trail[(trailPos - 1) & 63]` is the newest.

@@ -29,6 +29,10 @@ import { ModeBit } from './mode.js';
 import { emitInline, canInline, fullyDefinesFlags } from './emit-inline.js';
 import { Flag } from '../frontend/table-types.js';
 import { Mn, mnemonicName } from '../frontend/mnemonics.js';
+import { compileGenerated } from './compile.js';
+
+/** Parameters of a block factory (README.md: the runtime API). */
+const BLOCK_FACTORY_PARAMS = ['H', 'I', 'X', 'TC', 'FCF'] as const;
 
 const PLACE_RELOAD = '\u0001RELOAD';
 
@@ -299,9 +303,9 @@ export function translateBlock(blk: Block): { fn: BlockFn; source: string } {
   // dirty at any exit, so emit again with those marked dirty from the start.
   if (blk.selfLoop) em = emitBlock(blk, emitBlock(blk, 0).written);
   const source = em.finish(blk.selfLoop);
-  const factory = new Function('H', 'I', 'X', 'TC', 'FCF', source) as (
-    h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, fcf: typeof foldCF,
-  ) => BlockFn;
+  const factory = compileGenerated<
+    (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, fcf: typeof foldCF) => BlockFn
+  >(BLOCK_FACTORY_PARAMS, source);
   const hs = insns.map((i) => handlers[i.mn]);
   return { fn: factory(hs, insns, blk.eips, testCC, foldCF), source };
 }
