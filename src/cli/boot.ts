@@ -10,7 +10,8 @@ import { LoaderError } from '../loader/errors.js';
 import { readInputFile } from '../loader/files.js';
 import { readModuleArg } from '../loader/boot-image.js';
 import { initramfsFromDirectory } from '../loader/initrd-dir.js';
-import { Machine } from '../machine/machine.js';
+import { Machine, type MachineOptions } from '../machine/machine.js';
+import { resolveSymbols } from '../profiler/profile-command.js';
 import type { EngineMode } from '../machine/engine.js';
 import type { ClockMode } from '../machine/clock.js';
 import { attachConsole } from './console.js';
@@ -31,11 +32,22 @@ export interface BootOptions extends BootProfileOptions {
   trace?: boolean;
   jitThreshold: number;
   jitVerify?: boolean;
+  /** `--jit-source-maps [dir]`: true, or the directory for the .map files. */
+  jitSourceMaps?: boolean | string;
   maxInstructions?: number;
   flat?: string;
   rom?: boolean;
   module?: string[];
   dumpReserved?: string;
+}
+
+/** `--jit-source-maps [dir]`: names from --symbols, else the reference guest's System.map. */
+function sourceMapOptions(arg: boolean | string, symbolsPath: string | undefined, systemMap: string | null): MachineOptions['jitSourceMaps'] {
+  const symbols = resolveSymbols(symbolsPath, systemMap);
+  return {
+    dir: typeof arg === 'string' ? arg : null,
+    symbolize: symbols.size > 0 ? (lin) => (symbols.indexOf(lin) >= 0 ? symbols.format(lin) : null) : null,
+  };
 }
 
 export async function bootCommand(opts: BootOptions): Promise<number> {
@@ -46,8 +58,10 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
     let kernelPath = opts.kernel;
     let initrdPath = opts.initrd;
     let cmdline = opts.append;
+    let systemMap: string | null = null;
     if (!kernelPath) {
       const g = prepareReferenceGuest((msg) => process.stderr.write(`x86jit: ${msg}\n`));
+      systemMap = g.systemMap;
       kernelPath = g.kernel;
       if (!initrdPath && !opts.initrdDir) initrdPath = g.initrd;
       if (cmdline === undefined) cmdline = g.cmdline;
@@ -62,6 +76,7 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
       console: (b) => process.stdout.write(b),
       jitThreshold: opts.jitThreshold,
       jitVerify: !!opts.jitVerify,
+      jitSourceMaps: opts.jitSourceMaps ? sourceMapOptions(opts.jitSourceMaps, opts.symbols, systemMap) : null,
       maxInstructions: opts.maxInstructions,
       trace: !!opts.trace,
     });

@@ -68,6 +68,7 @@ export function buildProgram(): Command {
     .option('--trace', 'print every VM exit as it happens (to stderr)')
     .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 300)
     .option('--jit-verify', 'parse every generated block with acorn and check what it references')
+    .option('--jit-source-maps [dir]', 'source maps from generated code to guest instructions (DevTools, node --cpu-prof); with DIR also write one .map per function there, for `profile --symbolize --source-maps DIR`')
     .option('--dump-reserved <file>', "write the hypervisor's reserved region (its host bytes) to this file when the guest stops")
     .option('--max-instructions <n>', 'stop (exit 124) after this many guest instructions', intArg)
     .action(async (opts: BootOptions) => {

@@ -15,6 +15,12 @@ export interface Engine {
 export interface JitOptions {
   threshold: number;
   verify: boolean;
+  /**
+   * Source maps for the generated code (src/jit/compile.ts, source-map.ts): inline in every
+   * generated function, and also one `.map` file per function in `dir` when given. `symbolize`
+   * names guest code (linear address -> `function+0xoff`, or null). Process-wide once set.
+   */
+  sourceMaps?: { dir?: string | null; symbolize?: ((linear: number) => string | null) | null } | null;
 }
 
 export async function createEngine(mode: EngineMode, cpu: Cpu, phys: PhysMemory, opts: JitOptions): Promise<Engine> {
@@ -22,5 +28,34 @@ export async function createEngine(mode: EngineMode, cpu: Cpu, phys: PhysMemory,
   // Loaded lazily so the interpreter-only path does not pay for the JIT's module graph.
   const modPath = '../jit/engine.js';
   const mod = (await import(modPath)) as { Jit: new (cpu: Cpu, phys: PhysMemory, o: JitOptions) => Engine };
+  if (opts.sourceMaps) await enableSourceMaps(cpu, phys, opts.sourceMaps);
   return new mod.Jit(cpu, phys, opts);
+}
+
+/**
+ * Switch the JIT's source maps on. The callbacks run while a function is compiled, with the CPU
+ * at the code being translated, so an instruction's linear address is CS base + its EIP, and its
+ * bytes are read without side effects (GuestPeek) for the listing's disassembly.
+ */
+async function enableSourceMaps(cpu: Cpu, phys: PhysMemory, o: NonNullable<JitOptions['sourceMaps']>): Promise<void> {
+  const [{ setSourceMaps }, { GuestPeek }, { decode }, { Insn, Seg }, { formatInsn }] = await Promise.all([
+    import('../jit/compile.js'),
+    import('../profiler/guest-peek.js'),
+    import('../frontend/decoder.js'),
+    import('../frontend/insn.js'),
+    import('../frontend/disasm.js'),
+  ]);
+  const peek = new GuestPeek(cpu, phys);
+  const insn = new Insn();
+  const symbolize = o.symbolize;
+  setSourceMaps({
+    dir: o.dir ?? null,
+    symbolize: symbolize ? (eip) => symbolize((cpu.segBase[Seg.CS] + eip) >>> 0) : null,
+    disassemble: (eip) => {
+      const lin = (cpu.segBase[Seg.CS] + eip) | 0;
+      peek.ok = true;
+      decode(insn, peek, lin, cpu.code32);
+      return peek.ok && insn.len > 0 ? formatInsn(insn, eip, cpu.code32) : null;
+    },
+  });
 }

@@ -21,7 +21,7 @@ import { PhysMemory } from '../mem/phys.js';
 import { VirtualClock, type ClockMode } from './clock.js';
 import { formatCrashReport } from './crash-report.js';
 import { disassembleAt } from './disasm-at.js';
-import { createEngine, type Engine, type EngineMode } from './engine.js';
+import { createEngine, type Engine, type EngineMode, type JitOptions } from './engine.js';
 
 export interface MachineOptions {
   memBytes: number;
@@ -35,6 +35,8 @@ export interface MachineOptions {
   console: (bytes: Uint8Array) => void;
   jitThreshold: number;
   jitVerify: boolean;
+  /** Source maps for generated code (`--jit-source-maps`): see engine.ts JitOptions.sourceMaps. */
+  jitSourceMaps?: JitOptions['sourceMaps'];
   /** Stop with exit status 124 after this many guest instructions (like timeout(1)). */
   maxInstructions?: number;
   /** Print every VM exit to stderr. */
@@ -126,7 +128,7 @@ export class Machine {
   }
 
   async init(): Promise<void> {
-    this.engine = await createEngine(this.opts.mode, this.cpu, this.phys, { threshold: this.opts.jitThreshold, verify: this.opts.jitVerify });
+    this.engine = await createEngine(this.opts.mode, this.cpu, this.phys, { threshold: this.opts.jitThreshold, verify: this.opts.jitVerify, sourceMaps: this.opts.jitSourceMaps });
   }
 
   /**

@@ -4,7 +4,7 @@
  *   x86jit profile [--kernel F] [--initrd F] [--append S] [--mode jit|interp] [--max-instructions N]
  *                  [-o out.speedscope.json] [--cpuprofile out.cpuprofile] [--symbols System.map|ELF]
  *                  [--period N] [--depth N] [--top N] [--source-blocks N] [--console]
- *   x86jit profile --symbolize CPU.cpuprofile [-o out.cpuprofile] [--symbols F]   (node --cpu-prof output)
+ *   x86jit profile --symbolize CPU.cpuprofile [--source-maps DIR] [-o out.cpuprofile] [--symbols F]   (node --cpu-prof output)
  *   x86jit boot ... --profile out.speedscope.json [--cpuprofile F] [--symbols F] [--profile-period N]
  *
  * `registerProfileCommand(program)` adds the `profile` command; `addBootProfileOptions(bootCmd)`
@@ -16,7 +16,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { prepareReferenceGuest } from '../guest/reference.js';
 import { parseSize } from '../hv/reserved.js';
 import { finishProfile, resolveSymbols, runProfile, startProfile, type ProfileOutputOptions } from './profile-command.js';
-import { symbolizeHostProfile, type HostProfile } from './host-profile.js';
+import { generatedUrls, loadGeneratedMaps, symbolizeHostProfile, type HostProfile, type SymbolizeOptions } from './host-profile.js';
 import type { ProfiledMachine, Profiler } from './profiler.js';
 import type { SymbolTable } from './symbols.js';
 
@@ -106,6 +106,7 @@ interface ProfileCommandOptions {
   exact: boolean;
   jitThreshold: number;
   symbolize?: string;
+  sourceMaps?: string;
   physOffset?: string;
 }
 
@@ -133,15 +134,24 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
     .option('--no-power-off', 'reference guest: keep running after the shell is up (default: power off there)')
     .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 50)
     .option('--symbolize <file>', "no guest run: rename generated blocks in a host profile (node --cpu-prof) to guest functions; writes -o or FILE.guest.cpuprofile")
+    .option('--source-maps <dir>', 'with --symbolize: the .map files of `boot --jit-source-maps DIR`: frames resolved per guest instruction')
     .option('--phys-offset <addr>', 'with --symbolize: linear = physical + this for kernel code (default 0xc0000000)')
     .action(async (o: ProfileCommandOptions) => {
       if (o.symbolize) {
         const symbols = resolveSymbols(o.symbols, o.symbols ? null : prepareReferenceGuest(() => {}).systemMap);
         const p = JSON.parse(readFileSync(o.symbolize, 'utf8')) as HostProfile;
-        const n = symbolizeHostProfile(p, symbols, o.physOffset === undefined ? undefined : Number(o.physOffset));
+        const so: SymbolizeOptions = { instructions: new Map() };
+        if (o.sourceMaps) so.maps = await loadGeneratedMaps(o.sourceMaps, generatedUrls(p));
+        const n = symbolizeHostProfile(p, symbols, o.physOffset === undefined ? undefined : Number(o.physOffset), so);
         const dest = o.out ?? o.symbolize.replace(/(\.cpuprofile)?$/, '.guest.cpuprofile');
         writeFileSync(dest, JSON.stringify(p));
-        write(`renamed ${n} generated-block frames to guest functions; wrote ${dest}\n`);
+        write(`renamed ${n} generated-block frames to guest functions (${so.mapped} per guest instruction through source maps); wrote ${dest}\n`);
+        const hot = [...so.instructions!].sort((a, b) => b[1] - a[1]).slice(0, o.top);
+        if (hot.length > 0) {
+          const total = [...so.instructions!.values()].reduce((a, b) => a + b, 0);
+          write(`hottest guest instructions by host samples (of ${total} samples in mapped generated code):\n`);
+          for (const [text, ticks] of hot) write(`${String(ticks).padStart(8)} ${((100 * ticks) / total).toFixed(1).padStart(5)}%  ${text}\n`);
+        }
         return;
       }
       const r = await runProfile({
