@@ -13,6 +13,9 @@ import { asm, CODE, pair } from './helpers.js';
 import { compileGenerated, setSourceMaps } from '../../src/jit/compile.js';
 import { bodyLineOffset, buildGuestSourceMap } from '../../src/jit/source-map.js';
 import type { VmExit } from '../../src/hv/exit.js';
+import { arithLoop } from '../../bench/jit-programs.mjs';
+import { generatedUrls, loadGeneratedMaps, symbolizeHostProfile, type HostProfile, type SymbolizeOptions } from '../../src/profiler/host-profile.js';
+import { noSymbols } from '../../src/profiler/symbols.js';
 
 afterEach(() => setSourceMaps(null));
 
@@ -140,5 +143,37 @@ describe('source maps of generated code', () => {
       expect(listing[pos.line! - 1]).toMatch(new RegExp(`^${hex(OUT)} {2}out`));
     });
     void MOV_ECX;
+  });
+
+  it('a V8 CPU profile of a guest loop, symbolized through the maps: the guest function, per instruction', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'x86jit-maps-'));
+    setSourceMaps({ dir, symbolize: (eip) => (eip >= CODE && eip < CODE + 0x100 ? `arith+0x${(eip - CODE).toString(16)}` : null) });
+    const session = new Session();
+    session.connect();
+    const post = <T>(method: string, params?: object) =>
+      new Promise<T>((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r as T))));
+    let profile: HostProfile;
+    try {
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 100 });
+      await post('Profiler.start');
+      const p = pair(asm(arithLoop(3_000_000)), () => {}, 1);
+      while (!p.jit.cpu.halted) p.engine.run(1_000_000);
+      profile = (await post<{ profile: HostProfile }>('Profiler.stop')).profile;
+    } finally {
+      session.disconnect();
+    }
+    const urls = generatedUrls(profile);
+    expect(urls.size).toBeGreaterThan(0);
+    const o: SymbolizeOptions = { maps: await loadGeneratedMaps(dir, urls), instructions: new Map() };
+    expect(symbolizeHostProfile(profile, noSymbols(), undefined, o)).toBeGreaterThan(0);
+    expect(o.mapped).toBeGreaterThan(0);
+    const loop = profile.nodes.filter((n) => n.callFrame.functionName === '[guest] arith');
+    expect(loop.length).toBeGreaterThan(0);
+    expect(loop[0].callFrame.url).toMatch(/^x86jit\/guest\/block_[0-9a-f]{8}_\d+\.asm$/);
+    // Samples landed on the loop body's instructions, named by address and offset.
+    const hot = [...o.instructions!.keys()];
+    expect(hot.length).toBeGreaterThan(1);
+    for (const k of hot) expect(k).toMatch(/^0000(100[0-9a-f]|10[1-9a-f][0-9a-f])  [a-z]+ +; arith\+0x[0-9a-f]+$/);
   });
 });
