@@ -9,17 +9,12 @@
  *   run(t, asm('add eax, 3'));
  *   expect(t.cpu.regs[0]).toBe(8);
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cpu } from '../../src/cpu/cpu.js';
-import { FAULT } from '../../src/cpu/fault.js';
+import type { Cpu } from '../../src/cpu/cpu.js';
 import { getEflags, setEflags } from '../../src/cpu/flags.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
-import { MmioBus } from '../../src/hv/mmio-bus.js';
-import { Mmu } from '../../src/mem/mmu.js';
-import { PhysMemory } from '../../src/mem/phys.js';
+import type { PhysMemory } from '../../src/mem/phys.js';
+import { assembleIntel } from '../support/asm.js';
+import { bareMachine, putFlatDescriptors, runToEnd, setFlatSegments } from '../support/machine.js';
 
 /** Global descriptor table. */
 export const GDT = 0x500;
@@ -54,27 +49,13 @@ export interface TestMachine {
 }
 
 export function machine(opts: { code16?: boolean } = {}): TestMachine {
-  const phys = new PhysMemory(MEM_SIZE, new MmioBus());
-  const mmu = new Mmu(phys, undefined as never);
   const hv = new TestHv();
-  const cpu = new Cpu(mmu, hv, { tsc: () => 0 });
-  (mmu as { cpu: unknown }).cpu = cpu;
-  const big = opts.code16 ? 0 : 0x4000;
-  cpu.cr0 |= 1;
-  for (let s = 0; s < 6; s++) {
-    cpu.segSel[s] = s === 1 ? 0x08 : 0x10;
-    cpu.segBase[s] = 0;
-    cpu.segLimit[s] = -1;
-    cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | big;
-  }
-  cpu.code32 = cpu.stack32 = !opts.code16;
+  const { cpu, phys } = bareMachine(MEM_SIZE, hv);
+  setFlatSegments(cpu, opts.code16);
   // A GDT for POP Sreg tests: 0x08 flat code, 0x10 flat data, 0x18 16-bit data (limit 0xFFFF).
   cpu.gdtBase = GDT;
   cpu.gdtLimit = 0x1f;
-  phys.write32(GDT + 8, 0x0000ffff);
-  phys.write32(GDT + 12, opts.code16 ? 0x000f9b00 : 0x00cf9b00);
-  phys.write32(GDT + 16, 0x0000ffff);
-  phys.write32(GDT + 20, opts.code16 ? 0x000f9300 : 0x00cf9300);
+  putFlatDescriptors(phys, GDT, opts.code16);
   phys.write32(GDT + 24, 0x0000ffff); // 0x18: 16-bit data, limit 0xFFFF
   phys.write32(GDT + 28, 0x00009300);
   cpu.cpl = 0;
@@ -97,24 +78,9 @@ export function enablePaging(t: TestMachine, readOnly: number[] = [], absent: nu
   t.cpu.mmu.flush(true);
 }
 
-const asmCache = new Map<string, Uint8Array>();
-let asmDir = '';
-
 /** Assemble Intel-syntax `src` (lines or ';'-free text) as 32-bit (or 16-bit) code at CODE. */
 export function asm(src: string, bits: 32 | 16 = 32): Uint8Array {
-  const key = `${bits}\n${src}`;
-  const hit = asmCache.get(key);
-  if (hit) return hit;
-  if (!asmDir) asmDir = mkdtempSync(join(tmpdir(), 'x86jit-asm-'));
-  const s = join(asmDir, 'a.s'), o = join(asmDir, 'a.o'), e = join(asmDir, 'a.elf'), b = join(asmDir, 'a.bin');
-  writeFileSync(s, `.intel_syntax noprefix\n.code${bits}\n${src}\n`);
-  execFileSync('as', ['--32', '-o', o, s]);
-  // Link at CODE so absolute label references (lea eax, [label]) are right.
-  execFileSync('ld', ['-m', 'elf_i386', `-Ttext=0x${CODE.toString(16)}`, '-e', '0', '-o', e, o]);
-  execFileSync('objcopy', ['-O', 'binary', '-j', '.text', e, b]);
-  const out = new Uint8Array(readFileSync(b));
-  asmCache.set(key, out);
-  return out;
+  return assembleIntel(src, bits, CODE);
 }
 
 /**
@@ -123,20 +89,7 @@ export function asm(src: string, bits: 32 | 16 = 32): Uint8Array {
  * does) or -1.
  */
 export function run(t: TestMachine, code: Uint8Array, maxSteps = 100000): number {
-  t.phys.u8.set(code, CODE);
-  const cpu = t.cpu;
-  cpu.eip = CODE;
-  const end = CODE + code.length;
-  for (let n = 0; n < maxSteps && cpu.eip !== end; n++) {
-    try {
-      cpu.step();
-    } catch (e) {
-      if (e !== FAULT) throw e;
-      cpu.eip = cpu.insnEip;
-      return cpu.excVector;
-    }
-  }
-  return -1;
+  return runToEnd(t.cpu, t.phys, code, CODE, maxSteps);
 }
 
 /** The six arithmetic flags of the architectural EFLAGS. */

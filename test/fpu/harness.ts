@@ -6,17 +6,12 @@
  *   runCode(t, 'fld1\nfld1\nfaddp\nfstp qword ptr [0x20000]');
  *   expect(t.readF64(DATA)).toBe(2);
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cpu } from '../../src/cpu/cpu.js';
-import { FAULT } from '../../src/cpu/fault.js';
+import type { Cpu } from '../../src/cpu/cpu.js';
 import { setEflags } from '../../src/cpu/flags.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
-import { MmioBus } from '../../src/hv/mmio-bus.js';
-import { Mmu } from '../../src/mem/mmu.js';
-import { PhysMemory } from '../../src/mem/phys.js';
+import type { PhysMemory } from '../../src/mem/phys.js';
+import { assembleIntel } from '../support/asm.js';
+import { bareMachine, runToEnd, setFlatSegments } from '../support/machine.js';
 
 export const CODE = 0x1000;
 export const DATA = 0x20000;
@@ -28,23 +23,16 @@ class NoExits implements ExitHandler {
 }
 
 export class FpuMachine {
-  readonly phys = new PhysMemory(1 << 20, new MmioBus());
+  readonly phys: PhysMemory;
   readonly cpu: Cpu;
   readonly view: DataView;
 
   constructor() {
-    const mmu = new Mmu(this.phys, undefined as never);
-    this.cpu = new Cpu(mmu, new NoExits(), { tsc: () => 0 });
-    (mmu as { cpu: unknown }).cpu = this.cpu;
-    const cpu = this.cpu;
+    const { cpu, phys } = bareMachine(1 << 20, new NoExits());
+    this.phys = phys;
+    this.cpu = cpu;
     cpu.cr0 = 0x00000033; // PE, MP, ET, NE
-    for (let s = 0; s < 6; s++) {
-      cpu.segSel[s] = s === 1 ? 0x08 : 0x10;
-      cpu.segBase[s] = 0;
-      cpu.segLimit[s] = -1;
-      cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | 0x4000;
-    }
-    cpu.code32 = cpu.stack32 = true;
+    setFlatSegments(cpu);
     cpu.regs[4] = 0x80000;
     setEflags(cpu, 2);
     cpu.fpu.init();
@@ -83,21 +71,9 @@ export class FpuMachine {
   }
 }
 
-const cache = new Map<string, Uint8Array>();
-let dir = '';
-
-/** Assemble Intel-syntax 32-bit code. */
+/** Assemble Intel-syntax 32-bit code (not linked: absolute addresses are written as numbers). */
 export function asm(src: string): Uint8Array {
-  const hit = cache.get(src);
-  if (hit) return hit;
-  if (!dir) dir = mkdtempSync(join(tmpdir(), 'x86jit-fpu-'));
-  const s = join(dir, 'a.s'), o = join(dir, 'a.o'), b = join(dir, 'a.bin');
-  writeFileSync(s, `.intel_syntax noprefix\n.code32\n${src}\n`);
-  execFileSync('as', ['--32', '-o', o, s]);
-  execFileSync('objcopy', ['-O', 'binary', '-j', '.text', o, b]);
-  const out = new Uint8Array(readFileSync(b));
-  cache.set(src, out);
-  return out;
+  return assembleIntel(src, 32, null);
 }
 
 /**
@@ -105,21 +81,7 @@ export function asm(src: string): Uint8Array {
  * rewound to the faulting instruction), or -1.
  */
 export function runCode(t: FpuMachine, src: string, maxSteps = 10000): number {
-  const code = asm(src);
-  t.phys.u8.set(code, CODE);
-  const cpu = t.cpu;
-  cpu.eip = CODE;
-  const end = CODE + code.length;
-  for (let n = 0; n < maxSteps && cpu.eip !== end; n++) {
-    try {
-      cpu.step();
-    } catch (e) {
-      if (e !== FAULT) throw e;
-      cpu.eip = cpu.insnEip;
-      return cpu.excVector;
-    }
-  }
-  return -1;
+  return runToEnd(t.cpu, t.phys, asm(src), CODE, maxSteps);
 }
 
 /** Bits of a double as a BigInt. */

@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cpu } from '../../src/cpu/cpu.js';
+import type { Cpu } from '../../src/cpu/cpu.js';
 import { Seg } from '../../src/frontend/insn.js';
 import { ExitReason, type ExitHandler, type VmExit } from '../../src/hv/exit.js';
-import { MmioBus } from '../../src/hv/mmio-bus.js';
-import { Mmu } from '../../src/mem/mmu.js';
-import { PhysMemory } from '../../src/mem/phys.js';
+import type { Mmu } from '../../src/mem/mmu.js';
+import type { PhysMemory } from '../../src/mem/phys.js';
+import { bareMachine } from '../support/machine.js';
 
 /** True when GNU as/ld for i386 are installed (binutils). */
 export function haveBinutils(): boolean {
@@ -105,12 +105,9 @@ export interface Bench {
 }
 
 export function makeBench(memBytes = 4 << 20): Bench {
-  const phys = new PhysMemory(memBytes, new MmioBus());
-  const mmu = new Mmu(phys, undefined as never);
   const hv = new StubHv();
   let tsc = 0;
-  const cpu = new Cpu(mmu, hv, { tsc: () => (tsc += 1000) });
-  (mmu as { cpu: unknown }).cpu = cpu;
+  const { phys, mmu, cpu } = bareMachine(memBytes, hv, { tsc: () => (tsc += 1000) });
   hv.cpu = cpu;
   return { phys, mmu, cpu, hv };
 }
