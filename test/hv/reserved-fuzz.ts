@@ -26,11 +26,13 @@
  */
 import { ExitReason, EXIT_REASON_COUNT, type VmExit } from '../../src/hv/exit.js';
 import { RESERVED_COUNTERS_OFFSET, parseReserve, type ReservedRegion } from '../../src/hv/reserved.js';
-import { setEflags } from '../../src/cpu/flags.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { EngineMode } from '../../src/machine/engine.js';
 import { MachineStop } from '../../src/hv/exit.js';
 import { generate as generateJitFuzzCase } from '../jit/fuzz.js';
+import { put64, putFlatDescriptors } from '../support/machine.js';
+import { Rng, startSequence } from '../support/sequence.js';
+
 
 export const MEM = 16 << 20;
 
@@ -64,27 +66,6 @@ const MARGIN = 0x800; // keep every access this far from unmapped linear edges
 
 const NO_FAULT = 0xffffffff;
 const END_VECTOR = 0x80;
-
-/** Deterministic PRNG (xorshift32). */
-export class Rng {
-  constructor(private s: number) {
-    if (this.s === 0) this.s = 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x;
-    return x >>> 0;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.below(a.length)];
-  }
-}
 
 const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, ESI = 6, EDI = 7;
@@ -165,23 +146,18 @@ export async function makeRig(mode: EngineMode, reserve: string): Promise<Rig> {
  */
 function writeTables(rig: Rig): void {
   const p = rig.machine.phys;
-  const put64 = (a: number, lo: number, hi: number) => {
-    p.write32(a, lo);
-    p.write32(a + 4, hi);
-  };
-  put64(GDT, 0, 0);
-  put64(GDT + 8, 0x0000ffff, 0x00cf9b00);
-  put64(GDT + 16, 0x0000ffff, 0x00cf9300);
-  put64(GDT + 24, 0x0000ffff, 0x00cffb00);
-  put64(GDT + 32, 0x0000ffff, 0x00cff300);
-  put64(GDT + 40, ((TSS & 0xffff) << 16) | 0x67, (TSS & 0xff000000) | ((TSS >>> 16) & 0xff) | 0x8b00);
+  put64(p, GDT, 0, 0);
+  putFlatDescriptors(p, GDT);
+  put64(p, GDT + 24, 0x0000ffff, 0x00cffb00);
+  put64(p, GDT + 32, 0x0000ffff, 0x00cff300);
+  put64(p, GDT + 40, ((TSS & 0xffff) << 16) | 0x67, (TSS & 0xff000000) | ((TSS >>> 16) & 0xff) | 0x8b00);
   p.write32(TSS + 4, STACK0_TOP);
   p.write32(TSS + 8, 0x10);
   for (let v = 0; v <= END_VECTOR; v++) {
     if (v >= 32 && v !== END_VECTOR) continue;
     const stub = STUBS + v * 16;
     // INT END_VECTOR (DPL 3) ends a CPL 3 sequence, whose final HLT would fault.
-    put64(IDT + v * 8, (0x08 << 16) | (stub & 0xffff), (stub & 0xffff0000) | (v === END_VECTOR ? 0xee00 : 0x8e00));
+    put64(p, IDT + v * 8, (0x08 << 16) | (stub & 0xffff), (stub & 0xffff0000) | (v === END_VECTOR ? 0xee00 : 0x8e00));
     p.writeBytes(stub, Uint8Array.from([0xc7, 0x05, ...le32(FAULT), ...le32(v), 0xf4]));
   }
   for (let i = 0; i < 0x1000; i++) p.write8(PATTERN + i, (i * 29 + 7) & 0xff);
@@ -501,19 +477,9 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
   phys.u8.fill(0, SCRATCH, SCRATCH + SCRATCH_SIZE);
   phys.writeBytes(CODE, code);
   phys.write32(FAULT, NO_FAULT);
-  cpu.reset();
-  cpu.icount = 0;
-  cpu.gdtBase = GDT;
-  cpu.gdtLimit = 47;
+  startSequence(cpu, { gdt: GDT, gdtLimit: 47, regs: c.regs });
   cpu.idtBase = IDT;
   cpu.idtLimit = (END_VECTOR + 1) * 8 - 1;
-  cpu.cr0 |= 1;
-  for (let s = 0; s < 6; s++) {
-    cpu.segSel[s] = s === 1 ? 0x08 : 0x10;
-    cpu.segBase[s] = 0;
-    cpu.segLimit[s] = -1;
-    cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | 0x4000;
-  }
   if (c.user) {
     for (let s = 0; s < 6; s++) {
       cpu.segSel[s] = s === 1 ? 0x1b : 0x23;
@@ -525,9 +491,6 @@ function prepare(rig: Rig, c: FuzzCase, code: Uint8Array): Uint8Array {
   cpu.trBase = TSS;
   cpu.trLimit = 0x67;
   cpu.trAttr = 0x8b;
-  cpu.code32 = cpu.stack32 = true;
-  setEflags(cpu, 2);
-  for (let i = 0; i < 8; i++) cpu.regs[i] = c.regs[i];
   if (c.paging) {
     const r = rig.region;
     for (let i = 0; i < 1024; i++) phys.write32(PD + i * 4, 0);
