@@ -8,7 +8,9 @@
  * that instruction; lines before the first marker (the function's prologue) belong to the first.
  *
  * The "original source" is a guest listing, `x86jit/guest/<name>.asm`, embedded as
- * `sourcesContent`: one line per distinct guest instruction in address order,
+ * `sourcesContent` (in `sources` as `guest/<name>.asm`, relative to the script `x86jit/<name>.js`
+ * as the source-map format wants, so DevTools and `node --enable-source-maps` show
+ * `x86jit/guest/<name>.asm`): one line per distinct guest instruction in address order,
  *
  *   c1063e6e  mov eax, dword [ebp+0x8]          ; native_flush_tlb_one_user+0x8e
  *
@@ -34,8 +36,10 @@ export interface GuestMapInfo {
 export interface GuestSourceMap {
   /** The generated script's sourceURL (`x86jit/block_..js`), or null when it has none. */
   url: string | null;
-  /** Name of the guest listing (the map's only source), `x86jit/guest/<name>.asm`. */
+  /** Name of the guest listing, `x86jit/guest/<name>.asm`. */
   source: string;
+  /** The same as the map's only `sources` entry, relative to the script: `guest/<name>.asm`. */
+  mapSource: string;
   /** The listing itself (also in the map's sourcesContent). */
   listing: string;
   /** The source map, JSON. */
@@ -112,8 +116,9 @@ export function buildGuestSourceMap(body: string, info: GuestMapInfo = {}): Gues
   }
   const listing = text.join('\n') + '\n';
   const source = guestSourceName(url);
-  const gen = new SourceMapGenerator({ file: url ?? undefined });
-  gen.setSourceContent(source, listing);
+  const mapSource = source.slice('x86jit/'.length);
+  const gen = new SourceMapGenerator({ file: url === null ? undefined : url.split('/').pop() });
+  gen.setSourceContent(mapSource, listing);
   const off = bodyLineOffset();
   for (let i = 0; i < n; i++) {
     const eip = eipOfLine[i] < 0 ? first : eipOfLine[i];
@@ -121,11 +126,11 @@ export function buildGuestSourceMap(body: string, info: GuestMapInfo = {}): Gues
     gen.addMapping({
       generated: { line: i + 1 + off, column: 0 },
       original: { line: listingLine.get(eip)!, column: 0 },
-      source,
+      source: mapSource,
       name: name ?? undefined,
     });
   }
-  return { url, source, listing, json: gen.toString() };
+  return { url, source, mapSource, listing, json: gen.toString() };
 }
 
 /** The inline form: a `//# sourceMappingURL=data:` comment line. */

@@ -97,6 +97,7 @@ export async function loadGeneratedMaps(dir: string, urls: Iterable<string>): Pr
     if (!existsSync(file)) continue;
     const raw = JSON.parse(readFileSync(file, 'utf8')) as RawSourceMap;
     const lines: (GuestPosition | null)[] = [];
+    const dirOf = url.slice(0, url.lastIndexOf('/') + 1);
     await SourceMapConsumer.with(raw, null, (c) => {
       const listings = new Map<string, string[]>();
       c.eachMapping((m) => {
@@ -105,7 +106,9 @@ export async function loadGeneratedMaps(dir: string, urls: Iterable<string>): Pr
         if (listing === undefined) listings.set(m.source, (listing = (c.sourceContentFor(m.source, true) ?? '').split('\n')));
         const text = listing[m.originalLine - 1] ?? '';
         const a = /^([0-9a-f]{8}) /.exec(text);
-        lines[m.generatedLine] = { source: m.source, line: m.originalLine, text, eip: a === null ? -1 : parseInt(a[1], 16), name: m.name ?? null };
+        // `sources` are relative to the script (x86jit/<name>.js): guest/<name>.asm -> x86jit/guest/<name>.asm.
+        const source = m.source.startsWith('x86jit/') ? m.source : `${dirOf}${m.source}`;
+        lines[m.generatedLine] = { source, line: m.originalLine, text, eip: a === null ? -1 : parseInt(a[1], 16), name: m.name ?? null };
       });
     });
     byUrl.set(url, { lines });
