@@ -55,7 +55,7 @@ export function addBootProfileOptions(boot: Command): Command {
   return boot
     .option('--profile <file>', 'profile the run: write a speedscope profile (guest functions) and print the report')
     .option('--cpuprofile <file>', 'with --profile: also write a Chrome .cpuprofile')
-    .option('--symbols <file>', 'with --profile: System.map or ELF naming guest code (default: the reference kernel)')
+    .option('--symbols <file>', 'with --profile or --jit-source-maps: System.map or ELF naming guest code (default: the reference kernel)')
     .option('--profile-period <n>', 'with --profile: guest instructions per sample', positiveArg)
     .option('--profile-depth <n>', 'with --profile: frames per sample (frame-pointer walk)', positiveArg)
     .option('--profile-top <n>', 'with --profile: hot blocks in the report', positiveArg);
