@@ -4,7 +4,8 @@
  *   npm run build && node bench/jit-source-maps.mjs [--insns 60e6] [--threshold 50] [--rounds 3]
  *     Compile cost: boots the reference guest for --insns instructions collecting every generated
  *     source, then compiles all of them (each made unique, V8 caches `new Function` by source) with
- *     maps off / on / on / off per round: µs per function, and the map's share of the source.
+ *     maps off / on / on / off per round (on-bare: markers only, no disassembly or symbols): µs per
+ *     function.
  *   node bench/jit-source-maps.mjs --boot on|off [--threshold 300] [--dir D]
  *     Boot to the shell prompt (deterministic clock) with maps on or off: wall time. Run `off` and
  *     `on` as separate processes (a second boot in one process runs slower).
@@ -84,16 +85,17 @@ if (bootMode) {
   const dir = mkdtempSync(join(tmpdir(), 'x86jit-bench-maps-'));
   const variants = {
     off: null,
+    'on-bare': {},
     on: { symbolize, disassemble },
     'on+files': { symbolize, disassemble, dir },
   };
   const params = ['H', 'I', 'X', 'TC', 'FCF'];
   const bytes = sources.reduce((n, s) => n + s.length, 0);
   console.log(`${sources.length} generated sources from the first ${insns} boot instructions (threshold ${threshold}), ${(bytes / sources.length).toFixed(0)} chars each on average`);
-  const times = { off: [], on: [], 'on+files': [] };
+  const times = { off: [], 'on-bare': [], on: [], 'on+files': [] };
   let tag = 0;
   for (let r = 0; r < rounds; r++) {
-    for (const v of ['off', 'on', 'on+files', 'on+files', 'on', 'off']) {
+    for (const v of ['off', 'on-bare', 'on', 'on+files', 'on+files', 'on', 'on-bare', 'off']) {
       const o = variants[v];
       tag++;
       const t0 = performance.now();
@@ -103,5 +105,5 @@ if (bootMode) {
   }
   const best = (a) => Math.min(...a);
   for (const v of Object.keys(times)) console.log(`maps ${v.padEnd(8)}: ${best(times[v]).toFixed(1)} µs per function (best of ${times[v].length}; all: ${times[v].map((t) => t.toFixed(1)).join(' ')})`);
-  console.log(`cost of a map: ${(best(times.on) - best(times.off)).toFixed(1)} µs per function; with .map files ${(best(times['on+files']) - best(times.off)).toFixed(1)} µs`);
+  console.log(`cost of a map: ${(best(times.on) - best(times.off)).toFixed(1)} µs per function (markers only, no disassembly or symbols: ${(best(times['on-bare']) - best(times.off)).toFixed(1)} µs); with .map files ${(best(times['on+files']) - best(times.off)).toFixed(1)} µs`);
 }
