@@ -27,6 +27,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map';
+import { listingAddress } from '../jit/source-map.js';
 import type { SymbolTable } from './symbols.js';
 import { hex32 } from './symbols.js';
 
@@ -105,10 +106,9 @@ export async function loadGeneratedMaps(dir: string, urls: Iterable<string>): Pr
         let listing = listings.get(m.source);
         if (listing === undefined) listings.set(m.source, (listing = (c.sourceContentFor(m.source, true) ?? '').split('\n')));
         const text = listing[m.originalLine - 1] ?? '';
-        const a = /^([0-9a-f]{8}) /.exec(text);
         // `sources` are relative to the script (x86jit/<name>.js): guest/<name>.asm -> x86jit/guest/<name>.asm.
         const source = m.source.startsWith('x86jit/') ? m.source : `${dirOf}${m.source}`;
-        lines[m.generatedLine] = { source, line: m.originalLine, text, eip: a === null ? -1 : parseInt(a[1], 16), name: m.name ?? null };
+        lines[m.generatedLine] = { source, line: m.originalLine, text, eip: listingAddress(text), name: m.name ?? null };
       });
     });
     byUrl.set(url, { lines });
