@@ -53,6 +53,31 @@ function yieldRep(cpu: Cpu, n: number): boolean {
   return true;
 }
 
+/**
+ * Head of each REP iteration: true when the instruction ends here, because the count is exhausted
+ * or (EIP rewound, see yieldRep) REP_CHUNK elements are done.
+ */
+function repEnds(cpu: Cpu, r: Int32Array, a16: boolean, n: number): boolean {
+  return countIsZero(r, a16) || yieldRep(cpu, n);
+}
+
+/** Tail of an element of MOVS/STOS/LODS/INS/OUTS: true without REP, else ECX counts down. */
+function lastElement(r: Int32Array, rep: boolean, a16: boolean): boolean {
+  if (!rep) return true;
+  advance(r, ECX, -1, a16);
+  return false;
+}
+
+/**
+ * Tail of an element of CMPS/SCAS (`res`: the comparison's result): true without a prefix; else
+ * ECX counts down and REPE stops on a difference, REPNE on equality.
+ */
+function lastCompare(r: Int32Array, rep: number, a16: boolean, res: number): boolean {
+  if (rep === Rep.None) return true;
+  advance(r, ECX, -1, a16);
+  return rep === Rep.Rep ? res !== 0 : res === 0;
+}
+
 function setCmpFlags(cpu: Cpu, a: number, b: number, sh: number): number {
   const lf = cpu.lf;
   const res = ((a - b) << sh) >> sh;
@@ -70,8 +95,7 @@ def(Mn.MOVS, (cpu, i: Insn) => {
   const bulk = rep && !a16;
   for (let n = 0; ; n++) {
     if (rep) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
+      if (repEnds(cpu, r, a16, n)) return;
       if (bulk) {
         const k = bulkMovs(cpu, size, seg, Math.min(r[ECX] >>> 0, REP_CHUNK), d < 0);
         if (k > 0) {
@@ -86,8 +110,7 @@ def(Mn.MOVS, (cpu, i: Insn) => {
     cpu.writeMem(Seg.ES, at(r, EDI, a16), size, cpu.readMem(seg, at(r, ESI, a16), size));
     advance(r, ESI, d, a16);
     advance(r, EDI, d, a16);
-    if (!rep) return;
-    advance(r, ECX, -1, a16);
+    if (lastElement(r, rep, a16)) return;
   }
 });
 
@@ -99,8 +122,7 @@ def(Mn.STOS, (cpu, i: Insn) => {
   const bulk = rep && !a16;
   for (let n = 0; ; n++) {
     if (rep) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
+      if (repEnds(cpu, r, a16, n)) return;
       if (bulk) {
         const k = bulkStos(cpu, size, v, Math.min(r[ECX] >>> 0, REP_CHUNK), d < 0);
         if (k > 0) {
@@ -113,8 +135,7 @@ def(Mn.STOS, (cpu, i: Insn) => {
     }
     cpu.writeMem(Seg.ES, at(r, EDI, a16), size, v);
     advance(r, EDI, d, a16);
-    if (!rep) return;
-    advance(r, ECX, -1, a16);
+    if (lastElement(r, rep, a16)) return;
   }
 });
 
@@ -123,14 +144,10 @@ def(Mn.LODS, (cpu, i: Insn) => {
   const r = cpu.regs;
   const rep = i.rep !== Rep.None;
   for (let n = 0; ; n++) {
-    if (rep) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
-    }
+    if (rep && repEnds(cpu, r, a16, n)) return;
     cpu.setReg(0, size, cpu.readMem(seg, at(r, ESI, a16), size));
     advance(r, ESI, d, a16);
-    if (!rep) return;
-    advance(r, ECX, -1, a16);
+    if (lastElement(r, rep, a16)) return;
   }
 });
 
@@ -140,18 +157,13 @@ def(Mn.CMPS, (cpu, i: Insn) => {
   const r = cpu.regs;
   const rep = i.rep;
   for (let n = 0; ; n++) {
-    if (rep !== Rep.None) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
-    }
+    if (rep !== Rep.None && repEnds(cpu, r, a16, n)) return;
     const a = (cpu.readMem(seg, at(r, ESI, a16), size) << sh) >> sh;
     const b = (cpu.readMem(Seg.ES, at(r, EDI, a16), size) << sh) >> sh;
     advance(r, ESI, d, a16);
     advance(r, EDI, d, a16);
     const res = setCmpFlags(cpu, a, b, sh);
-    if (rep === Rep.None) return;
-    advance(r, ECX, -1, a16);
-    if (rep === Rep.Rep ? res !== 0 : res === 0) return;
+    if (lastCompare(r, rep, a16, res)) return;
   }
 });
 
@@ -162,53 +174,36 @@ def(Mn.SCAS, (cpu, i: Insn) => {
   const rep = i.rep;
   const a = (cpu.getReg(0, size) << sh) >> sh;
   for (let n = 0; ; n++) {
-    if (rep !== Rep.None) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
-    }
+    if (rep !== Rep.None && repEnds(cpu, r, a16, n)) return;
     const b = (cpu.readMem(Seg.ES, at(r, EDI, a16), size) << sh) >> sh;
     advance(r, EDI, d, a16);
     const res = setCmpFlags(cpu, a, b, sh);
-    if (rep === Rep.None) return;
-    advance(r, ECX, -1, a16);
-    if (rep === Rep.Rep ? res !== 0 : res === 0) return;
+    if (lastCompare(r, rep, a16, res)) return;
   }
 });
 
-/** INS: port DX -> ES:(E)DI. The I/O permission check (IOPL / TSS bitmap) comes first. */
-def(Mn.INS, (cpu, i: Insn) => {
-  const size = i.osize, a16 = i.asize === 2, d = delta(cpu, size);
-  const r = cpu.regs;
-  const rep = i.rep !== Rep.None;
-  const port = r[2] & 0xffff;
-  checkIoPermission(cpu, port, size);
-  for (let n = 0; ; n++) {
-    if (rep) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
-    }
-    cpu.writeMem(Seg.ES, at(r, EDI, a16), size, cpu.ioIn(port, size));
-    advance(r, EDI, d, a16);
-    if (!rep) return;
-    advance(r, ECX, -1, a16);
-  }
-});
-
-/** OUTS: DS(or override):(E)SI -> port DX. */
-def(Mn.OUTS, (cpu, i: Insn) => {
+/**
+ * INS (`input`: port DX -> ES:(E)DI) and OUTS (DS or the override:(E)SI -> port DX). The I/O
+ * permission check (IOPL / TSS bitmap) comes first.
+ */
+function portString(cpu: Cpu, i: Insn, input: boolean): void {
   const size = i.osize, a16 = i.asize === 2, seg = srcSeg(i), d = delta(cpu, size);
   const r = cpu.regs;
   const rep = i.rep !== Rep.None;
   const port = r[2] & 0xffff;
   checkIoPermission(cpu, port, size);
   for (let n = 0; ; n++) {
-    if (rep) {
-      if (countIsZero(r, a16)) return;
-      if (yieldRep(cpu, n)) return;
+    if (rep && repEnds(cpu, r, a16, n)) return;
+    if (input) {
+      cpu.writeMem(Seg.ES, at(r, EDI, a16), size, cpu.ioIn(port, size));
+      advance(r, EDI, d, a16);
+    } else {
+      cpu.ioOut(port, size, cpu.readMem(seg, at(r, ESI, a16), size));
+      advance(r, ESI, d, a16);
     }
-    cpu.ioOut(port, size, cpu.readMem(seg, at(r, ESI, a16), size));
-    advance(r, ESI, d, a16);
-    if (!rep) return;
-    advance(r, ECX, -1, a16);
+    if (lastElement(r, rep, a16)) return;
   }
-});
+}
+
+def(Mn.INS, (cpu, i: Insn) => portString(cpu, i, true));
+def(Mn.OUTS, (cpu, i: Insn) => portString(cpu, i, false));
