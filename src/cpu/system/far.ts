@@ -45,14 +45,69 @@ function checkCsLimit(cpu: Cpu, limit: number, eip: number): void {
   if ((eip >>> 0) > (limit >>> 0)) raiseCode(cpu, Vec.GP, 0);
 }
 
-// ------------------------------------------------------------------------------------------ JMP
+/**
+ * Protected-mode transfer to `off` in the code segment `c` (selector `sel`) at privilege `cpl`:
+ * the limit check (#GP(0)), the accessed bit, then CS and EIP. Everything else that can fault must
+ * have been checked before.
+ */
+function enterCode(cpu: Cpu, c: Desc, sel: number, cpl: number, off: number): void {
+  checkCsLimit(cpu, c.limit, off);
+  setAccessed(cpu, c);
+  setCs(cpu, sel, c, cpl);
+  cpu.eip = off;
+}
 
-def(Mn.JMPF, (cpu: Cpu, i: Insn) => {
+/** Push the return address CS, EIP of a far CALL into `frame` (not yet committed to ESP). */
+function pushReturnAddress(cpu: Cpu, size: number): void {
+  frame.push(cpu, size, cpu.segSel[Seg.CS]);
+  frame.push(cpu, size, cpu.eip);
+}
+
+/** Entry offset of the call gate read by the last gateTarget. */
+let gateOff = 0;
+
+/**
+ * Checks of a call gate `g` (selector `sel`) used by a far JMP or CALL and of the code segment it
+ * names (SDM Vol. 3 §5.8.4): reads that segment into codeDesc and the entry offset into gateOff. A
+ * JMP may not change privilege (a non-conforming target needs DPL = CPL); a CALL may go inward
+ * (DPL <= CPL).
+ */
+function gateTarget(cpu: Cpu, g: Desc, sel: number, jmp: boolean): Desc {
+  const err = sel & 0xfffc;
+  if (g.dpl < cpu.cpl || g.dpl < (sel & 3)) raiseCode(cpu, Vec.GP, err);
+  if (!g.present) raiseCode(cpu, Vec.NP, err);
+  const csel = g.gateSel;
+  gateOff = g.type === DescType.CALL_GATE32 ? g.gateOffset : g.lo & 0xffff;
+  if ((csel & 0xfffc) === 0) raiseCode(cpu, Vec.GP, 0);
+  const c = codeDesc;
+  readDescOrFault(cpu, csel, c, Vec.GP);
+  const badDpl = jmp && !c.conforming ? c.dpl !== cpu.cpl : c.dpl > cpu.cpl;
+  if (!c.isCode || badDpl) raiseCode(cpu, Vec.GP, csel & 0xfffc);
+  if (!c.present) raiseCode(cpu, Vec.NP, csel & 0xfffc);
+  return c;
+}
+
+// ------------------------------------------------------------------------------------------ JMP, CALL
+
+/**
+ * JMP far and CALL far, one handler for both (registered directly, without a wrapper that V8 would
+ * not inline). A CALL first pushes CS:EIP on the current stack (through a call gate to an inner
+ * level: on the new one, see callGate); ESP changes only once nothing can fault any more.
+ */
+function farJmpCall(cpu: Cpu, i: Insn): void {
+  const call = i.mn === Mn.CALLF;
   readFarPointer(cpu, i);
   const off = farOff;
   const sel = farSel;
+  const size = i.osize;
+  const f = frame;
   if (!isProtected(cpu)) {
     checkCsLimit(cpu, cpu.segLimit[Seg.CS], off);
+    if (call) {
+      f.fromCurrent(cpu, 0);
+      pushReturnAddress(cpu, size);
+      f.commitSp(cpu);
+    }
     loadSegRealMode(cpu, Seg.CS, sel);
     cpu.eip = off;
     return;
@@ -63,43 +118,34 @@ def(Mn.JMPF, (cpu: Cpu, i: Insn) => {
   const err = sel & 0xfffc;
   if (d.isCode) {
     checkDirectCode(cpu, d, sel);
-    checkCsLimit(cpu, d.limit, off);
-    setAccessed(cpu, d);
-    setCs(cpu, sel, d, cpu.cpl);
-    cpu.eip = off;
+    if (call) {
+      f.fromCurrent(cpu, 0);
+      pushReturnAddress(cpu, size);
+    }
+    enterCode(cpu, d, sel, cpu.cpl, off); // ESP is not read by these steps: committed after
+    if (call) f.commitSp(cpu);
     return;
   }
   if (d.isCodeData) raiseCode(cpu, Vec.GP, err);
-  const rpl = sel & 3;
-  switch (d.type) {
-    case DescType.CALL_GATE16:
-    case DescType.CALL_GATE32: {
-      if (d.dpl < cpu.cpl || d.dpl < rpl) raiseCode(cpu, Vec.GP, err);
-      if (!d.present) raiseCode(cpu, Vec.NP, err);
-      const csel = d.gateSel;
-      const gOff = d.type === DescType.CALL_GATE32 ? d.gateOffset : d.lo & 0xffff;
-      if ((csel & 0xfffc) === 0) raiseCode(cpu, Vec.GP, 0);
-      const c = codeDesc;
-      readDescOrFault(cpu, csel, c, Vec.GP);
-      if (!c.isCode || (c.conforming ? c.dpl > cpu.cpl : c.dpl !== cpu.cpl)) raiseCode(cpu, Vec.GP, csel & 0xfffc);
-      if (!c.present) raiseCode(cpu, Vec.NP, csel & 0xfffc);
-      checkCsLimit(cpu, c.limit, gOff);
-      setAccessed(cpu, c);
-      setCs(cpu, csel, c, cpu.cpl);
-      cpu.eip = gOff;
+  if (d.type === DescType.CALL_GATE16 || d.type === DescType.CALL_GATE32) {
+    if (call) {
+      callGate(cpu, d, sel);
       return;
     }
-    case DescType.TASK_GATE:
-    case DescType.TSS16_AVAIL:
-    case DescType.TSS32_AVAIL:
-    case DescType.TSS16_BUSY:
-    case DescType.TSS32_BUSY:
-      transferToTask(cpu, d, sel, TaskReason.Jmp);
-      return;
-    default:
-      raiseCode(cpu, Vec.GP, err);
-  }
-});
+    const c = gateTarget(cpu, d, sel, true);
+    enterCode(cpu, c, d.gateSel, cpu.cpl, gateOff);
+  } else if (isTaskTarget(d.type)) transferToTask(cpu, d, sel, call ? TaskReason.Call : TaskReason.Jmp);
+  else raiseCode(cpu, Vec.GP, err);
+}
+
+def(Mn.JMPF, farJmpCall);
+def(Mn.CALLF, farJmpCall);
+
+/** System descriptor types a far JMP/CALL switches tasks through: a TSS (available or busy) or a task gate. */
+function isTaskTarget(type: number): boolean {
+  return type === DescType.TASK_GATE || type === DescType.TSS16_AVAIL || type === DescType.TSS32_AVAIL ||
+    type === DescType.TSS16_BUSY || type === DescType.TSS32_BUSY;
+}
 
 /** Privilege checks of a direct JMP/CALL to a code segment (SDM Vol. 3 §5.8.1). */
 function checkDirectCode(cpu: Cpu, d: Desc, sel: number): void {
@@ -124,72 +170,12 @@ function transferToTask(cpu: Cpu, d: Desc, sel: number, reason: number): void {
   taskSwitch(cpu, sel, d, reason, false, 0, 0);
 }
 
-// ------------------------------------------------------------------------------------------ CALL
-
-def(Mn.CALLF, (cpu: Cpu, i: Insn) => {
-  readFarPointer(cpu, i);
-  const off = farOff;
-  const sel = farSel;
-  const size = i.osize;
-  const f = frame;
-  if (!isProtected(cpu)) {
-    checkCsLimit(cpu, cpu.segLimit[Seg.CS], off);
-    f.fromCurrent(cpu, 0);
-    f.push(cpu, size, cpu.segSel[Seg.CS]);
-    f.push(cpu, size, cpu.eip);
-    f.commitSp(cpu);
-    loadSegRealMode(cpu, Seg.CS, sel);
-    cpu.eip = off;
-    return;
-  }
-  if ((sel & 0xfffc) === 0) raiseCode(cpu, Vec.GP, 0);
-  const d = desc;
-  readDescOrFault(cpu, sel, d, Vec.GP);
-  const err = sel & 0xfffc;
-  if (d.isCode) {
-    checkDirectCode(cpu, d, sel);
-    f.fromCurrent(cpu, 0);
-    f.push(cpu, size, cpu.segSel[Seg.CS]);
-    f.push(cpu, size, cpu.eip);
-    checkCsLimit(cpu, d.limit, off);
-    setAccessed(cpu, d);
-    f.commitSp(cpu);
-    setCs(cpu, sel, d, cpu.cpl);
-    cpu.eip = off;
-    return;
-  }
-  if (d.isCodeData) raiseCode(cpu, Vec.GP, err);
-  switch (d.type) {
-    case DescType.CALL_GATE16:
-    case DescType.CALL_GATE32:
-      callGate(cpu, d, sel);
-      return;
-    case DescType.TASK_GATE:
-    case DescType.TSS16_AVAIL:
-    case DescType.TSS32_AVAIL:
-    case DescType.TSS16_BUSY:
-    case DescType.TSS32_BUSY:
-      transferToTask(cpu, d, sel, TaskReason.Call);
-      return;
-    default:
-      raiseCode(cpu, Vec.GP, err);
-  }
-});
-
 /** CALL through a call gate (SDM Vol. 3 §5.8.5, §5.8.6 stack switching). */
 function callGate(cpu: Cpu, g: Desc, sel: number): void {
-  const err = sel & 0xfffc;
-  if (g.dpl < cpu.cpl || g.dpl < (sel & 3)) raiseCode(cpu, Vec.GP, err);
-  if (!g.present) raiseCode(cpu, Vec.NP, err);
-  const gate32 = g.type === DescType.CALL_GATE32;
-  const size = gate32 ? 4 : 2;
+  const c = gateTarget(cpu, g, sel, false);
+  const size = g.type === DescType.CALL_GATE32 ? 4 : 2;
   const csel = g.gateSel;
-  const gOff = gate32 ? g.gateOffset : g.lo & 0xffff;
-  if ((csel & 0xfffc) === 0) raiseCode(cpu, Vec.GP, 0);
-  const c = codeDesc;
-  readDescOrFault(cpu, csel, c, Vec.GP);
-  if (!c.isCode || c.dpl > cpu.cpl) raiseCode(cpu, Vec.GP, csel & 0xfffc);
-  if (!c.present) raiseCode(cpu, Vec.NP, csel & 0xfffc);
+  const gOff = gateOff;
   const f = frame;
   if (!c.conforming && c.dpl < cpu.cpl) {
     // More privileged: new stack from the TSS, copy the parameters (§5.8.6).
@@ -203,25 +189,21 @@ function callGate(cpu: Cpu, g: Desc, sel: number): void {
     f.push(cpu, size, cpu.segSel[Seg.SS]);
     f.push(cpu, size, cpu.regs[4]);
     for (let k = n - 1; k >= 0; k--) f.push(cpu, size, params[k]);
-    f.push(cpu, size, cpu.segSel[Seg.CS]);
-    f.push(cpu, size, cpu.eip);
+    pushReturnAddress(cpu, size);
     checkCsLimit(cpu, c.limit, gOff);
     setAccessed(cpu, ssDesc);
     setAccessed(cpu, c);
     setSegFromDesc(cpu, Seg.SS, (ss & 0xfffc) | newCpl, ssDesc);
     f.commitSp(cpu);
     setCs(cpu, csel, c, newCpl);
+    cpu.eip = gOff;
   } else {
     if (!c.conforming && c.dpl !== cpu.cpl) raiseCode(cpu, Vec.GP, csel & 0xfffc);
     f.fromCurrent(cpu, 0);
-    f.push(cpu, size, cpu.segSel[Seg.CS]);
-    f.push(cpu, size, cpu.eip);
-    checkCsLimit(cpu, c.limit, gOff);
-    setAccessed(cpu, c);
+    pushReturnAddress(cpu, size);
+    enterCode(cpu, c, csel, cpu.cpl, gOff); // ESP is not read by these steps: committed after
     f.commitSp(cpu);
-    setCs(cpu, csel, c, cpu.cpl);
   }
-  cpu.eip = gOff;
 }
 
 // ------------------------------------------------------------------------------------------ RET
@@ -241,26 +223,15 @@ def(Mn.RETF, (cpu: Cpu, i: Insn) => {
   const c = checkReturnCs(cpu, sel);
   const rpl = sel & 3;
   if (rpl === cpu.cpl) {
-    checkCsLimit(cpu, c.limit, off);
-    setAccessed(cpu, c);
-    setCs(cpu, sel, c, rpl);
-    cpu.eip = off;
+    enterCode(cpu, c, sel, rpl, off);
     adjustSp(cpu, 2 * size + n);
     return;
   }
   // Return to an outer level: SS:ESP follow the parameters (§5.8.6).
   const newSp = peekStack(cpu, 2 * size + n, size);
   const newSs = peekStack(cpu, 3 * size + n, 2);
-  checkReturnSs(cpu, newSs, rpl);
-  checkCsLimit(cpu, c.limit, off);
-  setAccessed(cpu, c);
-  setAccessed(cpu, ssDesc);
-  setCs(cpu, sel, c, rpl);
-  cpu.eip = off;
-  setSegFromDesc(cpu, Seg.SS, newSs, ssDesc);
-  if (cpu.stack32) cpu.regs[4] = (newSp + n) | 0;
-  else cpu.regs[4] = (cpu.regs[4] & ~0xffff) | ((newSp + n) & 0xffff);
-  nullInaccessibleDataSegs(cpu);
+  enterOuterCode(cpu, c, sel, rpl, off, newSs);
+  loadOuterStack(cpu, newSs, (newSp + n) | 0);
 });
 
 /** Checks of the return CS of RET far / IRET (SDM Vol. 2 RET pseudocode). Reads into codeDesc. */
@@ -273,6 +244,30 @@ function checkReturnCs(cpu: Cpu, sel: number): Desc {
   if (c.conforming ? c.dpl > rpl : c.dpl !== rpl) raiseCode(cpu, Vec.GP, sel & 0xfffc);
   if (!c.present) raiseCode(cpu, Vec.NP, sel & 0xfffc);
   return c;
+}
+
+/**
+ * CS:EIP of a return to the outer level `rpl` (RET far, IRET), after the checks of its SS `newSs`
+ * (read into ssDesc); the caller then loads SS:ESP with loadOuterStack.
+ */
+function enterOuterCode(cpu: Cpu, c: Desc, sel: number, rpl: number, off: number, newSs: number): void {
+  checkReturnSs(cpu, newSs, rpl);
+  checkCsLimit(cpu, c.limit, off);
+  setAccessed(cpu, c);
+  setAccessed(cpu, ssDesc);
+  setCs(cpu, sel, c, rpl);
+  cpu.eip = off;
+}
+
+/**
+ * The outer stack of a return (after enterOuterCode): SS from ssDesc, ESP (SP only for a 16-bit
+ * stack) = `sp`; then the data segments the outer level may not use become null.
+ */
+function loadOuterStack(cpu: Cpu, ss: number, sp: number): void {
+  setSegFromDesc(cpu, Seg.SS, ss, ssDesc);
+  if (cpu.stack32) cpu.regs[4] = sp;
+  else cpu.regs[4] = (cpu.regs[4] & ~0xffff) | (sp & 0xffff);
+  nullInaccessibleDataSegs(cpu);
 }
 
 /** Checks of the outer SS of a return; reads into ssDesc. */
@@ -325,27 +320,16 @@ def(Mn.IRET, (cpu: Cpu, i: Insn) => {
   const rpl = sel & 3;
   const oldCpl = cpu.cpl;
   if (rpl === cpu.cpl) {
-    checkCsLimit(cpu, c.limit, off);
-    setAccessed(cpu, c);
-    setCs(cpu, sel, c, rpl);
-    cpu.eip = off;
+    enterCode(cpu, c, sel, rpl, off);
     adjustSp(cpu, 3 * size);
     iretFlags(cpu, fl, size, oldCpl);
     return;
   }
   const newSp = peekStack(cpu, 3 * size, size);
   const newSs = peekStack(cpu, 4 * size, 2);
-  checkReturnSs(cpu, newSs, rpl);
-  checkCsLimit(cpu, c.limit, off);
-  setAccessed(cpu, c);
-  setAccessed(cpu, ssDesc);
-  setCs(cpu, sel, c, rpl);
-  cpu.eip = off;
+  enterOuterCode(cpu, c, sel, rpl, off, newSs);
   iretFlags(cpu, fl, size, oldCpl);
-  setSegFromDesc(cpu, Seg.SS, newSs, ssDesc);
-  if (cpu.stack32) cpu.regs[4] = newSp;
-  else cpu.regs[4] = (cpu.regs[4] & ~0xffff) | (newSp & 0xffff);
-  nullInaccessibleDataSegs(cpu);
+  loadOuterStack(cpu, newSs, newSp);
 });
 
 /**
