@@ -6,7 +6,7 @@
  * (or how far the two agreed) and the console output.
  *
  *   npm run build && node bench/jit-boot-lockstep.mjs [--insns 200000000] [--check 20000000]
- *       [--threshold 50] [--verify]
+ *       [--threshold 50] [--region-threshold N] [--verify]
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -25,6 +25,8 @@ const maxInsns = arg('insns', 200_000_000);
 const checkEvery = arg('check', 20_000_000);
 const threshold = arg('threshold', 50);
 const verify = process.argv.includes('--verify');
+/** --region-threshold N: the JIT's Jit.regionThreshold (0: no regions). */
+const regionThreshold = arg('region-threshold', undefined);
 const SLICE = 20_000;
 
 const g = prepareReferenceGuest(() => {});
@@ -49,6 +51,7 @@ async function make(mode) {
     testDevices: false, console: (b) => out.push(...b), jitThreshold: threshold, jitVerify: verify,
   });
   await m.init();
+  if (regionThreshold !== undefined && m.engine.regionThreshold !== undefined) m.engine.regionThreshold = regionThreshold;
   load(m);
   return { m, out };
 }

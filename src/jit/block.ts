@@ -11,11 +11,17 @@ import type { Cpu } from '../cpu/cpu.js';
 import type { JitRuntime } from './runtime.js';
 
 /**
- * A generated block function. Runs the block (or, for a self-loop block, up to `maxIter` iterations
- * of it) and returns an exit code (Exit). Leaves every register, flag, EIP and `cpu.icount` as the
- * interpreter would after the same instructions.
+ * The dispatcher's entry into translated code at a block: runs the block and, inside a region (or a
+ * self-loop block), the blocks it continues into, within `lim` guest instructions in all; returns
+ * the exit code: the index (in its region) of the block that exited, times 4, plus an Exit code.
+ * Leaves every register, flag, EIP and `cpu.icount` as the interpreter would after the same
+ * instructions.
  */
-export type BlockFn = (cpu: Cpu, rt: JitRuntime, maxIter: number) => number;
+export type BlockFn = (cpu: Cpu, rt: JitRuntime, lim: number) => number;
+
+/** A translated function of several blocks: entered at block `pc` whose first instruction has the
+ *  region-wide index `ib` (README.md "Regions"). A one-block function ignores `pc` and `ib`. */
+export type RegionFn = (cpu: Cpu, rt: JitRuntime, lim: number, pc: number, ib: number) => number;
 
 /** Exit codes of a block function; the dispatcher follows `Block.next[code]` for 0 and 1. */
 export const Exit = {
@@ -37,10 +43,22 @@ export class Block {
   /** Successor blocks for Exit.TAKEN / Exit.FALLTHROUGH, set by the dispatcher (chaining). */
   next0: Block | null = null;
   next1: Block | null = null;
-  /** Times the dispatcher entered the block (for profiles). */
+  /** Times the dispatcher entered the block, and guest instructions retired from those entries
+   *  (in a region: also by the blocks it continued into) (for profiles). */
   runs = 0;
+  retired = 0;
   /** True when the block branches back to its own start (compiled as a loop). */
   selfLoop = false;
+  /** The translation the dispatcher enters through `fn`: the block's own, or the region holding
+   *  it (then `index` is its position there). Exit codes index `region.blocks`. */
+  region: Region | null = null;
+  index = 0;
+  /** Region-wide index of the block's first instruction (the region function's `ib`). */
+  ib = 0;
+  /** The entry counter of the block's physical page (engine.ts: when to build its region). */
+  home: PageHeat | null = null;
+  /** The block's own translation (kept while a region runs it, for when the region is dropped). */
+  own: Region | null = null;
 
   constructor(
     /** Guest-physical address of the first byte. */
@@ -62,4 +80,20 @@ export class Block {
   get length(): number {
     return this.insns.length;
   }
+}
+
+/** One generated function: a single block, or the blocks of a region (README.md "Regions"). */
+export class Region {
+  /** False once a write into one of its blocks dropped it. */
+  valid = true;
+  constructor(
+    readonly blocks: readonly Block[],
+    readonly fn: RegionFn,
+    readonly source: string,
+  ) {}
+}
+
+/** Dispatcher entries into the blocks of one physical page since its last region check. */
+export class PageHeat {
+  entries = 0;
 }

@@ -399,17 +399,16 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
       break;
     }
     case Mn.JMP: {
-      const target = relTarget(i, next);
-      emitBranch(em, target, k + 1);
+      em.transfer(relTarget(i, next), k + 1, Exit.TAKEN, true, false);
       return true;
     }
     case Mn.Jcc: {
       const target = relTarget(i, next);
       const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
       em.line(`if (${c}) {`);
-      emitBranch(em, target, k + 1);
+      em.transfer(target, k + 1, Exit.TAKEN, false, false);
       em.line(`}`);
-      em.exit(String(next), k + 1, Exit.FALLTHROUGH);
+      em.transfer(next, k + 1, Exit.FALLTHROUGH, true, false);
       return true;
     }
     case Mn.CALL: {
@@ -417,7 +416,8 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
       em.line(`a = (${em.r(4)} - 4) | 0;`);
       emitStore(em, Seg.SS, 4, String(next));
       em.line(`${em.w(4)} = a;`);
-      emitBranch(em, target, k + 1);
+      // The return address may have landed in the region's own code: the transfer checks rt.stop.
+      em.transfer(target, k + 1, Exit.TAKEN, true, true);
       return true;
     }
     case Mn.RET: {
@@ -432,12 +432,4 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
       throw new Error(`emitInline: no template for mnemonic ${i.mn}`);
   }
   return false;
-}
-
-/** Exit to a static target, or loop back when the target is the block's own start. */
-function emitBranch(em: BlockEmitter, target: number, retired: number): void {
-  if (em.blk.selfLoop && target === em.blk.eip) {
-    em.line(`if (--maxIter > 0) { ic0 += ${retired}; continue; }`);
-  }
-  em.exit(String(target), retired, Exit.TAKEN);
 }

@@ -24,7 +24,7 @@ import { OpKind, type Insn } from '../frontend/insn.js';
 import { handlers } from '../cpu/handlers.js';
 import { getCF, testCC } from '../cpu/flags.js';
 import type { Cpu } from '../cpu/cpu.js';
-import { Block, Exit, type BlockFn } from './block.js';
+import { Block, Exit, type RegionFn } from './block.js';
 import { ModeBit } from './mode.js';
 import { emitInline, canInline, fullyDefinesFlags } from './emit-inline.js';
 import { Flag } from '../frontend/table-types.js';
@@ -60,7 +60,18 @@ export class BlockEmitter {
   readonly stack32: boolean;
   readonly paging: boolean;
 
-  constructor(readonly blk: Block) {
+  /** Region-wide index of this block's first instruction (H/I/X and `k` are region-wide). */
+  readonly base: number;
+  /** Set when the block ended with a transfer into the region (needs the loop). */
+  transfers = 0;
+
+  constructor(
+    readonly blk: Block,
+    /** The region being translated and this block's index in it. */
+    readonly plan: RegionPlan,
+    readonly bi: number,
+  ) {
+    this.base = plan.base[bi];
     this.code32 = (blk.mode & ModeBit.CODE32) !== 0;
     this.flat = (blk.mode & ModeBit.FLAT) !== 0;
     this.stack32 = (blk.mode & ModeBit.STACK32) !== 0;
@@ -119,8 +130,40 @@ export class BlockEmitter {
   exit(eip: string | null, retired: number, code: string | number): void {
     let s = this.writeBack();
     if (eip !== null) s += `cpu.eip = ${eip}; `;
-    s += `cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${retired}; return ${code};`;
+    s += `cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${this.base + retired}; return ${this.code(code)};`;
     this.line(s);
+  }
+
+  /** A return code: this block's index in the region times 4 plus the Exit code. */
+  private code(code: string | number): string {
+    const hi = this.bi << 2;
+    if (typeof code === 'number') return String(hi | code);
+    return hi === 0 ? code : `${hi} + (${code})`;
+  }
+
+  /**
+   * Leave the block after `retired` instructions for the static EIP `target` (exit `code`): when
+   * `target` starts a block of the region, continue there inside the function (if the budget
+   * allows that whole block, no interrupt can be deliverable and no store hit the region), else
+   * return to the dispatcher. `last` = nothing follows in this block's code (so a transfer to the
+   * next case falls into it).
+   */
+  transfer(target: number, retired: number, code: number, last: boolean, storeBefore: boolean): void {
+    const plan = this.plan;
+    const j = plan.index.get(target);
+    if (j === undefined) {
+      this.exit(String(target), retired, code);
+      return;
+    }
+    this.transfers++;
+    const dst = plan.blocks[j];
+    const d = this.base + retired - plan.base[j];
+    if (d !== 0) this.line(`ic0 += ${d};`);
+    const leave = `${this.writeBack()}cpu.eip = ${target}; cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${plan.base[j]}; return ${this.code(code)};`;
+    const stop = storeBefore ? ' || rt.stop !== 0' : '';
+    this.line(`if (ic0 > ie - ${plan.base[j] + dst.length} || cpu.intrDirty || cpu.intrPending${stop}) { ${leave} }`);
+    if (plan.blocks.length === 1) this.line(`continue;`);
+    else if (!(last && j === this.bi + 1)) this.line(`pc = ${j}; continue;`);
   }
 
   /** The SMC check after an instruction that may have stored into a page holding code. */
@@ -137,21 +180,22 @@ export class BlockEmitter {
 
   /** Mark the current instruction as one that can fault (for the catch clause). */
   faultPoint(): void {
-    this.line(`k = ${this.k};`);
+    this.line(`k = ${this.base + this.k};`);
   }
 
   /** Emit the instruction as a call to its interpreter handler. */
   emitHandlerCall(i: Insn, last: boolean): void {
     const k = this.k;
-    this.calls.add(k);
-    this.line(`k = ${k}; ${this.writeBack()}cpu.icount = ic0 + ${k}; cpu.insnEip = ${this.eipAt(k)}; cpu.eip = ${this.eipAt(k + 1)};`);
+    const g = this.base + k;
+    this.calls.add(g);
+    this.line(`k = ${g}; ${this.writeBack()}cpu.icount = ic0 + ${g}; cpu.insnEip = ${this.eipAt(k)}; cpu.eip = ${this.eipAt(k + 1)};`);
     this.dirty = 0;
     // c = 1 while the handler runs: if it throws, cpu.regs hold the truth (REP string ops commit
     // their progress before a fault) and the catch must not overwrite them with the locals.
-    this.line(`c = 1; H${k}(cpu, I${k}); c = 0;`);
+    this.line(`c = 1; H${g}(cpu, I${g}); c = 0;`);
     this.line(PLACE_RELOAD);
     this.flagOp = -1;
-    if (last) this.exit(null, k + 1, branchExitCode(this, i));
+    if (last) this.handlerExit(i);
     else {
       // A handler may leave EIP elsewhere than the next instruction (a REP string instruction
       // yielding after a chunk rewinds it to itself): leave the block then, as after a store into
@@ -161,71 +205,40 @@ export class BlockEmitter {
     }
   }
 
-  /** Assemble the function source. */
-  finish(selfLoop: boolean): string {
-    const n = this.blk.length;
-    const names: string[] = [];
-    for (let k = 0; k < n; k++) if (this.calls.has(k)) names.push(`H${k} = H[${k}], I${k} = I[${k}]`);
-    const loads: string[] = [];
-    const reload: string[] = [];
-    const catchWb: string[] = [];
-    for (let r = 0; r < 8; r++) {
-      if ((this.used >> r) & 1) {
-        loads.push(`r${r} = R[${r}]`);
-        reload.push(`r${r} = R[${r}];`);
-      }
-      if ((this.written >> r) & 1) catchWb.push(`R[${r}] = r${r};`);
+  /**
+   * Exit after a block-ending handler call. Only a relative branch (which cannot change the mode)
+   * may report TAKEN/FALLTHROUGH, the codes the dispatcher chains on (and may continue inside the
+   * region); anything else is OTHER.
+   */
+  private handlerExit(i: Insn): void {
+    const k = this.k;
+    if (i.k0 !== OpKind.Rel) {
+      this.exit(null, k + 1, Exit.OTHER);
+      return;
     }
-    const tlbSuffix = ((this.blk.mode >> ModeBit.CPL_SHIFT) & 3) === 3 ? 'U' : 'S';
-    const body = this.out.map((l) => (l === PLACE_RELOAD ? reload.join(' ') : l));
-    // Declare only the runtime views and scratch locals the body uses (smaller source: faster to
-    // compile, less work per entry).
-    const text = body.join('\n');
-    const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(text);
-    const views: string[] = [];
-    if (loads.length > 0 || catchWb.length > 0 || uses('R')) views.push('R = cpu.regs');
-    if (uses('LF')) views.push('LF = cpu.lf');
-    const tr = uses('TR'), tw = uses('TW');
-    if (tr || tw) views.push('M = cpu.mmu');
-    if (tr) views.push(`TR = M.tlbRead${tlbSuffix}`);
-    if (tw) views.push(`TW = M.tlbWrite${tlbSuffix}`);
-    if (uses('CP')) views.push('CP = rt.codePages');
-    if (uses('SB')) views.push('SB = cpu.segBase');
-    if (uses('M8')) views.push('M8 = rt.u8');
-    if (uses('M16')) views.push('M16 = rt.u16');
-    if (uses('M32')) views.push('M32 = rt.i32');
-    const scratch = ['ic0 = cpu.icount', 'k = 0', 'c = 0'];
-    for (const v of ['a', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr']) if (uses(v)) scratch.push(`${v} = 0`);
-    const head = [
-      `"use strict";`,
-      `// guest block at physical 0x${(this.blk.phys >>> 0).toString(16)}, EIP 0x${(this.blk.eip >>> 0).toString(16)}, mode ${this.blk.mode}`,
-      names.length > 0 ? `const ${names.join(', ')};` : '',
-      `return (function block(cpu, rt, maxIter) {`,
-      views.length > 0 ? `const ${views.join(', ')};` : '',
-      `let ${scratch.join(', ')};`,
-      loads.length > 0 ? `let ${loads.join(', ')};` : '',
-      `try {`,
-      selfLoop ? `for (;;) {` : '',
-    ];
-    const tail = [
-      selfLoop ? `}` : '',
-      `} catch (e) { if (c === 0) { ${catchWb.join(' ')} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
-      `});`,
-      `//# sourceURL=x86jit/block_${(this.blk.phys >>> 0).toString(16).padStart(8, '0')}_${this.blk.mode}.js`,
-    ];
-    return [...head, ...body, ...tail].filter((l) => l !== '').join('\n');
+    const fall = this.eipAt(k + 1);
+    const t = relTarget(i, fall);
+    const plan = this.plan;
+    if (plan.index.has(t) || plan.index.has(fall)) {
+      // The handler may have stored (CALL in a non-flat mode): the transfer checks rt.stop.
+      this.line(`if (cpu.eip === ${t}) {`);
+      this.transfer(t, k + 1, Exit.TAKEN, false, true);
+      this.line(`}`);
+      if (fall !== t) {
+        this.line(`if (cpu.eip === ${fall}) {`);
+        this.transfer(fall, k + 1, Exit.FALLTHROUGH, false, true);
+        this.line(`}`);
+      }
+      this.exit(null, k + 1, Exit.OTHER);
+      return;
+    }
+    this.exit(null, k + 1, `cpu.eip === ${t} ? ${Exit.TAKEN} : cpu.eip === ${fall} ? ${Exit.FALLTHROUGH} : ${Exit.OTHER}`);
   }
-}
 
-/**
- * Exit code after a block-ending handler call. Only a relative branch (which cannot change the
- * mode) may report TAKEN/FALLTHROUGH, the codes the dispatcher chains on; anything else is OTHER.
- */
-function branchExitCode(em: BlockEmitter, i: Insn): string | number {
-  if (i.k0 !== OpKind.Rel) return Exit.OTHER;
-  const fall = em.eipAt(em.k + 1);
-  const t = relTarget(i, fall);
-  return `cpu.eip === ${t} ? ${Exit.TAKEN} : cpu.eip === ${fall} ? ${Exit.FALLTHROUGH} : ${Exit.OTHER}`;
+  /** The emitted lines (PLACE_RELOAD marks where registers are reloaded after a handler call). */
+  lines(): readonly string[] {
+    return this.out;
+  }
 }
 
 /** Target EIP of a relative branch ending at `next` (SDM Vol. 2 JMP/Jcc: 16-bit operand size
@@ -265,9 +278,36 @@ export function mayFault(em: BlockEmitter, i: Insn): boolean {
   return i.k0 === OpKind.Mem || i.k1 === OpKind.Mem || i.k2 === OpKind.Mem || i.mn === Mn.PUSH || i.mn === Mn.POP;
 }
 
-/** Emit every instruction of `blk`; `initialDirty` = registers to treat as changed at entry. */
-function emitBlock(blk: Block, initialDirty: number): BlockEmitter {
-  const em = new BlockEmitter(blk);
+/**
+ * What a translation covers: the blocks of one function (one block, or a region: blocks of one
+ * physical page in one mode, entered at any of them), the region-wide index of each block's first
+ * instruction, and which EIPs start a block of the function.
+ */
+export class RegionPlan {
+  readonly base: Int32Array;
+  readonly index = new Map<number, number>();
+  /** Region-wide instruction count; X = EIP of each instruction. */
+  readonly count: number;
+  readonly eips: Int32Array;
+
+  constructor(readonly blocks: readonly Block[]) {
+    this.base = new Int32Array(blocks.length);
+    let n = 0;
+    for (let j = 0; j < blocks.length; j++) {
+      this.base[j] = n;
+      n += blocks[j].length;
+      this.index.set(blocks[j].eip, j);
+    }
+    this.count = n;
+    this.eips = new Int32Array(n + 1);
+    for (let j = 0; j < blocks.length; j++) this.eips.set(blocks[j].eips.subarray(0, blocks[j].length), this.base[j]);
+  }
+}
+
+/** Emit every instruction of block `bi` of `plan`; `initialDirty` = registers to treat as changed at entry. */
+function emitBlock(plan: RegionPlan, bi: number, initialDirty: number): BlockEmitter {
+  const blk = plan.blocks[bi];
+  const em = new BlockEmitter(blk, plan, bi);
   em.dirty = initialDirty;
   em.written = initialDirty;
   em.used = initialDirty;
@@ -285,27 +325,116 @@ function emitBlock(blk: Block, initialDirty: number): BlockEmitter {
       ended = last;
     }
   }
-  if (!ended) em.exit(String(blk.eips[n]), n, Exit.FALLTHROUGH);
+  if (!ended) em.transfer(blk.eips[n], n, Exit.FALLTHROUGH, true, em.stored);
   return em;
 }
 
-/** Translate `blk` into a block function and its source. */
-export function translateBlock(blk: Block): { fn: BlockFn; source: string } {
-  const insns = blk.insns;
-  const lastInsn = insns[insns.length - 1];
-  let em = emitBlock(blk, 0);
-  blk.selfLoop =
-    (lastInsn.mn === Mn.JMP || lastInsn.mn === Mn.Jcc) &&
-    lastInsn.k0 === OpKind.Rel &&
-    canInline(em, lastInsn) &&
-    relTarget(lastInsn, blk.eips[insns.length]) === blk.eip;
-  // A loop keeps registers in locals across iterations: every register the body writes may be
-  // dirty at any exit, so emit again with those marked dirty from the start.
-  if (blk.selfLoop) em = emitBlock(blk, emitBlock(blk, 0).written);
-  const source = em.finish(blk.selfLoop);
-  const factory = compileGenerated<
-    (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, fcf: typeof foldCF) => BlockFn
-  >(BLOCK_FACTORY_PARAMS, source);
+/** Factory of a translated function. */
+type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, fcf: typeof foldCF) => RegionFn;
+
+/**
+ * Translate `blocks` (one block, or the blocks of a region: same physical page, mode, linear page
+ * and CS base) into one function and its source. A block's direct branches and fall-through to a
+ * block of the same function continue inside it (README.md "Regions").
+ */
+export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; source: string } {
+  const plan = new RegionPlan(blocks);
+  let ems = blocks.map((_, j) => emitBlock(plan, j, 0));
+  let written = 0;
+  let transfers = 0;
+  for (const em of ems) {
+    written |= em.written;
+    transfers += em.transfers;
+  }
+  // Registers stay in locals across blocks: every register any block writes may be dirty at any
+  // exit once control can pass from block to block, so emit again with those marked dirty.
+  const looped = transfers > 0;
+  if (looped) ems = blocks.map((_, j) => emitBlock(plan, j, written));
+  if (blocks.length === 1) blocks[0].selfLoop = looped;
+  const source = assemble(plan, ems, looped);
+  const factory = compileGenerated<Factory>(BLOCK_FACTORY_PARAMS, source);
+  const insns: Insn[] = [];
+  for (const b of blocks) for (const i of b.insns) insns.push(i);
   const hs = insns.map((i) => handlers[i.mn]);
-  return { fn: factory(hs, insns, blk.eips, testCC, foldCF), source };
+  return { fn: factory(hs, insns, plan.eips, testCC, foldCF), source };
+}
+
+/** Assemble the function source from the emitted blocks. */
+function assemble(plan: RegionPlan, ems: BlockEmitter[], looped: boolean): string {
+  const multi = plan.blocks.length > 1;
+  const first = plan.blocks[0];
+  let used = 0;
+  let written = 0;
+  const names: string[] = [];
+  for (const em of ems) {
+    used |= em.used;
+    written |= em.written;
+    for (const g of [...em.calls].sort((x, y) => x - y)) names.push(`H${g} = H[${g}], I${g} = I[${g}]`);
+  }
+  const loads: string[] = [];
+  const reload: string[] = [];
+  const catchWb: string[] = [];
+  for (let r = 0; r < 8; r++) {
+    if ((used >> r) & 1) {
+      loads.push(`r${r} = R[${r}]`);
+      reload.push(`r${r} = R[${r}];`);
+    }
+    if ((written >> r) & 1) catchWb.push(`R[${r}] = r${r};`);
+  }
+  const reloadText = reload.join(' ');
+  const body: string[] = [];
+  for (let j = 0; j < ems.length; j++) {
+    if (multi) body.push(`case ${j}:`);
+    for (const l of ems[j].lines()) body.push(l === PLACE_RELOAD ? reloadText : l);
+  }
+  const tlbSuffix = ((first.mode >> ModeBit.CPL_SHIFT) & 3) === 3 ? 'U' : 'S';
+  // Declare only the runtime views and scratch locals the body uses (smaller source: faster to
+  // compile, less work per entry).
+  const text = body.join('\n');
+  const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(text);
+  const views: string[] = [];
+  if (loads.length > 0 || catchWb.length > 0 || uses('R')) views.push('R = cpu.regs');
+  if (uses('LF')) views.push('LF = cpu.lf');
+  const tr = uses('TR'), tw = uses('TW');
+  if (tr || tw) views.push('M = cpu.mmu');
+  if (tr) views.push(`TR = M.tlbRead${tlbSuffix}`);
+  if (tw) views.push(`TW = M.tlbWrite${tlbSuffix}`);
+  if (uses('CP')) views.push('CP = rt.codePages');
+  if (uses('SB')) views.push('SB = cpu.segBase');
+  if (uses('M8')) views.push('M8 = rt.u8');
+  if (uses('M16')) views.push('M16 = rt.u16');
+  if (uses('M32')) views.push('M32 = rt.i32');
+  // ic0 + g = cpu.icount before region-wide instruction g of the block being run; ie = the icount
+  // the budget allows.
+  const scratch = multi ? ['ic0 = cpu.icount - ib'] : ['ic0 = cpu.icount'];
+  if (looped) scratch.push(multi ? 'ie = ic0 + ib + lim' : 'ie = ic0 + lim');
+  scratch.push('k = 0', 'c = 0');
+  for (const v of ['a', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr']) if (uses(v)) scratch.push(`${v} = 0`);
+  const hex = (x: number) => (x >>> 0).toString(16);
+  const what = multi
+    ? `// guest region: ${plan.blocks.length} blocks of physical page 0x${hex(first.phys >>> 12 << 12)}, mode ${first.mode}`
+    : `// guest block at physical 0x${hex(first.phys)}, EIP 0x${hex(first.eip)}, mode ${first.mode}`;
+  const head = [
+    `"use strict";`,
+    what,
+    names.length > 0 ? `const ${names.join(', ')};` : '',
+    multi ? `return (function region(cpu, rt, lim, pc, ib) {` : `return (function block(cpu, rt, lim) {`,
+    views.length > 0 ? `const ${views.join(', ')};` : '',
+    `let ${scratch.join(', ')};`,
+    loads.length > 0 ? `let ${loads.join(', ')};` : '',
+    `try {`,
+    looped ? `for (;;) {` : '',
+    multi ? `switch (pc) {` : '',
+  ];
+  const url = multi
+    ? `region_${hex(first.phys >>> 12).padStart(5, '0')}_${first.mode}`
+    : `block_${hex(first.phys).padStart(8, '0')}_${first.mode}`;
+  const tail = [
+    multi ? `}` : '',
+    looped ? `}` : '',
+    `} catch (e) { if (c === 0) { ${catchWb.join(' ')} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
+    `});`,
+    `//# sourceURL=x86jit/${url}.js`,
+  ];
+  return [...head, ...body, ...tail].filter((l) => l !== '').join('\n');
 }

@@ -30,10 +30,10 @@ import { EF } from '../cpu/state.js';
 import { deliverException } from '../cpu/system/interrupts.js';
 import { Seg } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
-import { Block, Exit } from './block.js';
+import { Block, Exit, PageHeat, Region, type BlockFn } from './block.js';
 import { endsBlock } from './block-end.js';
 import { BlockDecoder } from './discover.js';
-import { translateBlock } from './emit.js';
+import { translateRegion } from './emit.js';
 import { codePhys, modeKey } from './mode.js';
 import { JitRuntime } from './runtime.js';
 import { verifySource } from './verify.js';
@@ -55,16 +55,23 @@ function debugging(cpu: Cpu): boolean {
   return (cpu.eflags & DEBUG_FLAGS) !== 0 || (cpu.dr[7] & 0xff) !== 0 || cpu.pendingStepTrap;
 }
 
-/** Iterations of a self-loop block per entry, at most (interrupts are checked between entries). */
-const MAX_LOOP_ITERATIONS = 1 << 16;
+/** Region (re)builds per physical page, at most (each rebuild retranslates every block of it and
+ *  V8 optimises the new function again). */
+const MAX_REGION_BUILDS = 3;
+/** Instructions in one region function, at most (H<k>/I<k> names have at most 4 digits). */
+const MAX_REGION_INSNS = 150;
 
 /** The blocks and hotness counters of one guest-physical page. */
-class CodePage {
+class CodePage extends PageHeat {
   readonly blocks = new Map<number, Block>();
   readonly heat = new Map<number, number>();
   /** Times a write invalidated blocks here (raises the threshold: data next to code). */
   invalidations = 0;
-  constructor(readonly pageNumber: number) {}
+  /** Regions built for this page. */
+  regionBuilds = 0;
+  constructor(readonly pageNumber: number) {
+    super();
+  }
 }
 
 export interface JitStats {
@@ -73,16 +80,31 @@ export interface JitStats {
   chainedRuns: number;
   coldInstructions: number;
   invalidations: number;
+  /** Region functions built (rebuilds included), blocks they held in all, regions dropped by
+   *  writes into their code. */
+  regionsBuilt: number;
+  regionBlocks: number;
+  regionsDropped: number;
 }
 
 export class Jit {
   readonly rt: JitRuntime;
-  readonly stats: JitStats = { blocksCompiled: 0, blocksRun: 0, chainedRuns: 0, coldInstructions: 0, invalidations: 0 };
+  readonly stats: JitStats = {
+    blocksCompiled: 0, blocksRun: 0, chainedRuns: 0, coldInstructions: 0, invalidations: 0,
+    regionsBuilt: 0, regionBlocks: 0, regionsDropped: 0,
+  };
   /** Called with each generated source (profilers, tests). */
   onCompile: ((b: Block) => void) | null = null;
+  /** Called with each region built (tests). */
+  onRegion: ((r: Region) => void) | null = null;
+  /**
+   * Dispatcher entries into the translated blocks of a page (since its last region check) that
+   * make it build (or extend) the page's region; 0 = no regions (every block its own function).
+   */
+  regionThreshold = 0;
   private readonly pages = new Map<number, CodePage>();
   private readonly decoder: BlockDecoder;
-  private running: Block | null = null;
+  private running: Region | null = null;
 
   constructor(
     readonly cpu: Cpu,
@@ -106,6 +128,9 @@ export class Jit {
     let prevExit: number = Exit.OTHER;
     /** > 0 while interpreting a cold block: the linear page it started in, plus one. */
     let coldPage = 0;
+    /** The block entered while translated code runs, and cpu.icount then (a fault's retired count). */
+    let entered: Block | null = null;
+    let enteredAt = 0;
     // As Cpu.run: the interrupt controllers may have changed since the last call.
     cpu.intrDirty = true;
     while (done < budget) {
@@ -171,23 +196,33 @@ export class Jit {
             continue;
           }
 
-          // ---- run it
-          const iters = b.selfLoop ? Math.min(Math.floor((budget - done) / b.length), MAX_LOOP_ITERATIONS) : 1;
-          this.running = b;
+          // ---- run it (and, in a region, the blocks it continues into)
+          const home = b.home!;
+          if (++home.entries >= this.regionThreshold && this.regionThreshold > 0) this.pageHot(home as CodePage, b);
+          const region: Region = b.region!;
+          this.running = region;
           rt.stop = 0;
           b.runs++;
           this.stats.blocksRun++;
-          const code = b.fn(cpu, rt, iters);
+          entered = b;
+          const ic = (enteredAt = cpu.icount);
+          const code = region.fn(cpu, rt, budget - done, b.index, b.ib);
+          b.retired += cpu.icount - ic;
+          entered = null;
           this.running = null;
           // The crash report's trail of block starts, as Cpu.step keeps it.
           cpu.trail[cpu.trailPos] = (cpu.segBase[Seg.CS] + cpu.eip) | 0;
           cpu.trailPos = (cpu.trailPos + 1) & 63;
           done = cpu.icount - start + faults;
-          prev = b;
-          prevExit = code;
+          prev = region.blocks[code >> 2];
+          prevExit = code & 3;
         }
       } catch (e) {
         this.running = null;
+        if (entered !== null) {
+          entered.retired += cpu.icount - enteredAt;
+          entered = null;
+        }
         if (e !== FAULT) throw e;
         cpu.eip = cpu.insnEip;
         deliverException(cpu);
@@ -226,18 +261,73 @@ export class Jit {
     }
     page.heat.delete(key);
     const b = this.compile(phys, lin, cpu.eip, mode);
+    b.home = page;
     page.blocks.set(key, b);
     this.phys.codePages[host] = 1;
     return b;
+  }
+
+  /**
+   * The dispatcher entered the blocks of `page` regionThreshold times since the last check (the
+   * last, `b`): build its region (the translated blocks with b's mode, linear page and CS base)
+   * when some of them are not in b's region yet, at most MAX_REGION_BUILDS times per page.
+   */
+  private pageHot(page: CodePage, b: Block): void {
+    page.entries = 0;
+    if (page.regionBuilds >= MAX_REGION_BUILDS) return;
+    const members: Block[] = [];
+    const delta = (b.lin - b.eip) | 0;
+    const linPage = b.lin >>> 12;
+    for (const m of page.blocks.values()) {
+      if (m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta && m.lin >>> 12 === linPage) members.push(m);
+    }
+    let fresh = 0;
+    for (const m of members) if (m.region !== b.region || m.region === m.own) fresh++;
+    if (fresh === 0 || members.length < 2) return;
+    members.sort((x, y) => x.phys - y.phys);
+    let n = 0;
+    let cut = members.length;
+    for (let j = 0; j < members.length; j++) {
+      n += members[j].length;
+      if (n > MAX_REGION_INSNS) {
+        cut = j;
+        break;
+      }
+    }
+    if (cut < 2) return;
+    members.length = cut;
+    page.regionBuilds++;
+    this.buildRegion(members);
+  }
+
+  /** Translate `members` into one region function and enter them through it from now on. */
+  private buildRegion(members: Block[]): void {
+    const t = translateRegion(members);
+    if (this.opts.verify) verifySource(t.source);
+    const region = new Region(members, t.fn, t.source);
+    let ib = 0;
+    for (let j = 0; j < members.length; j++) {
+      const m = members[j];
+      m.region = region;
+      m.index = j;
+      m.ib = ib;
+      m.source = t.source;
+      ib += m.length;
+    }
+    this.stats.regionsBuilt++;
+    this.stats.regionBlocks += members.length;
+    if (this.onRegion !== null) this.onRegion(region);
   }
 
   /** Decode and translate the block at `phys`. A block with no instructions gets no function. */
   private compile(phys: number, lin: number, eip: number, mode: number): Block {
     const b = this.decoder.decodeBlock(phys, lin, eip, mode);
     if (b.length === 0) return b;
-    const t = translateBlock(b);
+    const t = translateRegion([b]);
     if (this.opts.verify) verifySource(t.source);
-    b.fn = t.fn;
+    b.own = new Region([b], t.fn, t.source);
+    b.region = b.own;
+    b.fn = t.fn as BlockFn;
     b.source = t.source;
     this.stats.blocksCompiled++;
     if (this.onCompile !== null) this.onCompile(b);
@@ -267,13 +357,29 @@ export class Jit {
       if (b.phys < hi && lo < b.phys + b.bytes) {
         b.valid = false;
         page.blocks.delete(key);
-        if (b === this.running) this.rt.stop = 1;
+        if (this.running !== null && this.running.blocks.includes(b)) this.rt.stop = 1;
         hit = true;
       }
     }
     if (hit) {
       page.invalidations++;
       this.stats.invalidations++;
+      // Every region of the page may hold the dropped code: the remaining blocks go back to their
+      // own functions until the page's region is rebuilt.
+      const dropped = new Set<Region>();
+      for (const b of page.blocks.values()) {
+        const r = b.region;
+        if (r !== null && r !== b.own && b.own !== null) {
+          dropped.add(r);
+          b.region = b.own;
+          b.index = 0;
+          b.ib = 0;
+          b.fn = b.own.fn as BlockFn;
+          b.source = b.own.source;
+        }
+      }
+      for (const r of dropped) r.valid = false;
+      this.stats.regionsDropped += dropped.size;
     }
     if (page.blocks.size === 0) {
       const host = this.phys.npt[pn];
@@ -296,3 +402,4 @@ export class Jit {
     for (const page of this.pages.values()) yield* page.blocks.values();
   }
 }
+

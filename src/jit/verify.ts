@@ -10,9 +10,9 @@ import * as acorn from 'acorn';
 /** Identifiers a generated function may use (parameters, locals, runtime objects). */
 const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
-  'H', 'I', 'X', 'TC', 'FCF', 'cpu', 'rt', 'maxIter', 'block', 'e',
+  'H', 'I', 'X', 'TC', 'FCF', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
   // locals
-  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'k', 'c', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
+  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
 ]);
 /** H<k> / I<k>: the handler and the decoded instruction of instruction k of the block. */
@@ -22,6 +22,7 @@ const PER_INSN = /^[HI](0|[1-9][0-9]{0,3})$/;
 const PROPERTIES = new Set([
   // Cpu / CpuState
   'regs', 'lf', 'mmu', 'segBase', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
+  'intrDirty', 'intrPending',
   // LazyFlags
   'op', 'res', 'a', 'b',
   // Mmu software TLB
@@ -69,6 +70,8 @@ const CHILDREN: Record<string, readonly string[]> = {
   ForStatement: ['init', 'test', 'update', 'body'],
   IfStatement: ['test', 'consequent', 'alternate'],
   ContinueStatement: [],
+  SwitchStatement: ['discriminant', 'cases'],
+  SwitchCase: ['test', 'consequent'],
   AssignmentExpression: ['left', 'right'],
   BinaryExpression: ['left', 'right'],
   LogicalExpression: ['left', 'right'],

@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { arithLoop, crc32, crc32Loop, memcpyLoop } from '../../bench/jit-programs.mjs';
-import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth } from './helpers.js';
+import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, useRegions } from './helpers.js';
+
+// Regions after a few dispatcher entries, so these tests also run region code.
+useRegions();
 
 function fill(t: { phys: { u8: Uint8Array } }, seed: number, len: number): void {
   let x = seed >>> 0;

@@ -324,6 +324,8 @@ export function runCase(c: FuzzCase): { interp: string; jit: string } | null {
   // Every 8th case also runs the acorn verifier on each generated source (the other JIT tests
   // verify everything they generate; here it would dominate the time).
   const jit = new Jit(jitM.cpu, jitM.phys, { threshold: 0, verify: (c.seed & 7) === 0 });
+  // Odd seeds also build regions (after 2 dispatcher entries into a page).
+  jit.regionThreshold = (c.seed & 1) === 1 ? 2 : 0;
   if (onJit !== null) onJit(jit);
   const b = outcome(jitM, (n) => jit.run(n));
   return a === b ? null : { interp: a, jit: b };

@@ -73,6 +73,15 @@ export function withPaging(t: TestMachine, absent: number[] = []): void {
   t.cpu.mmu.flush(true);
 }
 
+/** Jit.regionThreshold for the differential tests (regions are off by default in the engine). */
+export const REGION_THRESHOLD = 3;
+let regionThreshold = 0;
+
+/** Engines made by pair() from now on (in this test file) build regions after `n` entries (0: off). */
+export function useRegions(n: number = REGION_THRESHOLD): void {
+  regionThreshold = n;
+}
+
 export interface Pair {
   interp: TestMachine;
   jit: TestMachine;
@@ -93,8 +102,10 @@ export function pair(code: Uint8Array, setup: (t: TestMachine) => void = () => {
   const interp = mk();
   const jit = mk();
   const engine = new Jit(jit.cpu, jit.phys, { threshold, verify: true });
+  engine.regionThreshold = regionThreshold;
   const sources: string[] = [];
   engine.onCompile = (b) => sources.push(b.source);
+  engine.onRegion = (r) => sources.push(r.source);
   return { interp, jit, engine, sources };
 }
 

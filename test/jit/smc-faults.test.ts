@@ -4,7 +4,10 @@
  * middle of a translated block faults, and when an external interrupt arrives.
  */
 import { describe, expect, it } from 'vitest';
-import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, STUB, withPaging } from './helpers.js';
+import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, STUB, withPaging, useRegions } from './helpers.js';
+
+// Regions after a few dispatcher entries, so these tests also run region code.
+useRegions();
 import type { InterruptSource } from '../../src/cpu/cpu.js';
 
 function check(src: string, setup: Parameters<typeof pair>[1] = () => {}, threshold = 1) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifySource } from '../../src/jit/verify.js';
 
-const ok = `"use strict";\nreturn (function block(cpu, rt, maxIter) { let k = 0, c = 0; const R = cpu.regs; let r0 = R[0];\ntry { r0 = (r0 + 1) | 0; R[0] = r0; cpu.eip = 4096; return 1; } catch (e) { cpu.insnEip = X[k]; throw e; } });`;
+const ok = `"use strict";\nreturn (function block(cpu, rt, lim) { let k = 0, c = 0; const R = cpu.regs; let r0 = R[0];\ntry { r0 = (r0 + 1) | 0; R[0] = r0; cpu.eip = 4096; return 1; } catch (e) { cpu.insnEip = X[k]; throw e; } });`;
 
 describe('verify mode', () => {
   it('accepts a generated-style block', () => {
