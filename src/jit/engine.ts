@@ -138,13 +138,16 @@ export class Jit {
         while (done < budget) {
           // ---- interrupts, NMIs and halt, exactly as Cpu.run (Cpu.pollInterrupts)
           if (!cpu.intShadow) {
-            const eip = cpu.eip;
-            const cs = cpu.segSel[Seg.CS];
-            cpu.pollInterrupts();
-            if (cpu.eip !== eip || cpu.segSel[Seg.CS] !== cs) {
-              // An interrupt or NMI was delivered: no chaining, a new block starts here.
-              prev = null;
-              coldPage = 0;
+            // Cpu.pollInterrupts does nothing unless one of these is set (the common case).
+            if (cpu.intrDirty || cpu.intrPending) {
+              const eip = cpu.eip;
+              const cs = cpu.segSel[Seg.CS];
+              cpu.pollInterrupts();
+              if (cpu.eip !== eip || cpu.segSel[Seg.CS] !== cs) {
+                // An interrupt or NMI was delivered: no chaining, a new block starts here.
+                prev = null;
+                coldPage = 0;
+              }
             }
           } else {
             cpu.intShadow = false;
@@ -197,8 +200,10 @@ export class Jit {
           }
 
           // ---- run it (and, in a region, the blocks it continues into)
-          const home = b.home!;
-          if (++home.entries >= this.regionThreshold && this.regionThreshold > 0) this.pageHot(home as CodePage, b);
+          if (this.regionThreshold > 0) {
+            const home = b.home!;
+            if (++home.entries >= this.regionThreshold) this.pageHot(home as CodePage, b);
+          }
           const region: Region = b.region!;
           this.running = region;
           rt.stop = 0;
