@@ -132,7 +132,7 @@ export function registerProfileCommand(program: Command, write: (s: string) => v
     .option('--no-exact', 'JIT: samples only, no exact per-block counts (less overhead)')
     .option('--no-host-decompress', 'reference guest: run the in-guest kernel decompressor too')
     .option('--no-power-off', 'reference guest: keep running after the shell is up (default: power off there)')
-    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 50)
+    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 300)
     .option('--symbolize <file>', "no guest run: rename generated blocks in a host profile (node --cpu-prof) to guest functions; writes -o or FILE.guest.cpuprofile")
     .option('--source-maps <dir>', 'with --symbolize: the .map files of `boot --jit-source-maps DIR`: frames resolved per guest instruction')
     .option('--phys-offset <addr>', 'with --symbolize: linear = physical + this for kernel code (default 0xc0000000)')

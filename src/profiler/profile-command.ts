@@ -138,7 +138,7 @@ export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Mach
     reserve: parseReserve(o.reserve ?? String(DEFAULT_RESERVE), mem),
     testDevices: false,
     console: o.console ?? (() => {}),
-    jitThreshold: o.jitThreshold ?? 50,
+    jitThreshold: o.jitThreshold ?? 300,
     jitVerify: !!o.jitVerify,
     maxInstructions: o.maxInstructions,
   });

@@ -1,9 +1,10 @@
 /**
- * End to end: profile the first instructions of the reference guest's boot (Debian i386 Linux 6.1,
- * kernel decompressed on the host) with both engines, and check the profile against the run and
- * against itself: figures add up to the instructions retired, kernel functions are named from the
- * System.map rebuilt from kallsyms, frame-pointer stacks lead back to start_kernel, and the JIT's
- * exact counts and the samples agree on which functions dominate.
+ * End to end (issue 8, acceptance 1 and 2): profile the reference guest's whole boot to its shell
+ * and power-off with the JIT (Debian i386 Linux 6.1, kernel decompressed on the host; one boot
+ * serves several tests), and the first 5e7 instructions with the interpreter. The profile is
+ * checked against the run and against itself: figures add up to the instructions retired, the
+ * kernel functions that dominate are named from the System.map rebuilt from kallsyms, exact counts
+ * and samples agree, frame-pointer stacks hold the callers, the speedscope export is valid.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -44,29 +45,90 @@ function checkCommon(r: ProfileRun, limit: number): void {
   expect(r.report).toMatch(/start_kernel|VM exits by reason/);
 }
 
+/** Kernel functions that dominate the boot to the shell (host-decompressed kernel, deterministic
+ *  clock), by exact guest instructions: the initramfs gunzip (inflate_fast, ~12%), the calibrated
+ *  delays (delay_tsc, ~9%) and kallsyms lookups (get_symbol_offset, ~9%); measured with
+ *  `x86jit profile` on 2026-11-22 (src/profiler/README.md). */
+const BOOT_DOMINANT = ['inflate_fast', 'delay_tsc', 'get_symbol_offset'];
+
 describe('profile of the reference boot', () => {
-  // The whole boot to the shell (~3.8e8 instructions, minutes at today's speeds): opt-in.
-  it.runIf(process.env.X86JIT_PROFILE_FULL_BOOT === '1')('JIT, whole boot to the shell: powers off, figures add up, exact and sampled shares agree', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-e2e-'));
-    let out = '';
-    const r = await runProfile({ mode: 'jit', period: PERIOD, out: join(dir, 'p.speedscope.json'), console: (b) => (out += Buffer.from(b).toString('latin1')) });
-    expect(out).toContain('BOOT-OK');
+  // One whole boot to the shell and power-off (~3.8e8 instructions, ~40 s with the JIT), serving
+  // every assertion about it below.
+  let full: ProfileRun;
+  let fullConsole = '';
+  const fullBoot = async (): Promise<ProfileRun> => {
+    if (!full) {
+      const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-e2e-'));
+      full = await runProfile({ mode: 'jit', jitThreshold: 300, period: PERIOD, top: 10, out: join(dir, 'boot.speedscope.json'), console: (b) => (fullConsole += Buffer.from(b).toString('latin1')) });
+    }
+    return full;
+  };
+
+  it('JIT, whole boot to the shell: powers off, and the figures add up to the instructions retired', async () => {
+    const r = await fullBoot();
+    expect(fullConsole).toContain('BOOT-OK');
     expect(r.result.exitCode).toBe(0);
+    expect(r.result.why).toMatch(/powered off/);
     const d = r.data;
+    // The profile covers the whole run: from the kernel's first instruction to power-off.
     expect(d.retired).toBe(r.machine.cpu.icount);
+    expect(d.retired).toBeGreaterThan(2e8);
     expect(d.samples).toBe(Math.floor(d.retired / PERIOD));
-    expect(r.profiler.blocks!.totalRetired() + d.jit!.interpreted).toBe(d.retired);
-    const top = d.functions.filter((f) => f.name !== INTERPRETED).slice(0, 5);
-    for (const f of top) {
-      expect(f.name).toMatch(/^[A-Za-z_][\w.]*$/);
+    // Exact counts: instructions retired in translated blocks + instructions the JIT interpreted
+    // = every instruction of the run.
+    const j = d.jit!;
+    expect(r.profiler.blocks!.totalRetired() + j.interpreted).toBe(d.retired);
+    expect(j.blocksCompiled).toBeGreaterThan(1000);
+    // Shares sum to 100%: by function (the interpreted row included), and the hot blocks' shares
+    // are a part of it.
+    const fsum = d.functions.reduce((a, f) => a + f.share, 0);
+    expect(Math.abs(fsum - 1)).toBeLessThan(1e-6);
+    const hsum = d.hot.reduce((a, h) => a + h.share, 0);
+    expect(hsum).toBeGreaterThan(0.05);
+    expect(hsum).toBeLessThanOrEqual(1 + 1e-9);
+    const selfSum = d.functions.reduce((a, f) => a + f.selfSamples, 0);
+    expect(selfSum).toBeLessThanOrEqual(d.samples);
+    expect(selfSum).toBeGreaterThan(d.samples * 0.95);
+  }, 600_000);
+
+  it('JIT, whole boot: names the kernel functions that dominate it, and exact counts and samples agree', async () => {
+    const r = await fullBoot();
+    const d = r.data;
+    const named = d.functions.filter((f) => f.name !== INTERPRETED);
+    const top5 = named.slice(0, 5).map((f) => f.name);
+    for (const name of BOOT_DOMINANT) {
+      expect(top5).toContain(name);
+      const f = named.find((x) => x.name === name)!;
+      expect(f.share).toBeGreaterThan(0.04);
+      // Samples (every PERIOD instructions) and exact counts measure the same thing.
       expect(Math.abs(f.share - f.selfSamples / d.samples)).toBeLessThan(0.02);
     }
-    expect(validateSpeedscope(JSON.parse(readFileSync(r.files[0], 'utf8')))).toEqual([]);
-  }, 3_600_000);
+    for (const f of named.slice(0, 10)) expect(f.name).toMatch(/^[A-Za-z_][\w.]*$/);
+    // The hottest block is named symbol+offset inside one of them, with its generated JS.
+    expect(d.hot[0].symbol).toMatch(/^[A-Za-z_][\w.]*\+0x[0-9a-f]+$/);
+    expect(d.hot[0].source).toContain('function');
+    // Frame-pointer stacks: inflate_fast runs under unpack_to_rootfs (the initramfs unpacker).
+    const inflate = named.find((f) => f.name === 'inflate_fast')!;
+    const unpack = d.functions.find((f) => f.name === 'unpack_to_rootfs');
+    expect(unpack).toBeDefined();
+    expect(unpack!.totalSamples).toBeGreaterThan(inflate.selfSamples * 0.9);
+    expect(r.report).toContain('generated JS:');
+    expect(r.report).toMatch(/VM exits by reason/);
+    for (const name of BOOT_DOMINANT) expect(r.report).toContain(name);
+  }, 600_000);
+
+  it('JIT, whole boot: the speedscope export is valid and holds every sample', async () => {
+    const r = await fullBoot();
+    const file = JSON.parse(readFileSync(r.files[0], 'utf8'));
+    expect(validateSpeedscope(file)).toEqual([]);
+    expect(file.profiles[0].samples.length).toBe(r.data.samples);
+    const frames = (file.shared.frames as { name: string }[]).map((f) => f.name);
+    for (const name of BOOT_DOMINANT) expect(frames).toContain(name);
+  }, 600_000);
 
   it('interpreter: samples add up and name the kernel functions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-e2e-'));
-    const limit = 1e8;
+    const limit = 5e7;
     const r = await runProfile({ mode: 'interp', maxInstructions: limit, period: PERIOD, out: join(dir, 'p.speedscope.json'), top: 10 });
     expect(guest.systemMap).not.toBeNull();
     checkCommon(r, limit);
@@ -74,31 +136,5 @@ describe('profile of the reference boot', () => {
     expect(hotShare).toBeGreaterThan(0);
     expect(hotShare).toBeLessThanOrEqual(1 + 1e-9);
     expect(r.data.hot[0].symbol).toMatch(/^[A-Za-z_][\w.]*(\+0x[0-9a-f]+)?$/);
-  }, 600_000);
-
-  it('JIT: exact block counts add up, and agree with the samples on the hot functions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'x86jit-prof-e2e-'));
-    const limit = 5e7;
-    const r = await runProfile({ mode: 'jit', maxInstructions: limit, period: PERIOD, out: join(dir, 'p.speedscope.json'), top: 10, jitVerify: false });
-    checkCommon(r, limit);
-    const d = r.data;
-    const j = d.jit!;
-    expect(j.blocksCompiled).toBeGreaterThan(100);
-    const all = d.hot.reduce((a, h) => a + h.share, 0);
-    expect(all).toBeLessThanOrEqual(1 + 1e-9);
-    // Exact: blocks + interpreted = everything retired.
-    expect(r.profiler.blocks!.totalRetired() + j.interpreted).toBe(d.retired);
-    // Two independent measures, exact counts and samples, agree on what dominates: the top three
-    // translated functions by exact instructions are among the top ten by samples.
-    const bySamples = [...d.functions].sort((a, b) => b.selfSamples - a.selfSamples).slice(0, 10).map((f) => f.name);
-    const byExact = d.functions.filter((f) => f.name !== INTERPRETED).slice(0, 3).map((f) => f.name);
-    for (const name of byExact) expect(bySamples).toContain(name);
-    // ... and on how much: each of those functions' exact share is within 3 points of its sampled one.
-    for (const name of byExact) {
-      const f = d.functions.find((x) => x.name === name)!;
-      expect(Math.abs(f.share - f.selfSamples / d.samples)).toBeLessThan(0.03);
-    }
-    expect(d.hot[0].source).toContain('function');
-    expect(r.report).toContain('generated JS:');
   }, 600_000);
 });
