@@ -8,17 +8,21 @@
  *   of each, alternating (the host is shared: alternation spreads its noise over both).
  * - The first `--boot N` instructions of the reference guest's boot (0 to skip), same pairs, via
  *   runProfile and a plain Machine.
- * - With `--job MB`: the CPU-bound guest job of bench/guest-job.mjs (an MB-sized file, sha256sum and
- *   gzip -c, `--job-rounds` times) inside the booted reference guest, timed between the markers the
- *   guest prints, JIT only, profiled from power-on or not, in the order off/on/on/off (best of
- *   each). Slow: four whole boots.
+ * - The CPU-bound guest job of bench/guest-job.mjs (`--job MB`, default 2 MiB; `--job-rounds`,
+ *   default 1; 0 to skip), JIT, inside the booted reference guest, timed between the markers the
+ *   guest prints (boot excluded), each configuration in a fresh process, in the order off, on,
+ *   sampled, detached, off (best of the two "off"): "on" = profiled from power-on as `boot
+ *   --profile` (samples + exact block counts), "sampled" = samples only (`--no-exact`),
+ *   "detached" = profiled during the boot and detached at the shell, so the job runs after the
+ *   profiler removed its hooks. Every run's sha256 output is checked against the host's.
  * Without the profiler nothing of it is installed, so "off" is the engine's own speed.
  *
- *   npm run build && node bench/profile-overhead.mjs [--period 10007] [--runs 5] [--boot 20000000]
+ *   npm run build && node bench/profile-overhead.mjs [--period 10007] [--runs 10] [--boot 20000000] [--job 2] [--job-rounds 1] [--loops 0]
  *
  * Needs GNU as + objcopy (binutils) for the guest loops.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +33,7 @@ import { Jit } from '../dist/jit/engine.js';
 import { Mmu } from '../dist/mem/mmu.js';
 import { PhysMemory } from '../dist/mem/phys.js';
 import { Profiler } from '../dist/profiler/profiler.js';
-import { loadMachine, runProfile, startProfile } from '../dist/profiler/profile-command.js';
+import { loadMachine, runProfile } from '../dist/profiler/profile-command.js';
 import { arithLoop, crc32, crc32Loop } from './jit-programs.mjs';
 
 const arg = (name, def) => {
@@ -39,7 +43,8 @@ const arg = (name, def) => {
 const PERIOD = arg('period', 10007);
 const RUNS = arg('runs', 10);
 const BOOT = arg('boot', 20_000_000);
-const JOB_MB = arg('job', 0);
+const JOB_MB = arg('job', 2);
+const LOOPS = arg('loops', 1);
 const JOB_ROUNDS = arg('job-rounds', 1);
 const CODE = 0x1000;
 
@@ -112,6 +117,65 @@ function timePair(code, mode, check) {
   return best;
 }
 
+/**
+ * The guest job, once per configuration, each in a child process of its own (fresh V8 heap and
+ * code space, `--no-concurrent-recompilation` as the CLI): seconds between the job's markers.
+ * Configurations:
+ *   off       no profiler: the product without --profile;
+ *   on        profiled from power-on, samples + exact block counts (`boot --profile`);
+ *   sampled   profiled from power-on, samples only (`--no-exact`);
+ *   detached  profiled from power-on, profiler detached when the shell is up: the job then runs
+ *             with no hook left behind (what "no cost when off" means for a profiler that was on).
+ */
+const JOB_CONFIGS = {
+  off: null,
+  on: { period: PERIOD, exactBlocks: true },
+  sampled: { period: PERIOD, exactBlocks: false },
+  detached: { period: PERIOD, exactBlocks: true },
+};
+
+async function jobChild(config) {
+  const { runGuestJob } = await import('./guest-job.mjs');
+  let detachAtShell = null;
+  const r = await runGuestJob({
+    mode: 'jit',
+    mb: JOB_MB,
+    rounds: JOB_ROUNDS,
+    profile: JOB_CONFIGS[config],
+    onMachine(machine, prof) {
+      if (config !== 'detached') return;
+      // Detach as soon as the job's command is typed (the shell prompt is up).
+      const input = machine.input.bind(machine);
+      detachAtShell = prof;
+      machine.input = (b) => {
+        if (detachAtShell) detachAtShell.detach();
+        detachAtShell = null;
+        input(b);
+      };
+    },
+  });
+  const samples = r.profiler ? r.profiler.sampler.samples : 0;
+  delete r.profiler;
+  process.stdout.write(`RESULT ${JSON.stringify({ ...r, samples })}\n`);
+}
+
+function runJobChild(config) {
+  const p = spawnSync(process.execPath, ['--no-concurrent-recompilation', fileURLToPath(import.meta.url), '--job-child', config, '--job', String(JOB_MB), '--job-rounds', String(JOB_ROUNDS), '--period', String(PERIOD)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
+  const line = (p.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+  if (p.status !== 0 || !line) throw new Error(`guest job (${config}) failed, status ${p.status}:\n${(p.stdout ?? '').slice(-2000)}`);
+  return JSON.parse(line.slice(7));
+}
+
+const JOB_CHILD = process.argv.includes('--job-child') ? process.argv[process.argv.indexOf('--job-child') + 1] : null;
+if (JOB_CHILD !== null) {
+  await jobChild(JOB_CHILD);
+  process.exit(0);
+}
+
 const loops = [
   { name: 'CRC-32 loop (64 KiB)', src: crc32Loop(65536, 0x100000), check: (cpu, phys) => (cpu.regs[0] >>> 0) === crc32(phys.u8.subarray(0x100000, 0x100000 + 65536)) },
   { name: 'arith loop (1M iterations)', src: arithLoop(1_000_000) },
@@ -119,7 +183,7 @@ const loops = [
 
 console.log(`profiling overhead: sample every ${PERIOD} guest instructions, frame-pointer stacks up to 16 frames; best of ${RUNS} runs`);
 const rows = [];
-for (const w of loops) {
+for (const w of LOOPS ? loops : []) {
   const code = assemble(w.src);
   for (const mode of ['interp', 'jit']) {
     const t = timePair(code, mode, w.check);
@@ -141,49 +205,26 @@ if (BOOT > 0) {
   }
 }
 
-/** Seconds the guest job takes between its markers, profiled or not (JIT). */
-async function jobSeconds(profiled, exactBlocks = true) {
-  const { machine, symbols } = await loadMachine({ mode: 'jit', powerOffAtShell: false, console: (b) => onOut(b) });
-  if (profiled) startProfile(machine, { period: PERIOD, exactBlocks }, symbols);
-  // ~7 bytes per line of seq output.
-  const lines = Math.round((JOB_MB * 1024 * 1024) / 7.2);
-  const job = [
-    `seq 1 ${lines} > /tmp/f; echo JOB-START`,
-    `for i in $(seq 1 ${JOB_ROUNDS}); do sha256sum /tmp/f; gzip -c /tmp/f | wc -c; done`,
-    'echo JOB-END; poweroff -f',
-  ].join('\n');
-  let out = '';
-  let sent = false;
-  let start = 0;
-  let end = 0;
-  function onOut(b) {
-    out += Buffer.from(b).toString('latin1');
-    if (!sent && /BOOT-OK[\s\S]*[#$] /.test(out)) {
-      sent = true;
-      machine.input(new TextEncoder().encode(job + '\n'));
-    }
-    if (!start && /^JOB-START/m.test(out)) start = performance.now();
-    if (!end && /^JOB-END/m.test(out)) end = performance.now();
-  }
-  await machine.run();
-  if (!start || !end) throw new Error(`guest job did not complete:\n${out.slice(-1500)}`);
-  return (end - start) / 1000;
-}
-
 if (JOB_MB > 0) {
-  // Order off, on, on, off (each a fresh machine), best of each: a process that has already run a
-  // whole boot runs the next one differently (heap, code space), so neither side always goes first.
-  const t = { off: Infinity, on: Infinity };
-  for (const profiled of [false, true, true, false]) {
-    const sec = await jobSeconds(profiled);
-    console.log(`  guest job, ${profiled ? 'profiled' : 'not profiled'}: ${sec.toFixed(1)} s`);
-    t[profiled ? 'on' : 'off'] = Math.min(t[profiled ? 'on' : 'off'], sec);
+  // Alternating order, each configuration a fresh process: off, on, sampled, detached, off.
+  const order = ['off', 'on', 'sampled', 'detached', 'off'];
+  const best = {};
+  let ref = null;
+  for (const c of order) {
+    const r = runJobChild(c);
+    if (r.sums.length !== JOB_ROUNDS || r.sums.some((x) => x !== r.expectedSha256)) throw new Error(`guest job (${c}): wrong sha256 output ${r.sums.join(',')}`);
+    ref ??= r.jobInstructions;
+    console.log(`  guest job [${c}]: ${r.jobSeconds.toFixed(2)} s, ${(r.jobInstructions / 1e6).toFixed(1)}M guest instructions${r.samples ? `, ${r.samples} samples` : ''}`);
+    best[c] = Math.min(best[c] ?? Infinity, r.jobSeconds * 1000);
   }
-  rows.push({ name: `guest job ${JOB_MB} MB x${JOB_ROUNDS} [jit]`, off: t.off * 1000, on: t.on * 1000 });
+  const name = `guest job ${JOB_MB} MiB x${JOB_ROUNDS} [jit]`;
+  rows.push({ name: `${name}, profiled`, off: best.off, on: best.on });
+  rows.push({ name: `${name}, samples only`, off: best.off, on: best.sampled });
+  rows.push({ name: `${name}, profiler detached`, off: best.off, on: best.detached, noGoal: true });
 }
 
 for (const r of rows) {
   console.log(`${r.name.padEnd(48)} off ${r.off.toFixed(1).padStart(9)} ms   on ${r.on.toFixed(1).padStart(9)} ms   overhead ${(r.on / r.off).toFixed(3)}x`);
 }
-const worst = Math.max(...rows.map((r) => r.on / r.off));
+const worst = Math.max(...rows.filter((r) => !r.noGoal).map((r) => r.on / r.off));
 console.log(`worst overhead ${worst.toFixed(3)}x (goal <= 1.5x)`);
