@@ -51,6 +51,7 @@ async function boot(mode) {
   });
   await m.init();
   if (opt('region-threshold') !== undefined && m.engine.regionThreshold !== undefined) m.engine.regionThreshold = Number(opt('region-threshold'));
+  if (argv.includes('--region-pages')) m.engine.regionLoops = false;
   load(m);
   onOut = () => {
     if (out.includes(PROMPT)) m.requestStop(new MachineStop(0, 'prompt'));

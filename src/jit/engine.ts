@@ -102,6 +102,9 @@ export class Jit {
    * make it build (or extend) the page's region; 0 = no regions (every block its own function).
    */
   regionThreshold = 0;
+  /** A region holds only the blocks on a cycle through the block that made its page hot (along
+   *  the chaining links the dispatcher recorded), not every translated block of the page. */
+  regionLoops = true;
   private readonly pages = new Map<number, CodePage>();
   private readonly decoder: BlockDecoder;
   private running: Region | null = null;
@@ -286,6 +289,11 @@ export class Jit {
     for (const m of page.blocks.values()) {
       if (m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta && m.lin >>> 12 === linPage) members.push(m);
     }
+    if (this.regionLoops) {
+      const loop = loopOf(b, new Set(members));
+      members.length = 0;
+      members.push(...loop);
+    }
     let fresh = 0;
     for (const m of members) if (m.region !== b.region || m.region === m.own) fresh++;
     if (fresh === 0 || members.length < 2) return;
@@ -408,3 +416,33 @@ export class Jit {
   }
 }
 
+/**
+ * The blocks of `eligible` on a cycle through `b` along the chaining links (next0/next1: the
+ * direct-branch and fall-through successors the dispatcher has seen taken): the strongly connected
+ * component of `b` in that graph.
+ */
+function loopOf(b: Block, eligible: Set<Block>): Block[] {
+  const fwd = new Set<Block>([b]);
+  const work = [b];
+  while (work.length > 0) {
+    const x = work.pop()!;
+    for (const n of [x.next0, x.next1]) {
+      if (n !== null && n.valid && eligible.has(n) && !fwd.has(n)) {
+        fwd.add(n);
+        work.push(n);
+      }
+    }
+  }
+  const back = new Set<Block>([b]);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const x of fwd) {
+      if (back.has(x)) continue;
+      if ((x.next0 !== null && back.has(x.next0)) || (x.next1 !== null && back.has(x.next1))) {
+        back.add(x);
+        changed = true;
+      }
+    }
+  }
+  return [...fwd].filter((x) => back.has(x));
+}
