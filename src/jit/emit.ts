@@ -13,9 +13,13 @@
  * insnEip and deliver). Inline code performs every access that can fault before it changes a
  * register, like the handlers (handlers.ts contract).
  *
- * Generated shape (see README.md for the runtime API and test/jit for snapshots):
+ * Regions (README.md "Regions"): several blocks of one page translated into one function, one
+ * `case` per block inside `for (;;) switch (pc)`; instruction indexes (H/I/X, `k`) are region-wide,
+ * and a direct branch or fall-through to a block of the function continues there (transfer()).
+ *
+ * Generated shape of one block (see README.md for the runtime API and test/jit for snapshots):
  *   "use strict"; const H0 = H[0], I0 = I[0], ...;
- *   return function blk(cpu, rt, maxIter) { const R = cpu.regs, ...; let r0 = R[0] ...;
+ *   return function blk(cpu, rt, lim) { const R = cpu.regs, ...; let r0 = R[0] ...;
  *     try { ...instructions...; exits: write back, cpu.eip = ..., cpu.icount = ic0 + n, return code }
  *     catch (e) { write back; cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; } }
  *   //# sourceURL=x86jit/block_<physaddr hex>.js
@@ -161,7 +165,11 @@ export class BlockEmitter {
     if (d !== 0) this.line(`ic0 += ${d};`);
     const leave = `${this.writeBack()}cpu.eip = ${target}; cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${plan.base[j]}; return ${this.code(code)};`;
     const stop = storeBefore ? ' || rt.stop !== 0' : '';
-    this.line(`if (ic0 > ie - ${plan.base[j] + dst.length} || cpu.intrDirty || cpu.intrPending${stop}) { ${leave} }`);
+    // Interrupts: the dispatcher polled before entering (Cpu.pollInterrupts), so whatever was
+    // pending then is not deliverable (IF, the NMI block, TF/RF/DR7 and interrupt shadows cannot
+    // change inside a region); only a change at the controllers (intrDirty: MMIO, delivery, a new
+    // slice) can make something deliverable.
+    this.line(`if (ic0 > ie - ${plan.base[j] + dst.length} || cpu.intrDirty${stop}) { ${leave} }`);
     if (plan.blocks.length === 1) this.line(`continue;`);
     else if (!(last && j === this.bi + 1)) this.line(`pc = ${j}; continue;`);
   }

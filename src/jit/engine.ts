@@ -19,7 +19,10 @@
  * Chaining: after a block exits through a direct branch or by falling through, its successor (when
  * in the same physical and linear page) is remembered in the block and entered next time without a
  * lookup. A block that branches to its own start runs as a loop inside its function, bounded by
- * the budget.
+ * the budget (the remaining budget is passed in; interrupts are checked at each iteration).
+ * Regions (README.md "Regions", off unless `regionThreshold` > 0): after that many dispatcher
+ * entries into a page, the blocks on a cycle through the entered one become one function that
+ * continues from block to block inside itself.
  * Self-modifying code: pages holding blocks are marked in PhysMemory.codePages; a write there calls
  * `codeWritten`, which drops the blocks the write overlaps, and stops the running block right after
  * the store when it is one of them.

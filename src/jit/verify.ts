@@ -22,7 +22,7 @@ const PER_INSN = /^[HI](0|[1-9][0-9]{0,3})$/;
 const PROPERTIES = new Set([
   // Cpu / CpuState
   'regs', 'lf', 'mmu', 'segBase', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
-  'intrDirty', 'intrPending',
+  'intrDirty',
   // LazyFlags
   'op', 'res', 'a', 'b',
   // Mmu software TLB
