@@ -4,14 +4,15 @@
  *   const counter = BlockCounter.attach(machine.engine);   // null for the interpreter
  *
  * Zero cost when profiling is off: nothing is installed. When on, the counter registers itself as
- * the JIT's `onCompile` listener and replaces each new block's function by a counting wrapper (one
- * closure per compiled block, none per execution): the wrapper reads `cpu.icount` before and after
- * the block, which the generated code keeps exact at every exit, fault paths included, so the sum
- * over blocks plus the instructions the JIT interpreted (cold code) is exactly the instructions the
- * run retired. Self-loop blocks run several iterations per entry; their `retired` counts them all.
+ * the JIT's `onCompile` listener. The JIT's dispatcher counts every block's entries and the
+ * instructions retired from them (`Block.runs` / `Block.retired`, fault paths included; src/jit
+ * since ca2b84a), so the counter only reads those, relative to their values when it started: the
+ * sum over blocks plus the instructions the JIT interpreted (cold code) is exactly the
+ * instructions the run retired. Self-loop blocks and loop regions run several passes per entry;
+ * `retired` counts them all, on the block the dispatcher entered.
  *
- * If the JIT counts per block itself (`Block.runs` and `Block.retired`, README.md request 2), those
- * counters are read instead and nothing is wrapped.
+ * For a JIT without those counters, each new block's function is replaced by a counting wrapper
+ * (one closure per compiled block, none per execution) that reads `cpu.icount` before and after.
  *
  * The JIT is reached through the small structural interface below (src/jit/engine.ts `Jit`), so this
  * file depends on no JIT internals. Once the JIT compiles regions (several blocks in one function,
