@@ -66,7 +66,9 @@ export function buildProgram(): Command {
     .option('--module <file...>', 'multiboot modules (file or "file args")')
     .option('--stats', 'print VM exit and engine statistics when the guest stops')
     .option('--trace', 'print every VM exit as it happens (to stderr)')
-    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 300)
+    // 3000: measured best on the reference boot (src/jit/README.md, "Threshold"): kernel init code is
+    // wide and warm, and translating blocks that run a few hundred times costs more than it saves.
+    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 3000)
     .option('--jit-verify', 'parse every generated block with acorn and check what it references')
     .option('--jit-source-maps [dir]', 'source maps from generated code to guest instructions (DevTools, node --cpu-prof); with DIR also write one .map per function there, for `profile --symbolize --source-maps DIR`')
     .option('--dump-reserved <file>', "write the hypervisor's reserved region (its host bytes) to this file when the guest stops")
