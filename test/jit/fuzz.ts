@@ -16,13 +16,13 @@
 import { Cpu } from '../../src/cpu/cpu.js';
 import { getEflags, setEflags } from '../../src/cpu/flags.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
-import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { Jit } from '../../src/jit/engine.js';
-import { Mmu } from '../../src/mem/mmu.js';
 import { PhysMemory } from '../../src/mem/phys.js';
 import { decode } from '../../src/frontend/decoder.js';
 import { formatInsn } from '../../src/frontend/disasm.js';
 import { Insn } from '../../src/frontend/insn.js';
+import { bareMachine, put64 } from '../support/machine.js';
+import { Rng } from '../support/sequence.js';
 
 const MEM = 1 << 20;
 /** Code is placed near the end of a page so some sequences cross into the next one (16-bit code
@@ -39,26 +39,7 @@ const ABSENT_PAGE = 0x50;
 /** Instructions per case. */
 const BUDGET = 1000;
 
-/** Deterministic PRNG (xorshift32). */
-export class Rng {
-  constructor(private s: number) {
-    if (this.s === 0) this.s = 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x;
-    return x >>> 0;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.below(a.length)];
-  }
-}
+export { Rng } from '../support/sequence.js';
 
 /** One generated case: instruction byte chunks and the machine flavour. */
 export interface FuzzCase {
@@ -81,16 +62,7 @@ interface FuzzMachine {
 }
 
 function makeMachine(): FuzzMachine {
-  const phys = new PhysMemory(MEM, new MmioBus());
-  const mmu = new Mmu(phys, undefined as never);
-  const cpu = new Cpu(mmu, new NullHv(), { tsc: () => 0 });
-  (mmu as { cpu: unknown }).cpu = cpu;
-  return { cpu, phys };
-}
-
-function put64(p: PhysMemory, a: number, lo: number, hi: number): void {
-  p.write32(a, lo);
-  p.write32(a + 4, hi);
+  return bareMachine(MEM, new NullHv());
 }
 
 /** Reset `m` to the case's initial state with `code` loaded. */
