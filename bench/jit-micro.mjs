@@ -18,7 +18,6 @@ import { Cpu } from '../dist/cpu/cpu.js';
 import { setEflags } from '../dist/cpu/flags.js';
 import { MmioBus } from '../dist/hv/mmio-bus.js';
 import { Jit } from '../dist/jit/engine.js';
-import { Mmu } from '../dist/mem/mmu.js';
 import { PhysMemory } from '../dist/mem/phys.js';
 import { arithLoop, crc32, crc32Loop, memcpyLoop } from './jit-programs.mjs';
 
@@ -38,9 +37,7 @@ function assemble(src) {
 /** A flat 32-bit protected-mode machine with `code` at CODE (no devices: HLT ends a run). */
 function machine(code, memBytes) {
   const phys = new PhysMemory(memBytes, new MmioBus());
-  const mmu = new Mmu(phys, undefined);
-  const cpu = new Cpu(mmu, { handleExit() {} }, { tsc: () => 0 });
-  mmu.cpu = cpu;
+  const cpu = new Cpu(phys, { handleExit() {} }, { tsc: () => 0 });
   cpu.cr0 |= 1;
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = s === 1 ? 0x08 : 0x10;

@@ -6,7 +6,8 @@
 import { DecodeCache } from './decode-cache.js';
 import { Insn, OpKind, Seg } from '../frontend/insn.js';
 import { ExitHandler, VmExit } from '../hv/exit.js';
-import type { Mmu } from '../mem/mmu.js';
+import { Mmu } from '../mem/mmu.js';
+import type { PhysMemory } from '../mem/phys.js';
 import { FAULT, raise, raiseCode, Vec } from './fault.js';
 import { handlers } from './handlers.js';
 import { CpuState, CR0, EF } from './state.js';
@@ -61,13 +62,18 @@ export class Cpu extends CpuState {
   /** Called when an unimplemented mnemonic is executed (the machine reports it). */
   onUnimplemented: (name: string) => void = () => {};
 
+  /** Linear -> physical translation for this CPU (the Mmu reads CR0/CR3/CR4 and CPL from it). */
+  readonly mmu: Mmu;
+
   constructor(
-    readonly mmu: Mmu,
+    phys: PhysMemory,
     readonly hv: ExitHandler,
     public time: TimeSource,
   ) {
     super();
-    this.decodeCache = new DecodeCache(mmu, mmu.phys.u8);
+    // The CPU owns its MMU: the two reference each other, so the MMU is built here, on `this`.
+    this.mmu = new Mmu(phys, this);
+    this.decodeCache = new DecodeCache(this.mmu, phys.u8);
     this.reset();
   }
 

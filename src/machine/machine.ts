@@ -16,7 +16,6 @@ import { MsrTable } from '../hv/msr.js';
 import { installReservedRegion, type ReservedRegion } from '../hv/reserved.js';
 import { buildE820, type E820Entry } from '../loader/e820.js';
 import { loadBootImage, type BootImageOptions } from '../loader/boot-image.js';
-import { Mmu } from '../mem/mmu.js';
 import { PhysMemory } from '../mem/phys.js';
 import { VirtualClock, type ClockMode } from './clock.js';
 import { formatCrashReport } from './crash-report.js';
@@ -84,11 +83,8 @@ export class Machine {
       throw new MachineStop(1, `cannot allocate ${opts.memBytes >>> 20} MiB of guest RAM on this host (${(e as Error).message})`);
     }
     this.clock = new VirtualClock(opts.clock);
-    const mmu = new Mmu(this.phys, undefined as never);
-    // The CPU and MMU reference each other; the MMU reads paging state from the CPU.
     const timeSource = { tsc: () => this.clock.tsc() + this.msrs.tscOffset };
-    this.cpu = new Cpu(mmu, { handleExit: (x) => this.hv.handleExit(x) }, timeSource);
-    (mmu as { cpu: unknown }).cpu = this.cpu;
+    this.cpu = new Cpu(this.phys, { handleExit: (x) => this.hv.handleExit(x) }, timeSource);
     this.clock.icount = () => this.cpu.icount;
 
     this.platform = createPcPlatform({

@@ -22,7 +22,6 @@ import { entries } from '../../src/frontend/table.js';
 import { Jit } from '../../src/jit/engine.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
-import { Mmu } from '../../src/mem/mmu.js';
 import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
 import { CODE_ADDR, FSAVE, initialScratch, type Outcome, RO_PAGE, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, STRADDLE_OFF, USER_CS, USER_DS, view, VIEW_SIZE } from './format.js';
 
@@ -87,9 +86,7 @@ export class InterpRunner {
     this.phys.npt[SCRATCH_ADDR >>> 12] = HOST_SCRATCH;
     this.phys.npt[(SCRATCH_ADDR >>> 12) + 1] = HOST_SCRATCH2;
     this.phys.npt[AUX_ADDR >>> 12] = HOST_AUX;
-    const mmu = new Mmu(this.phys, undefined as never);
-    this.cpu = new Cpu(mmu, this.hv, { tsc: () => 0 });
-    (mmu as { cpu: unknown }).cpu = this.cpu;
+    this.cpu = new Cpu(this.phys, this.hv, { tsc: () => 0 });
     this.cpu.onUnimplemented = (name) => {
       this.unimplemented = name;
     };

@@ -12,7 +12,7 @@ import { Cpu, type TimeSource } from '../../src/cpu/cpu.js';
 import { FAULT } from '../../src/cpu/fault.js';
 import type { ExitHandler } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
-import { Mmu } from '../../src/mem/mmu.js';
+import type { Mmu } from '../../src/mem/mmu.js';
 import { PhysMemory } from '../../src/mem/phys.js';
 
 export interface BareMachine {
@@ -24,15 +24,9 @@ export interface BareMachine {
 /** A time source whose TSC stays 0. */
 const stoppedClock = (): TimeSource => ({ tsc: () => 0 });
 
-/**
- * A Cpu over `phys`. The Mmu reads paging state from the Cpu and the Cpu is built on the Mmu, so the
- * Mmu is made first and given its cpu afterwards (its field is readonly for everyone else).
- */
+/** A Cpu (with its Mmu) over `phys`. */
 export function attachCpu(phys: PhysMemory, hv: ExitHandler, time: TimeSource = stoppedClock()): Cpu {
-  const mmu = new Mmu(phys, undefined as never);
-  const cpu = new Cpu(mmu, hv, time);
-  (mmu as { cpu: unknown }).cpu = cpu;
-  return cpu;
+  return new Cpu(phys, hv, time);
 }
 
 /** `memBytes` of RAM (an empty MMIO bus) and a Cpu on it, in its reset state. */
