@@ -30,7 +30,6 @@ import { Cpu } from '../dist/cpu/cpu.js';
 import { setEflags } from '../dist/cpu/flags.js';
 import { MmioBus } from '../dist/hv/mmio-bus.js';
 import { Jit } from '../dist/jit/engine.js';
-import { Mmu } from '../dist/mem/mmu.js';
 import { PhysMemory } from '../dist/mem/phys.js';
 import { Profiler } from '../dist/profiler/profiler.js';
 import { loadMachine, runProfile } from '../dist/profiler/profile-command.js';
@@ -60,9 +59,7 @@ function assemble(src) {
 /** Flat 32-bit protected mode, no devices (HLT ends a run), random data at 1 MiB. */
 function flatMachine(code) {
   const phys = new PhysMemory(4 << 20, new MmioBus());
-  const mmu = new Mmu(phys, undefined);
-  const cpu = new Cpu(mmu, { handleExit() {} }, { tsc: () => 0 });
-  mmu.cpu = cpu;
+  const cpu = new Cpu(phys, { handleExit() {} }, { tsc: () => 0 });
   cpu.cr0 |= 1;
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = s === 1 ? 0x08 : 0x10;
