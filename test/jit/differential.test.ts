@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { arithLoop, crc32, crc32Loop, memcpyLoop } from '../../bench/jit-programs.mjs';
-import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, useRegions } from './helpers.js';
+import { asm, DATA, expectSame, pair, useRegions, check } from './helpers.js';
 
 // Regions after a few dispatcher entries, so these tests also run region code.
 useRegions();
@@ -15,16 +15,6 @@ function fill(t: { phys: { u8: Uint8Array } }, seed: number, len: number): void 
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
     t.phys.u8[DATA + i] = x >>> 24;
   }
-}
-
-/** Run `src` in both modes and compare. */
-function check(src: string, setup: Parameters<typeof pair>[1] = () => {}, threshold = 1) {
-  const p = pair(asm(src), setup, threshold);
-  const n = runBoth(p);
-  expect(n.jit).toBe(n.interp);
-  expectSame(p);
-  expectSourcesValid(p);
-  return p;
 }
 
 describe('JIT vs interpreter', () => {

@@ -21,7 +21,7 @@ import { PhysMemory } from '../../src/mem/phys.js';
 import { decode } from '../../src/frontend/decoder.js';
 import { formatInsn } from '../../src/frontend/disasm.js';
 import { Insn } from '../../src/frontend/insn.js';
-import { bareMachine, put64 } from '../support/machine.js';
+import { bareMachine, put64, setFlatSegments } from '../support/machine.js';
 import { Rng } from '../support/sequence.js';
 
 const MEM = 1 << 20;
@@ -73,7 +73,6 @@ function prepare(m: FuzzMachine, c: FuzzCase, code: Uint8Array): void {
   phys.onCodeWrite = () => {};
   cpu.reset();
   cpu.icount = 0;
-  const big = c.code16 ? 0 : 0x4000;
   put64(phys, GDT, 0, 0);
   put64(phys, GDT + 8, 0x0000ffff, c.code16 ? 0x000f9b00 : 0x00cf9b00);
   put64(phys, GDT + 16, 0x0000ffff, c.code16 ? 0x000f9300 : 0x00cf9300);
@@ -83,14 +82,7 @@ function prepare(m: FuzzMachine, c: FuzzCase, code: Uint8Array): void {
   cpu.idtBase = IDT;
   cpu.idtLimit = 32 * 8 - 1;
   phys.u8.fill(0xf4, STUB, STUB + 32);
-  cpu.cr0 |= 1;
-  for (let s = 0; s < 6; s++) {
-    cpu.segSel[s] = s === 1 ? 0x08 : 0x10;
-    cpu.segBase[s] = 0;
-    cpu.segLimit[s] = -1;
-    cpu.segAttr[s] = (s === 1 ? 0x9b : 0x93) | big;
-  }
-  cpu.code32 = cpu.stack32 = !c.code16;
+  setFlatSegments(cpu, c.code16);
   // FS: a base and a 4 GiB limit (the JIT's inline path); GS: a base and a small limit.
   cpu.segBase[4] = 0x1000;
   cpu.segBase[5] = 0x20100;

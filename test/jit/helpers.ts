@@ -155,3 +155,14 @@ export function expectSourcesValid(p: Pair): void {
     expect(() => verifySource(s)).not.toThrow();
   }
 }
+
+/** Run `src` in both modes (JIT threshold `threshold`) and expect the same retired count, the same
+ *  machine state and valid generated sources. */
+export function check(src: string, setup: Parameters<typeof pair>[1] = () => {}, threshold = 1): Pair {
+  const p = pair(asm(src), setup, threshold);
+  const n = runBoth(p);
+  expect(n.jit).toBe(n.interp);
+  expectSame(p);
+  expectSourcesValid(p);
+  return p;
+}

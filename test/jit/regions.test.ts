@@ -6,19 +6,10 @@
  * instruction budget running out in the middle of a region.
  */
 import { describe, expect, it } from 'vitest';
-import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, STUB, withPaging, useRegions } from './helpers.js';
+import { asm, DATA, expectSame, pair, runBoth, STUB, withPaging, useRegions, check } from './helpers.js';
 
 // Regions after a few dispatcher entries, so these tests also run region code.
 useRegions();
-
-function check(src: string, setup: Parameters<typeof pair>[1] = () => {}, threshold = 1) {
-  const p = pair(asm(src), setup, threshold);
-  const n = runBoth(p);
-  expect(n.jit).toBe(n.interp);
-  expectSame(p);
-  expectSourcesValid(p);
-  return p;
-}
 
 /** A loop of four blocks in one page (if/else inside). */
 const MULTI_BLOCK_LOOP = `

@@ -4,20 +4,11 @@
  * middle of a translated block faults, and when an external interrupt arrives.
  */
 import { describe, expect, it } from 'vitest';
-import { asm, DATA, expectSame, expectSourcesValid, pair, runBoth, STUB, withPaging, useRegions } from './helpers.js';
+import { asm, DATA, expectSame, pair, runBoth, STUB, withPaging, useRegions, check } from './helpers.js';
 
 // Regions after a few dispatcher entries, so these tests also run region code.
 useRegions();
 import type { InterruptSource } from '../../src/cpu/cpu.js';
-
-function check(src: string, setup: Parameters<typeof pair>[1] = () => {}, threshold = 1) {
-  const p = pair(asm(src), setup, threshold);
-  const n = runBoth(p);
-  expect(n.jit).toBe(n.interp);
-  expectSame(p);
-  expectSourcesValid(p);
-  return p;
-}
 
 describe('self-modifying code', () => {
   it('a loop patches an immediate of its own running block (before the store)', () => {
