@@ -8,12 +8,7 @@
  *   npm run build && node bench/jit-boot-lockstep.mjs [--insns 200000000] [--check 20000000]
  *       [--threshold 50] [--region-threshold N] [--verify]
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { Machine } from '../dist/machine/machine.js';
-import { loadLinux, planLinux } from '../dist/loader/linux.js';
-import { prepareReferenceGuest } from '../dist/guest/reference.js';
-import { parseReserve, DEFAULT_RESERVE } from '../dist/hv/reserved.js';
+import { loadMachine } from '../dist/profiler/profile-command.js';
 import { getEflags } from '../dist/cpu/flags.js';
 import { EF } from '../dist/cpu/state.js';
 
@@ -29,30 +24,13 @@ const verify = process.argv.includes('--verify');
 const regionThreshold = arg('region-threshold', undefined);
 const SLICE = 20_000;
 
-const g = prepareReferenceGuest(() => {});
-const kernel = new Uint8Array(readFileSync(g.kernel));
-const initrd = new Uint8Array(readFileSync(g.initrd));
-// A kernel decompressed on the host skips ~2.2G guest instructions of decompressor (loader/linux.ts).
-const vmlinux = g.vmlinux ? new Uint8Array(readFileSync(g.vmlinux)) : undefined;
-
-function load(m) {
-  const plan = planLinux({
-    kernel, kernelName: g.kernel, initrd, initrdName: g.initrd, cmdline: g.cmdline,
-    e820: m.e820, acpiRsdp: m.platform.acpiRsdp, vmlinux,
-  });
-  loadLinux(m.phys, m.cpu, plan);
-}
-
 async function make(mode) {
   const out = [];
-  const mem = 128 << 20;
-  const m = new Machine({
-    memBytes: mem, mode, clock: 'deterministic', reserve: parseReserve(String(DEFAULT_RESERVE), mem),
-    testDevices: false, console: (b) => out.push(...b), jitThreshold: threshold, jitVerify: verify,
+  // The reference guest, kernel decompressed on the host, deterministic clock, its own command line.
+  const { machine: m } = await loadMachine({
+    mode, jitThreshold: threshold, jitVerify: verify, powerOffAtShell: false, console: (b) => out.push(...b),
   });
-  await m.init();
   if (regionThreshold !== undefined && m.engine.regionThreshold !== undefined) m.engine.regionThreshold = regionThreshold;
-  load(m);
   return { m, out };
 }
 
@@ -130,4 +108,3 @@ if (jit.stats) console.log('jit stats', jit.stats);
 const outA = Buffer.from(a.out).toString('latin1'), outB = Buffer.from(b.out).toString('latin1');
 console.log(`console output ${outA === outB ? 'identical' : 'DIFFERS'} (${outA.length} bytes); tail:\n${outA.slice(-600)}`);
 if (outA !== outB) console.log(`jit tail:\n${outB.slice(-600)}`);
-void gunzipSync;

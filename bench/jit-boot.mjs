@@ -7,11 +7,7 @@
  *   npm run build && node bench/jit-boot.mjs [--mode jit|interp] [--threshold 50]
  *   node --cpu-prof bench/jit-boot.mjs --mode jit     # profile: generated blocks show as x86jit/block_*.js
  */
-import { readFileSync } from 'node:fs';
-import { Machine } from '../dist/machine/machine.js';
-import { loadLinux, planLinux } from '../dist/loader/linux.js';
-import { prepareReferenceGuest } from '../dist/guest/reference.js';
-import { parseReserve, DEFAULT_RESERVE } from '../dist/hv/reserved.js';
+import { loadMachine } from '../dist/profiler/profile-command.js';
 import { MachineStop } from '../dist/hv/exit.js';
 
 const argv = process.argv;
@@ -26,33 +22,17 @@ const limit = Number(opt('insns') ?? 5e9);
 const stopAt = opt('stop-at') ? Number(opt('stop-at')) : undefined;
 const PROMPT = '/root #';
 
-const g = prepareReferenceGuest(() => {});
-const kernel = new Uint8Array(readFileSync(g.kernel));
-const initrd = new Uint8Array(readFileSync(g.initrd));
-// A kernel decompressed on the host skips ~2.2G guest instructions of decompressor (loader/linux.ts).
-const vmlinux = g.vmlinux ? new Uint8Array(readFileSync(g.vmlinux)) : undefined;
-
-function load(m) {
-  const plan = planLinux({
-    kernel, kernelName: g.kernel, initrd, initrdName: g.initrd, cmdline: g.cmdline,
-    e820: m.e820, acpiRsdp: m.platform.acpiRsdp, vmlinux,
-  });
-  loadLinux(m.phys, m.cpu, plan);
-}
-
 async function boot(mode) {
   let out = '';
   let onOut = () => {};
-  const mem = 128 << 20;
-  const m = new Machine({
-    memBytes: mem, mode, clock: 'deterministic', reserve: parseReserve(String(DEFAULT_RESERVE), mem),
-    testDevices: false, console: (b) => { out += Buffer.from(b).toString('latin1'); onOut(); }, jitThreshold: threshold, jitVerify: false,
-    maxInstructions: stopAt,
+  // The reference guest, kernel decompressed on the host (~2.2G decompressor instructions skipped),
+  // deterministic clock, its own command line (no power-off: the run stops at the prompt).
+  const { machine: m } = await loadMachine({
+    mode, jitThreshold: threshold, maxInstructions: stopAt, powerOffAtShell: false,
+    console: (b) => { out += Buffer.from(b).toString('latin1'); onOut(); },
   });
-  await m.init();
   if (opt('region-threshold') !== undefined && m.engine.regionThreshold !== undefined) m.engine.regionThreshold = Number(opt('region-threshold'));
   if (argv.includes('--region-pages')) m.engine.regionLoops = false;
-  load(m);
   onOut = () => {
     if (out.includes(PROMPT)) m.requestStop(new MachineStop(0, 'prompt'));
     else if (m.cpu.icount > limit) m.requestStop(new MachineStop(1, 'limit'));
