@@ -10,13 +10,11 @@
  *     Boot to the shell prompt (deterministic clock) with maps on or off: wall time. Run `off` and
  *     `on` as separate processes (a second boot in one process runs slower).
  */
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Machine } from '../dist/machine/machine.js';
-import { loadLinux, planLinux } from '../dist/loader/linux.js';
 import { prepareReferenceGuest } from '../dist/guest/reference.js';
-import { parseReserve, DEFAULT_RESERVE } from '../dist/hv/reserved.js';
+import { loadMachine } from '../dist/profiler/profile-command.js';
 import { MachineStop } from '../dist/hv/exit.js';
 import { compileGenerated } from '../dist/jit/compile.js';
 import { loadSymbolFile } from '../dist/profiler/symbols.js';
@@ -37,23 +35,14 @@ const rounds = Number(opt('rounds') ?? 3);
 const PROMPT = '/root #';
 
 const g = prepareReferenceGuest(() => {});
-const kernel = new Uint8Array(readFileSync(g.kernel));
-const initrd = new Uint8Array(readFileSync(g.initrd));
-const vmlinux = g.vmlinux ? new Uint8Array(readFileSync(g.vmlinux)) : undefined;
 const symbols = loadSymbolFile(g.systemMap);
 const symbolize = (lin) => (symbols.indexOf(lin) >= 0 ? symbols.format(lin) : null);
 
+/** The reference guest (host-decompressed kernel, deterministic clock), JIT, maps as given. */
 async function machine(sourceMaps, onOut, maxInstructions) {
-  const mem = 128 << 20;
-  const m = new Machine({
-    memBytes: mem, mode: 'jit', clock: 'deterministic', reserve: parseReserve(String(DEFAULT_RESERVE), mem),
-    testDevices: false, console: onOut, jitThreshold: threshold, jitVerify: false, jitSourceMaps: sourceMaps, maxInstructions,
+  const { machine: m } = await loadMachine({
+    mode: 'jit', jitThreshold: threshold, jitSourceMaps: sourceMaps, maxInstructions, powerOffAtShell: false, console: onOut,
   });
-  await m.init();
-  loadLinux(m.phys, m.cpu, planLinux({
-    kernel, kernelName: g.kernel, initrd, initrdName: g.initrd, cmdline: g.cmdline,
-    e820: m.e820, acpiRsdp: m.platform.acpiRsdp, vmlinux,
-  }));
   return m;
 }
 

@@ -14,7 +14,7 @@ import { DEFAULT_RESERVE, parseReserve } from '../hv/reserved.js';
 import { loadLinux, planLinux } from '../loader/linux.js';
 import type { ClockMode } from '../machine/clock.js';
 import type { EngineMode } from '../machine/engine.js';
-import { Machine, type RunResult } from '../machine/machine.js';
+import { Machine, type MachineOptions, type RunResult } from '../machine/machine.js';
 import { collectProfile, type ProfileData } from './profile-data.js';
 import { Profiler, type ProfiledMachine } from './profiler.js';
 import { formatReport } from './report.js';
@@ -97,6 +97,8 @@ export interface RunProfileOptions extends ProfileOutputOptions {
   reserve?: string;
   jitThreshold?: number;
   jitVerify?: boolean;
+  /** Source maps for generated code (MachineOptions.jitSourceMaps; default off). */
+  jitSourceMaps?: MachineOptions['jitSourceMaps'];
   maxInstructions?: number;
   /** Guest console output (default: discarded). */
   console?: (bytes: Uint8Array) => void;
@@ -140,6 +142,7 @@ export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Mach
     console: o.console ?? (() => {}),
     jitThreshold: o.jitThreshold ?? 300,
     jitVerify: !!o.jitVerify,
+    jitSourceMaps: o.jitSourceMaps,
     maxInstructions: o.maxInstructions,
   });
   await machine.init();
