@@ -123,8 +123,8 @@ export class Cpu extends CpuState {
           if (!this.intShadow) this.pollInterrupts();
           else this.intShadow = false;
           if (this.halted) return done;
-          if ((this.eflags & (EF.TF | EF.RF)) === 0 && (this.dr[7] & 0xff) === 0 && !this.pendingStepTrap) this.step();
-          else this.stepDebug();
+          if (this.debugging()) this.stepDebug();
+          else this.step();
           done++;
         }
       } catch (e) {
@@ -168,6 +168,12 @@ export class Cpu extends CpuState {
 
   /** A single-step trap deferred past the instruction after MOV SS / POP SS (SDM Vol. 3 §6.8.3). */
   pendingStepTrap = false;
+
+  /** The debug facilities are on (TF/RF, a DR7 execute breakpoint, a deferred single-step trap):
+   *  engines then run one instruction at a time through `stepDebug`. */
+  debugging(): boolean {
+    return (this.eflags & (EF.TF | EF.RF)) !== 0 || (this.dr[7] & 0xff) !== 0 || this.pendingStepTrap;
+  }
 
   /**
    * One instruction with the debug facilities on (EFLAGS.TF or RF set, or a DR7 execute

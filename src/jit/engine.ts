@@ -29,7 +29,6 @@
  */
 import type { Cpu } from '../cpu/cpu.js';
 import { FAULT } from '../cpu/fault.js';
-import { EF } from '../cpu/state.js';
 import { deliverException } from '../cpu/system/interrupts.js';
 import { Seg } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
@@ -48,14 +47,6 @@ export interface JitOptions {
   verify: boolean;
   /** Longest block, in instructions (default 64). */
   maxBlockInsns?: number;
-}
-
-/** EFLAGS.TF | EFLAGS.RF: single-step trap / resume flag (SDM Vol. 3 §17.3.1). */
-const DEBUG_FLAGS = EF.TF | EF.RF;
-
-/** Cpu.run's condition for its debug step: TF/RF, DR7 breakpoints, a deferred single-step trap. */
-function debugging(cpu: Cpu): boolean {
-  return (cpu.eflags & DEBUG_FLAGS) !== 0 || (cpu.dr[7] & 0xff) !== 0 || cpu.pendingStepTrap;
 }
 
 /** Region (re)builds per physical page, at most (each rebuild retranslates every block of it and
@@ -158,7 +149,7 @@ export class Jit {
           } else {
             cpu.intShadow = false;
             if (cpu.halted) return done;
-            if (debugging(cpu)) (cpu as unknown as { stepDebug(): void }).stepDebug();
+            if (cpu.debugging()) cpu.stepDebug();
             else cpu.step();
             done = cpu.icount - start + faults;
             prev = null;
@@ -168,9 +159,9 @@ export class Jit {
           if (cpu.halted) return done;
 
           // ---- debug facilities on (TF/RF, DR7 breakpoints, a deferred single-step trap): one
-          // instruction at a time exactly as Cpu.run does it (its private stepDebug).
-          if (debugging(cpu)) {
-            (cpu as unknown as { stepDebug(): void }).stepDebug();
+          // instruction at a time exactly as Cpu.run does it.
+          if (cpu.debugging()) {
+            cpu.stepDebug();
             done = cpu.icount - start + faults;
             prev = null;
             coldPage = 0;
