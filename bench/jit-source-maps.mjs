@@ -36,7 +36,7 @@ const PROMPT = '/root #';
 
 const g = prepareReferenceGuest(() => {});
 const symbols = loadSymbolFile(g.systemMap);
-const symbolize = (lin) => (symbols.indexOf(lin) >= 0 ? symbols.format(lin) : null);
+const symbolize = (lin) => symbols.formatKnown(lin);
 
 /** The reference guest (host-decompressed kernel, deterministic clock), JIT, maps as given. */
 async function machine(sourceMaps, onOut, maxInstructions) {

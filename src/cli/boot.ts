@@ -46,7 +46,7 @@ function sourceMapOptions(arg: boolean | string, symbolsPath: string | undefined
   const symbols = resolveSymbols(symbolsPath, systemMap);
   return {
     dir: typeof arg === 'string' ? arg : null,
-    symbolize: symbols.size > 0 ? (lin) => (symbols.indexOf(lin) >= 0 ? symbols.format(lin) : null) : null,
+    symbolize: symbols.size > 0 ? (lin) => symbols.formatKnown(lin) : null,
   };
 }
 

@@ -28,10 +28,14 @@ let madeDirs = '';
 /** Switch source maps on (options) or off (null) for every function compiled from now on. */
 export function setSourceMaps(o: SourceMapOptions | null): void {
   current = o;
-  if (o?.dir && madeDirs !== o.dir) {
-    mkdirSync(o.dir, { recursive: true });
-    madeDirs = o.dir;
-  }
+  if (o?.dir) ensureDir(o.dir);
+}
+
+/** Create the .map directory once per directory name. */
+function ensureDir(dir: string): void {
+  if (madeDirs === dir) return;
+  mkdirSync(dir, { recursive: true });
+  madeDirs = dir;
 }
 
 /** The options in force (null: off). */
@@ -64,10 +68,7 @@ export function withSourceMap(source: string, maps: SourceMapOptions): string {
   if (m === null) return source;
   if (maps.dir && m.url !== null) {
     const name = m.url.split('/').pop()!;
-    if (madeDirs !== maps.dir) {
-      mkdirSync(maps.dir, { recursive: true });
-      madeDirs = maps.dir;
-    }
+    ensureDir(maps.dir);
     writeFileSync(join(maps.dir, `${name}.map`), m.json);
   }
   return `${body}\n${inlineSourceMapComment(m.json)}`;

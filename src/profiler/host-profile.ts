@@ -158,18 +158,14 @@ export function symbolizeHostProfile(p: HostProfile, symbols: SymbolTable, physO
     } else if (m[2] === 'block') {
       const phys = parseInt(m[3], 16);
       if (user) n.callFrame.functionName = `[guest user] phys ${hex32(phys)}`;
-      else n.callFrame.functionName = `[guest] ${nameAt((phys + physOffset) >>> 0, symbols)}`;
+      else n.callFrame.functionName = `[guest] ${symbols.format((phys + physOffset) >>> 0)}`;
     } else {
       const page = parseInt(m[3], 16) * 4096;
-      n.callFrame.functionName = user ? `[guest user] region phys ${hex32(page)}` : `[guest] region ${nameAt((page + physOffset) >>> 0, symbols)}`;
+      n.callFrame.functionName = user ? `[guest user] region phys ${hex32(page)}` : `[guest] region ${symbols.format((page + physOffset) >>> 0)}`;
     }
     renamed++;
   }
   return renamed;
-}
-
-function nameAt(lin: number, symbols: SymbolTable): string {
-  return symbols.indexOf(lin) >= 0 ? symbols.format(lin) : hex32(lin);
 }
 
 /** A frame's ticks by guest function, largest first; null when nothing maps. */

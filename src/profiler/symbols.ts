@@ -79,8 +79,13 @@ export class SymbolTable {
 
   /** `name+0xoff` (`name` at offset 0), or the hex address when no symbol contains it. */
   format(addr: number): string {
+    return this.formatKnown(addr) ?? hex32(addr);
+  }
+
+  /** `name+0xoff` (`name` at offset 0), or null when no symbol contains `addr`. */
+  formatKnown(addr: number): string | null {
     const i = this.indexOf(addr);
-    if (i < 0) return hex32(addr);
+    if (i < 0) return null;
     const off = (addr >>> 0) - this.starts[i];
     return off === 0 ? this.names[i] : `${this.names[i]}+0x${off.toString(16)}`;
   }
