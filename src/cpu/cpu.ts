@@ -9,7 +9,8 @@ import { ExitHandler, VmExit } from '../hv/exit.js';
 import { Mmu } from '../mem/mmu.js';
 import type { PhysMemory } from '../mem/phys.js';
 import { FAULT, raise, raiseCode, Vec } from './fault.js';
-import { handlers } from './handlers.js';
+import type { Handler } from './handlers.js';
+import { bindHandler } from './sem/interp-gen.js';
 import { CpuState, CR0, EF } from './state.js';
 import { deliverException, deliverInterrupt, deliverNmi, IntKind, isNmiBlocked, singleStepTrap } from './system/interrupts.js';
 import { instructionBreakpoint } from './system/debug.js';
@@ -207,7 +208,9 @@ export class Cpu extends CpuState {
     if (i.len > 15) raiseCode(this, Vec.GP, 0);
     this.eip = this.code32 ? (this.eip + i.len) | 0 : (this.eip + i.len) & 0xffff;
     if (i.entry !== null && i.entry.privileged && this.cpl !== 0) raiseCode(this, Vec.GP, 0);
-    handlers[i.mn](this, i);
+    const h = i.x as Handler | null;
+    if (h !== null) h(this, i);
+    else bindHandler(i)(this, i);
     this.icount++;
     if (i.entry !== null && i.entry.blockEnd) {
       this.trail[this.trailPos] = (this.segBase[Seg.CS] + this.eip) | 0;

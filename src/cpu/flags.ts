@@ -26,16 +26,9 @@
  */
 import type { CpuState } from './state.js';
 
-export const LfOp = { NONE: 0, ADD: 1, ADC: 2, SUB: 3, SBB: 4, INC: 5, DEC: 6, LOGIC: 7, RES: 8 } as const;
+import { ARITH, bindFlagExpr, CF, condExpr, FLAG_EXPR, FlagIx, LfOp, LF_KINDS, OF, AF, PF, ZF, SF } from './flag-exprs.js';
 
-export const CF = 0x1;
-export const PF = 0x4;
-export const AF = 0x10;
-export const ZF = 0x40;
-export const SF = 0x80;
-export const OF = 0x800;
-/** The six arithmetic flags. */
-export const ARITH = CF | PF | AF | ZF | SF | OF;
+export { ARITH, CF, LfOp, OF, AF, PF, ZF, SF };
 /** EFLAGS bits that exist on an i686 (SDM Vol. 1 §3.4.3); bit 1 reads as 1, bits 3/5/15/22+ as 0. */
 export const EFLAGS_DEFINED = 0x3f7fd5;
 
@@ -64,71 +57,23 @@ export function signShift(size: number): number {
 }
 
 // ------------------------------------------------------------------ single flags (0 or 1)
+// Compiled at load from flag-exprs.ts, the one definition both engines use.
 
-export function getCF(cpu: CpuState): number {
-  const lf = cpu.lf;
-  switch (lf.op) {
-    case LfOp.ADD:
-      return (lf.res >>> 0) < (lf.a >>> 0) ? 1 : 0;
-    case LfOp.SUB:
-      return (lf.a >>> 0) < (lf.b >>> 0) ? 1 : 0;
-    case LfOp.ADC:
-      // a + b + 1 carries out exactly when the result wrapped to <= a.
-      return (cpu.eflags & 1) !== 0 ? ((lf.res >>> 0) <= (lf.a >>> 0) ? 1 : 0) : (lf.res >>> 0) < (lf.a >>> 0) ? 1 : 0;
-    case LfOp.SBB:
-      return (cpu.eflags & 1) !== 0 ? ((lf.a >>> 0) <= (lf.b >>> 0) ? 1 : 0) : (lf.a >>> 0) < (lf.b >>> 0) ? 1 : 0;
-    case LfOp.LOGIC:
-      return 0;
-    default: // NONE, INC, DEC, RES keep CF in eflags
-      return cpu.eflags & 1;
-  }
+type Getter = (cpu: CpuState) => number;
+
+function compileGetter(ix: number): Getter {
+  let cases = '';
+  for (let op = 0; op < LF_KINDS; op++) cases += `case ${op}: return ${bindFlagExpr(FLAG_EXPR[op][ix], 'lf.a', 'lf.b', 'lf.res', 'cpu.eflags')};\n`;
+  const src = `"use strict"; return function getFlag(cpu) { const lf = cpu.lf; switch (lf.op) {\n${cases}} return 0; };`;
+  return new Function('PARITY', src)(PARITY) as Getter;
 }
 
-export function getOF(cpu: CpuState): number {
-  const lf = cpu.lf;
-  switch (lf.op) {
-    case LfOp.ADD:
-    case LfOp.ADC:
-    case LfOp.INC:
-      return ((lf.a ^ lf.res) & (lf.b ^ lf.res)) >>> 31;
-    case LfOp.SUB:
-    case LfOp.SBB:
-    case LfOp.DEC:
-      return ((lf.a ^ lf.b) & (lf.a ^ lf.res)) >>> 31;
-    case LfOp.LOGIC:
-      return 0;
-    default:
-      return (cpu.eflags >>> 11) & 1;
-  }
-}
-
-export function getAF(cpu: CpuState): number {
-  const lf = cpu.lf;
-  switch (lf.op) {
-    case LfOp.NONE:
-    case LfOp.RES:
-      return (cpu.eflags >>> 4) & 1;
-    case LfOp.LOGIC:
-      return 0;
-    default:
-      return ((lf.a ^ lf.b ^ lf.res) >>> 4) & 1;
-  }
-}
-
-export function getZF(cpu: CpuState): number {
-  if (cpu.lf.op === LfOp.NONE) return (cpu.eflags >>> 6) & 1;
-  return cpu.lf.res === 0 ? 1 : 0;
-}
-
-export function getSF(cpu: CpuState): number {
-  if (cpu.lf.op === LfOp.NONE) return (cpu.eflags >>> 7) & 1;
-  return cpu.lf.res >>> 31;
-}
-
-export function getPF(cpu: CpuState): number {
-  if (cpu.lf.op === LfOp.NONE) return (cpu.eflags >>> 2) & 1;
-  return PARITY[cpu.lf.res & 0xff] >>> 2;
-}
+export const getCF: Getter = compileGetter(FlagIx.CF);
+export const getOF: Getter = compileGetter(FlagIx.OF);
+export const getAF: Getter = compileGetter(FlagIx.AF);
+export const getZF: Getter = compileGetter(FlagIx.ZF);
+export const getSF: Getter = compileGetter(FlagIx.SF);
+export const getPF: Getter = compileGetter(FlagIx.PF);
 
 // ------------------------------------------------------------------ whole EFLAGS
 
@@ -215,45 +160,15 @@ export function setResultFlags(cpu: CpuState, res: number, cfofaf: number): void
   lf.res = res;
 }
 
-/** Condition code cc (0-15: O NO B AE E NE BE A S NS P NP L GE LE G), SDM Vol. 1 Appendix B. */
-export function testCC(cpu: CpuState, cc: number): boolean {
-  const lf = cpu.lf;
-  let r: boolean;
-  const op = lf.op;
-  if (op === LfOp.SUB) {
-    // CMP/SUB: compare the operands directly (the common cmp+jcc pair).
-    switch (cc >> 1) {
-      case 0: r = ((lf.a ^ lf.b) & (lf.a ^ lf.res)) < 0; break;
-      case 1: r = (lf.a >>> 0) < (lf.b >>> 0); break;
-      case 2: r = lf.res === 0; break;
-      case 3: r = (lf.a >>> 0) <= (lf.b >>> 0); break;
-      case 4: r = lf.res < 0; break;
-      case 5: r = PARITY[lf.res & 0xff] !== 0; break;
-      case 6: r = lf.a < lf.b; break;
-      default: r = lf.a <= lf.b; break;
-    }
-  } else if (op === LfOp.LOGIC) {
-    switch (cc >> 1) {
-      case 0: r = false; break;
-      case 1: r = false; break;
-      case 2: r = lf.res === 0; break;
-      case 3: r = lf.res === 0; break;
-      case 4: r = lf.res < 0; break;
-      case 5: r = PARITY[lf.res & 0xff] !== 0; break;
-      case 6: r = lf.res < 0; break;
-      default: r = lf.res <= 0; break;
-    }
-  } else {
-    switch (cc >> 1) {
-      case 0: r = getOF(cpu) !== 0; break;
-      case 1: r = getCF(cpu) !== 0; break;
-      case 2: r = getZF(cpu) !== 0; break;
-      case 3: r = (getCF(cpu) | getZF(cpu)) !== 0; break;
-      case 4: r = getSF(cpu) !== 0; break;
-      case 5: r = getPF(cpu) !== 0; break;
-      case 6: r = getSF(cpu) !== getOF(cpu); break;
-      default: r = getZF(cpu) !== 0 || getSF(cpu) !== getOF(cpu); break;
-    }
+/** Condition code cc (0-15: O NO B AE E NE BE A S NS P NP L GE LE G), SDM Vol. 1 Appendix B;
+ *  compiled from flag-exprs.ts condExpr. */
+export const testCC: (cpu: CpuState, cc: number) => boolean = (() => {
+  let kinds = '';
+  for (let op = 0; op < LF_KINDS; op++) {
+    let ccs = '';
+    for (let cc = 0; cc < 16; cc++) ccs += `case ${cc}: return ${bindFlagExpr(condExpr(op, cc), 'lf.a', 'lf.b', 'lf.res', 'cpu.eflags')};\n`;
+    kinds += `case ${op}: switch (cc) {\n${ccs}} break;\n`;
   }
-  return (cc & 1) === 0 ? r : !r;
-}
+  const src = `"use strict"; return function testCC(cpu, cc) { const lf = cpu.lf; switch (lf.op) {\n${kinds}} return false; };`;
+  return new Function('PARITY', src)(PARITY) as (cpu: CpuState, cc: number) => boolean;
+})();

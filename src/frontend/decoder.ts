@@ -70,6 +70,7 @@ export function decode(insn: Insn, source: ByteSource, addr: number, default32: 
   st.src = source;
   st.pc = addr;
   st.count = 0;
+  insn.x = null;
   try {
     decodeBytes(insn, default32);
   } catch (e) {

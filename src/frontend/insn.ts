@@ -85,6 +85,9 @@ export class Insn {
   farSel = 0;
   /** ModRM byte, or -1 when the instruction has none (the disassembler and tests use it). */
   modrm = -1;
+  /** Execution slot owned by the interpreter: the handler bound to this decoded instruction
+   *  (src/cpu/sem/interp-gen.ts bindHandler), or null until first executed. decode() clears it. */
+  x: unknown = null;
 
   /** Copy every field of `o` into this (used by block builders that keep decoded instructions). */
   copyFrom(o: Insn): void {
@@ -94,7 +97,7 @@ export class Insn {
     this.k1 = o.k1; this.v1 = o.v1; this.s1 = o.s1;
     this.k2 = o.k2; this.v2 = o.v2; this.s2 = o.s2;
     this.seg = o.seg; this.base = o.base; this.index = o.index; this.scale = o.scale; this.disp = o.disp;
-    this.farSel = o.farSel; this.modrm = o.modrm;
+    this.farSel = o.farSel; this.modrm = o.modrm; this.x = o.x;
   }
 }
 

@@ -1,0 +1,6 @@
+// Loads every semantic template module (each registers its templates with defSem), then puts the
+// templated mnemonics into the interpreter's handler table (interp-gen.ts installTemplates).
+import './alu.js';
+import { installTemplates } from './interp-gen.js';
+
+installTemplates();
