@@ -7,7 +7,7 @@
  * overridable with X86JIT_CACHE); nothing is fetched when the unpacked package is already there.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -83,11 +83,38 @@ export function ensureDebianPackage(pkg: string): string {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   run('dpkg-deb', ['-x', join(dl, deb), tmp]);
+  writeFileSync(join(tmp, '.version'), debVersion(join(dl, deb)) + '\n');
   execFileSync('touch', [join(tmp, '.complete')]);
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(join(dir, 'pkg'), { recursive: true });
   renameSync(tmp, dest);
   return dest;
+}
+
+/** The Version field of a .deb's control file, e.g. `6.1.192-3` or `1:1.35.0-4+deb12u1+b1`. */
+function debVersion(deb: string): string {
+  return run('dpkg-deb', ['-f', deb, 'Version']).trim();
+}
+
+/**
+ * The exact Debian version of a package ensureDebianPackage unpacked (recorded next to its files
+ * as `.version`), or null if it is not unpacked. A cache unpacked before versions were recorded
+ * gets it from the downloaded .deb; null if that .deb is gone too.
+ */
+export function debianPackageVersion(pkg: string): string | null {
+  const dir = cacheDir();
+  const dest = join(dir, 'pkg', pkg);
+  if (!existsSync(join(dest, '.complete'))) return null;
+  const recorded = join(dest, '.version');
+  if (existsSync(recorded)) return readFileSync(recorded, 'utf8').trim() || null;
+  const dl = join(dir, 'downloads');
+  const deb = existsSync(dl) ? readdirSync(dl).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb')) : undefined;
+  if (!deb) return null;
+  const version = debVersion(join(dl, deb));
+  // Atomically: parallel test files may read it while it is written.
+  writeFileSync(`${recorded}.tmp-${process.pid}`, version + '\n');
+  renameSync(`${recorded}.tmp-${process.pid}`, recorded);
+  return version;
 }
 
 /** Path of Debian's static i386 busybox binary (package busybox-static). */

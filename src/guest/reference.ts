@@ -9,15 +9,19 @@
  * Cache (cacheDir()/reference): vmlinuz-<release>, vmlinux-<release> (the kernel unpacked on the
  * host), System.map-<release> (see kallsyms.ts: Debian ships only a placeholder System.map outside
  * the 760 MB -dbg package, so the map is rebuilt from the kernel's own kallsyms table),
- * initrd-<recipe hash>.gz and reference.json naming them. A second call reads reference.json and
- * touches neither apt nor the network.
+ * initrd-<recipe hash>.gz and reference.json naming them and the exact Debian package versions they
+ * came from. A second call reads reference.json and touches neither apt nor the network.
+ *
+ * Debian replaces the kernel package (linux-image-6.1.0-N-686) every few weeks, so "the reference
+ * guest" is a different build on a machine prepared on another day: anything that reports figures
+ * measured on it names it with referenceGuestLabel().
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from '../loader/cpio.js';
-import { busyboxStaticPath, cacheDir, ensureDebianPackage, resolveDependency } from './debian.js';
+import { busyboxStaticPath, cacheDir, debianPackageVersion, ensureDebianPackage, resolveDependency } from './debian.js';
 import { INIT_SCRIPT } from './init-script.js';
 import { decompressKernel } from '../loader/decompress.js';
 import { systemMapFromVmlinux } from './kallsyms.js';
@@ -54,6 +58,19 @@ export interface ReferenceGuest {
   kernelPackage: string;
   /** Kernel release, e.g. 6.1.0-50-686. */
   release: string;
+  /** Exact Debian version of kernelPackage, e.g. 6.1.192-3 (null if it could not be read). */
+  kernelPackageVersion: string | null;
+  /** Exact Debian version of busybox-static in the initramfs, e.g. 1:1.35.0-4+deb12u1+b1. */
+  busyboxVersion: string | null;
+}
+
+/**
+ * One line naming the exact guest, for reports and benchmark output: "linux-image-6.1.0-57-686-unsigned
+ * 6.1.192-3, busybox-static 1:1.35.0-4+deb12u1+b1". Figures measured on different lines are not
+ * figures of the same guest.
+ */
+export function referenceGuestLabel(g: ReferenceGuest): string {
+  return `${g.kernelPackage} ${g.kernelPackageVersion ?? '(version unknown)'}, busybox-static ${g.busyboxVersion ?? '(version unknown)'}`;
 }
 
 export interface PrepareOptions {
@@ -115,6 +132,13 @@ function readManifest(dir: string): ReferenceGuest | null {
     if (!m.initrd.endsWith(`initrd-${recipeHash()}.gz`)) return null;
     if (m.systemMap !== null && !existsSync(m.systemMap)) return null;
     if (m.vmlinux === undefined || (m.vmlinux !== null && !existsSync(m.vmlinux))) return null;
+    if (m.kernelPackageVersion === undefined || m.busyboxVersion === undefined) {
+      // A manifest written before versions were recorded: read them off the packages it was made
+      // from (no apt, no network) rather than resolve the kernel again, which may name a newer one.
+      m.kernelPackageVersion = debianPackageVersion(m.kernelPackage);
+      m.busyboxVersion = debianPackageVersion('busybox-static');
+      writeAtomically(join(dir, 'reference.json'), JSON.stringify(m, null, 2) + '\n');
+    }
     // The command line is not a cached artifact: always today's default.
     return { ...m, cmdline: DEFAULT_CMDLINE };
   } catch {
@@ -231,7 +255,11 @@ function prepareLocked(dir: string, log: (line: string) => void): ReferenceGuest
   // Images of older recipes are never used again.
   for (const f of readdirSync(dir)) if (/^initrd-[0-9a-f]+\.gz$/.test(f) && join(dir, f) !== initrd) rmSync(join(dir, f), { force: true });
 
-  const guest: ReferenceGuest = { kernel, initrd, systemMap: systemMapPath, vmlinux: vmlinuxResult, cmdline: DEFAULT_CMDLINE, kernelPackage, release };
+  const guest: ReferenceGuest = {
+    kernel, initrd, systemMap: systemMapPath, vmlinux: vmlinuxResult, cmdline: DEFAULT_CMDLINE, kernelPackage, release,
+    kernelPackageVersion: debianPackageVersion(kernelPackage),
+    busyboxVersion: debianPackageVersion('busybox-static'),
+  };
   writeAtomically(join(dir, 'reference.json'), JSON.stringify(guest, null, 2) + '\n');
   return guest;
 }

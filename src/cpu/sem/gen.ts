@@ -60,15 +60,35 @@ export interface SemGen {
   cond(): string;
   /** Raise exception `vec` (fault.ts Vec) without an error code. */
   raise(vec: number): void;
+  /**
+   * Structured conditionals: `if (cond) {` ... `} else {` ... `}`. A template uses these (not raw
+   * `if` lines) around anything that calls put/store/flags/raise, so the JIT knows that flags set
+   * inside are set on one path only. Plain expressions and scratch assignments may use raw JS.
+   */
+  ifOpen(cond: string): void;
+  ifElse(): void;
+  ifClose(): void;
 }
 
 export type Template = (g: SemGen, f: Insn) => void;
 
 /** Templates by mnemonic id; undefined = the instruction stays a hand-written handler. */
 export const templates: (Template | undefined)[] = [];
+/** Forms a template covers (by static shape); undefined = all. The other forms of the mnemonic
+ *  run its hand-written handler (e.g. PUSH of a segment register, which is system code). */
+export const accepts: (((f: Insn) => boolean) | undefined)[] = [];
 
-export function defSem(mn: number, t: Template): void {
+export function defSem(mn: number, t: Template, covers?: (f: Insn) => boolean): void {
   templates[mn] = t;
+  accepts[mn] = covers;
+}
+
+/** The template that runs `f`, or undefined when `f` runs a hand-written handler. */
+export function templateFor(f: Insn): Template | undefined {
+  const t = templates[f.mn];
+  if (t === undefined) return undefined;
+  const c = accepts[f.mn];
+  return c === undefined || c(f) ? t : undefined;
 }
 
 /** `x` (zero- or sign-extended from `size` bytes) sign-extended to int32. */

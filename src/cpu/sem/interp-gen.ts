@@ -15,7 +15,7 @@ import { raise } from '../fault.js';
 import { getAF, getCF, getOF, getPF, getSF, getZF, testCC } from '../flags.js';
 import { KEPT_BITS } from '../flag-exprs.js';
 import { def, handlers, type Handler } from '../handlers.js';
-import { templates, type SemGen, type Template } from './gen.js';
+import { accepts, templateFor, templates, type SemGen, type Template } from './gen.js';
 
 const SLOT_K = ['k0', 'k1', 'k2'] as const;
 const SLOT_S = ['s0', 's1', 's2'] as const;
@@ -141,6 +141,18 @@ class InterpGen implements SemGen {
   raise(vec: number): void {
     this.line(`RAISE(cpu, ${vec});`);
   }
+
+  ifOpen(cond: string): void {
+    this.line(`if (${cond}) {`);
+  }
+
+  ifElse(): void {
+    this.line('} else {');
+  }
+
+  ifClose(): void {
+    this.line('}');
+  }
 }
 
 /** Flag getters by flag-exprs.ts FlagIx. */
@@ -175,7 +187,7 @@ export function compileForm(t: Template, f: Insn): Handler {
 /** The handler for decoded instruction `i` (cached in `i.x`): its form's compiled template, or the
  *  hand-written handler of its mnemonic. */
 export function bindHandler(i: Insn): Handler {
-  const t = templates[i.mn];
+  const t = templateFor(i);
   let h: Handler;
   if (t === undefined) h = handlers[i.mn];
   else {
@@ -193,11 +205,12 @@ export function bindHandler(i: Insn): Handler {
   return h;
 }
 
-/** Register every templated mnemonic in the handler table (callers that index it by mnemonic get
- *  the form's handler through bindHandler). Called once all template modules are loaded. */
+/** Register every mnemonic templated in all its forms in the handler table (callers that index it
+ *  by mnemonic get the form's handler through bindHandler); a mnemonic templated in some forms keeps
+ *  its hand-written handler there for the others. Called once all template modules are loaded. */
 export function installTemplates(): void {
   for (let mn = 0; mn < templates.length; mn++) {
-    if (templates[mn] === undefined) continue;
+    if (templates[mn] === undefined || accepts[mn] !== undefined) continue;
     def(mn, (cpu: Cpu, i: Insn) => bindHandler(i)(cpu, i));
   }
 }
