@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { busyboxStaticPath } from '../dist/guest/debian.js';
+import { busyboxStaticPath, debianPackageVersion } from '../dist/guest/debian.js';
 import { decode } from '../dist/frontend/decoder.js';
 import { formatInsn } from '../dist/frontend/disasm.js';
 import { Insn } from '../dist/frontend/insn.js';
@@ -66,6 +66,7 @@ const cpu0 = process.cpuUsage();
 for (let k = 0; k < passes; k++) decodeAll();
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+console.log(`binary: busybox-static ${debianPackageVersion('busybox-static') ?? '(version unknown)'} .text`);
 console.log(`decode, by CPU time: ${(count * passes / cpuSeconds / 1e6).toFixed(2)} M instructions/s`);
 for (const task of bench.tasks) {
   const r = task.result;

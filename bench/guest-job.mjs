@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeCpio } from '../dist/loader/cpio.js';
-import { prepareReferenceGuest } from '../dist/guest/reference.js';
+import { prepareReferenceGuest, referenceGuestLabel } from '../dist/guest/reference.js';
 import { loadMachine, startProfile } from '../dist/profiler/profile-command.js';
 
 /** Deterministic text-like bytes: same (bytes, seed) -> same content on every host. */
@@ -204,6 +204,7 @@ async function main() {
   const job = jobInitrd({ mb, rounds });
   const sample = jobData(job.bytes);
   const { gzipSync } = await import('node:zlib');
+  console.log(`guest: ${referenceGuestLabel()}`);
   console.log(`guest job: sha256sum + gzip -c of ${job.bytes} bytes (host sha256 ${job.sha256.slice(0, 16)}..., host gzip -6 ${gzipSync(sample, { level: 6 }).length} bytes), ${rounds} rounds; JIT threshold ${threshold}`);
   const results = [];
   for (const mode of modes) {

@@ -11,6 +11,7 @@
 import { loadMachine } from '../dist/profiler/profile-command.js';
 import { getEflags } from '../dist/cpu/flags.js';
 import { EF } from '../dist/cpu/state.js';
+import { referenceGuestLabel } from '../dist/guest/reference.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,6 +69,7 @@ function memHash(m) {
   return h >>> 0;
 }
 
+console.log(`guest: ${referenceGuestLabel()}`);
 const a = await make('interp');
 const b = await make('jit');
 const t0 = Date.now();

@@ -9,6 +9,7 @@
  */
 import { loadMachine } from '../dist/profiler/profile-command.js';
 import { MachineStop } from '../dist/hv/exit.js';
+import { referenceGuestLabel } from '../dist/guest/reference.js';
 
 const argv = process.argv;
 const opt = (name) => {
@@ -47,6 +48,7 @@ async function boot(mode) {
   return ms;
 }
 
+console.log(`guest: ${referenceGuestLabel()}`);
 const times = {};
 for (const mode of modes) times[mode] = await boot(mode);
 if (times.interp && times.jit) console.log(`JIT speed-up on boot to shell: ${(times.interp / times.jit).toFixed(2)}x`);

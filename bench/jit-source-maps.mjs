@@ -13,7 +13,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareReferenceGuest } from '../dist/guest/reference.js';
+import { prepareReferenceGuest, referenceGuestLabel } from '../dist/guest/reference.js';
 import { loadMachine } from '../dist/profiler/profile-command.js';
 import { MachineStop } from '../dist/hv/exit.js';
 import { compileGenerated } from '../dist/jit/compile.js';
@@ -37,6 +37,7 @@ const PROMPT = '/root #';
 const g = prepareReferenceGuest(() => {});
 const symbols = loadSymbolFile(g.systemMap);
 const symbolize = (lin) => symbols.formatKnown(lin);
+console.log(`guest: ${referenceGuestLabel(g)}`);
 
 /** The reference guest (host-decompressed kernel, deterministic clock), JIT, maps as given. */
 async function machine(sourceMaps, onOut, maxInstructions) {

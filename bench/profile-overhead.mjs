@@ -33,6 +33,7 @@ import { Jit } from '../dist/jit/engine.js';
 import { PhysMemory } from '../dist/mem/phys.js';
 import { Profiler } from '../dist/profiler/profiler.js';
 import { loadMachine, runProfile } from '../dist/profiler/profile-command.js';
+import { referenceGuestLabel } from '../dist/guest/reference.js';
 import { arithLoop, crc32, crc32Loop } from './jit-programs.mjs';
 
 const arg = (name, def) => {
@@ -179,6 +180,7 @@ const loops = [
 ];
 
 console.log(`profiling overhead: sample every ${PERIOD} guest instructions, frame-pointer stacks up to 16 frames; best of ${RUNS} runs`);
+if (BOOT > 0 || JOB_MB > 0) console.log(`guest (boot and job): ${referenceGuestLabel()}`);
 const rows = [];
 for (const w of LOOPS ? loops : []) {
   const code = assemble(w.src);

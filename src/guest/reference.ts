@@ -67,9 +67,9 @@ export interface ReferenceGuest {
 /**
  * One line naming the exact guest, for reports and benchmark output: "linux-image-6.1.0-57-686-unsigned
  * 6.1.192-3, busybox-static 1:1.35.0-4+deb12u1+b1". Figures measured on different lines are not
- * figures of the same guest.
+ * figures of the same guest. Without `g`, the reference guest of this machine (prepared if need be).
  */
-export function referenceGuestLabel(g: ReferenceGuest): string {
+export function referenceGuestLabel(g: ReferenceGuest = prepareReferenceGuest()): string {
   return `${g.kernelPackage} ${g.kernelPackageVersion ?? '(version unknown)'}, busybox-static ${g.busyboxVersion ?? '(version unknown)'}`;
 }
 
