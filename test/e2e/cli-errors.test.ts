@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parseBzImage } from '../../src/loader/bzimage.js';
 import { prepareReferenceGuest } from '../../src/guest/reference.js';
 import { runCli } from './session.js';
 
@@ -61,6 +62,9 @@ describe('bad input', () => {
   });
 
   test('--mem too small for the kernel', async () => {
+    // 8M is too small for this kernel: it runs from pref_address (LOAD_PHYSICAL_ADDR) up.
+    const img = parseBzImage(new Uint8Array(readFileSync(kernel)), kernel);
+    expect(img.prefAddress + img.initSize).toBeGreaterThan(8 << 20);
     expectOneClearLine(await runCli(['boot', '--kernel', kernel, '--initrd', initrd, '--mem', '8M', '--reserve', '0']), /not enough guest RAM|raise --mem/);
   });
 

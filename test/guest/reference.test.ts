@@ -8,7 +8,9 @@
  * is current, so nothing here may depend on one build's bytes or addresses: fixed figures (load
  * address, versions, __fentry__) are read off the kernel and packages this machine was given.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBzImage } from '../../src/loader/bzimage.js';
 import { checkInitramfs } from '../../src/loader/cpio.js';
@@ -134,6 +136,34 @@ describe('reference guest', () => {
     const fast = planLinux({ kernel: new Uint8Array(readFileSync(g.kernel)), kernelName: 'vmlinuz', vmlinux: new Uint8Array(readFileSync(g.vmlinux!)), cmdline: g.cmdline, e820 });
     expect(fast.entry).toBe(parseBzImage(new Uint8Array(readFileSync(g.kernel)), g.kernel).prefAddress);
     expect(fast.segments!.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fills in the versions of a manifest written before they were recorded, without apt', () => {
+    // A cache as an older x86jit left it: reference.json without versions, packages unpacked with
+    // no .version; only the downloaded .debs know. No apt lists: resolving again would fail.
+    const dir = mkdtempSync(join(tmpdir(), 'x86jit-cache-'));
+    const real = dirname(dirname(g.kernel));
+    mkdirSync(join(dir, 'reference'));
+    mkdirSync(join(dir, 'downloads'));
+    for (const pkg of [g.kernelPackage, 'busybox-static']) {
+      mkdirSync(join(dir, 'pkg', pkg), { recursive: true });
+      writeFileSync(join(dir, 'pkg', pkg, '.complete'), '');
+      const deb = readdirSync(join(real, 'downloads')).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'))!;
+      symlinkSync(join(real, 'downloads', deb), join(dir, 'downloads', deb));
+    }
+    const { kernelPackageVersion: _k, busyboxVersion: _b, ...old } = g;
+    writeFileSync(join(dir, 'reference', 'reference.json'), JSON.stringify(old));
+    const saved = process.env.X86JIT_CACHE;
+    process.env.X86JIT_CACHE = dir;
+    try {
+      expect(prepareReferenceGuest()).toEqual(g);
+      expect(JSON.parse(readFileSync(join(dir, 'reference', 'reference.json'), 'utf8'))).toMatchObject({ kernelPackageVersion: g.kernelPackageVersion, busyboxVersion: g.busyboxVersion });
+      expect(readFileSync(join(dir, 'pkg', 'busybox-static', '.version'), 'utf8').trim()).toBe(g.busyboxVersion);
+    } finally {
+      if (saved === undefined) delete process.env.X86JIT_CACHE;
+      else process.env.X86JIT_CACHE = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is cached: a second call returns the same files, and a refresh finds the same ones', () => {
