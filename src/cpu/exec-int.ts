@@ -1,5 +1,4 @@
 // Integer instruction handlers: each exec-*.ts registers its mnemonics (handlers.ts). Owned by the integer interpreter.
-import './exec-shift.js';
 import './exec-muldiv.js';
 import './exec-bcd.js';
 import './exec-bits.js';

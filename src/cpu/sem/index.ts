@@ -1,6 +1,7 @@
 // Loads every semantic template module (each registers its templates with defSem), then puts the
 // templated mnemonics into the interpreter's handler table (interp-gen.ts installTemplates).
 import './alu.js';
+import './shift.js';
 import { installTemplates } from './interp-gen.js';
 
 installTemplates();
