@@ -26,7 +26,7 @@
  */
 import type { CpuState } from './state.js';
 
-import { ARITH, bindFlagExpr, CF, condExpr, FLAG_EXPR, FlagIx, LfOp, LF_KINDS, OF, AF, PF, ZF, SF } from './flag-exprs.js';
+import { ARITH, bindFlagExpr, CF, condExpr, FLAG_EXPR, FlagIx, KEPT_BITS, LfOp, LF_KINDS, OF, AF, PF, ZF, SF } from './flag-exprs.js';
 
 export { ARITH, CF, LfOp, OF, AF, PF, ZF, SF };
 /** EFLAGS bits that exist on an i686 (SDM Vol. 1 §3.4.3); bit 1 reads as 1, bits 3/5/15/22+ as 0. */
@@ -147,6 +147,20 @@ export function setCF(cpu: CpuState, cf: number): void {
  */
 export function foldCF(cpu: CpuState): void {
   setCF(cpu, getCF(cpu));
+}
+
+/**
+ * Store flags that translated code kept in locals (src/jit emit-inline.ts) as kind `op` with
+ * operands `a`, `b`, result `r` and kept EFLAGS bits `x` (flag-exprs.ts KEPT_BITS).
+ */
+export function flushLocalFlags(cpu: CpuState, op: number, a: number, b: number, r: number, x: number): void {
+  const lf = cpu.lf;
+  lf.op = op;
+  lf.res = r;
+  lf.a = a;
+  lf.b = b;
+  const kept = KEPT_BITS[op];
+  cpu.eflags = (cpu.eflags & ~kept) | (x & kept);
 }
 
 /**

@@ -1,138 +1,44 @@
 /**
- * Inline code for the hot instructions (the `custom` instructions of STYLE.md §2): MOV, MOVZX/MOVSX,
- * LEA, ADD/SUB/AND/OR/XOR/CMP/TEST, INC/DEC, PUSH/POP, JMP/Jcc/CALL rel, RET near, NOP. Every
- * other instruction, and every form not listed in canInline(), calls its interpreter handler.
+ * Inline translation: the JIT's implementation of the semantic-template generator (src/cpu/sem
+ * gen.ts), plus the control transfers that end a block (JMP/Jcc/CALL rel, RET near), which are the
+ * translator's own business (exits, chaining, in-region transfers).
  *
- * Each template has the semantics of its handler in src/cpu (lazy flags exactly as flags.ts
- * defines them: 32-bit operands need no sign extension) and keeps the handler contract: all memory
- * accesses that can fault happen before a register is written.
- *
- * Memory: the effective address is computed in JS; when ES/SS/DS are flat (mode.ts) the access
- * takes the MMU's software TLB fast path (one lookup, one check, one typed-array access; stores
- * also check PhysMemory.codePages), else it calls cpu.readMem/writeMem (segment checks, MMIO,
- * page crossing, TLB misses, writes into code pages: exactly the interpreter's path).
+ * Every instruction whose form has a template (src/cpu/sem `templateFor`) is emitted inline from
+ * that template, with:
+ * - registers as the JS locals `r0`..`r7` of emit.ts, every register number and immediate a literal;
+ * - memory: the effective address computed in JS; when ES/SS/DS are flat (mode.ts) an access takes
+ *   the MMU's software TLB fast path (one lookup, one check, one typed-array access; stores also
+ *   check PhysMemory.codePages), else cpu.readMem/writeMem (segment checks, MMIO, page crossing, TLB
+ *   misses, writes into code pages: exactly the interpreter's path);
+ * - flags in locals (issue 17 "Flags in locals"): a flag writer assigns `fa fb fr` (operands and
+ *   result), `fx` (the EFLAGS bits its kind keeps) and `fo` (its kind, for the fault path) instead
+ *   of storing into cpu.lf; readers inline flag-exprs.ts' formulas over those locals when the kind is
+ *   known at translation time. cpu.lf and cpu.eflags are written only when control leaves the
+ *   translated code (an exit, a handler call, a fault: `flushText`). A writer whose flags a later
+ *   inline writer redefines before anything can observe them emits nothing at all.
  */
 import { OpKind, Seg, type Insn } from '../frontend/insn.js';
 import { Mn } from '../frontend/mnemonics.js';
-import { LfOp } from '../cpu/flags.js';
+import { Flag } from '../frontend/table-types.js';
+import { bindFlagExpr, condExpr, FLAG_EXPR, FlagIx, KEPT_BITS } from '../cpu/flag-exprs.js';
+import { templateFor, type SemGen } from '../cpu/sem/gen.js';
 import type { BlockEmitter } from './emit.js';
 import { flagsDeadAfter, relTarget } from './emit.js';
 import { Exit } from './block.js';
 import { ModeBit } from './mode.js';
 
-const ALU_FULL = new Uint8Array(512);
-for (const mn of [Mn.ADD, Mn.SUB, Mn.AND, Mn.OR, Mn.XOR, Mn.CMP, Mn.TEST]) ALU_FULL[mn] = 1;
-
-function isReg(k: number): boolean {
-  return k === OpKind.Reg;
-}
-
-/** A memory operand the inline code can address (asize 2 or 4, any segment). */
-function memOk(i: Insn): boolean {
-  return i.asize === 4 || i.asize === 2;
-}
-
-function rmOk(k: number, i: Insn): boolean {
-  return k === OpKind.Reg || (k === OpKind.Mem && memOk(i));
-}
+/** Static flag state of the emitter (BlockEmitter.flagOp). */
+export const FLAGS_IN_CPU = -1;
+/** Pending flags in the locals, of the kind in the run-time local `fo` (fo < 0: none pending). */
+export const FLAGS_DYN = -2;
 
 function codeFlat(em: BlockEmitter): boolean {
   return (em.blk.mode & ModeBit.FLAT) !== 0 && em.code32;
 }
 
-/** Does the inline template of `i` set all six arithmetic flags without reading any? */
-export function fullyDefinesFlags(i: Insn): boolean {
-  if (ALU_FULL[i.mn] !== 0 || i.mn === Mn.NEG) return true;
-  return (i.mn === Mn.SHL || i.mn === Mn.SAL || i.mn === Mn.SHR || i.mn === Mn.SAR) && shiftCount(i) !== 0;
-}
-
-/** Masked count of a shift by an immediate (or the implicit 1 of D0/D1). */
-function shiftCount(i: Insn): number {
-  return i.k1 === OpKind.Imm ? i.v1 & 31 : 1;
-}
-
-/** `x` (an operand of `size` bytes, zero- or sign-extended) sign-extended to int32. */
-function sext(x: string, size: number): string {
-  return size === 4 ? x : `((${x} << ${32 - size * 8}) >> ${32 - size * 8})`;
-}
-
-/** A compile-time constant sign-extended from `size` bytes. */
-function sextConst(v: number, size: number): number {
-  const sh = 32 - size * 8;
-  return (v << sh) >> sh;
-}
-
-/** Statement writing expression `v` to register `reg` at `size` bytes. */
-function writeReg(em: BlockEmitter, reg: number, size: number, v: string): string {
-  if (size === 4) return `${em.w(reg)} = ${v};`;
-  if (size === 1) return em.w8(reg, v);
-  const n = em.w(reg);
-  return `${n} = (${n} & -65536) | (${v} & 65535);`;
-}
-
-/**
- * Read the destination operand (slot 0) of a read-modify-write instruction into an expression;
- * for memory it computes the address into `a` and loads into `t` (a stays valid for the store).
- */
-function readDest(em: BlockEmitter, i: Insn, size: number): string {
-  if (isReg(i.k0)) return size === 4 ? em.r(i.v0) : size === 1 ? em.r8(i.v0) : `(${em.r(i.v0)} & 65535)`;
-  emitEa(em, i);
-  emitLoad(em, i.seg, size, 't');
-  return 't';
-}
-
-/** Write `v` to the destination read by readDest (memory: the same address `a`). */
-function writeDest(em: BlockEmitter, i: Insn, size: number, v: string): void {
-  if (isReg(i.k0)) {
-    em.line(writeReg(em, i.v0, size, v));
-    return;
-  }
-  emitStore(em, i.seg, size, v);
-}
-
-/** True when emitInline() handles `i` in the emitter's mode. */
-export function canInline(em: BlockEmitter, i: Insn): boolean {
-  if (i.lock) return false;
+/** Is `i` a control transfer the translator emits itself? */
+function isControl(em: BlockEmitter, i: Insn): boolean {
   switch (i.mn) {
-    case Mn.NOP:
-      return true;
-    case Mn.MOV:
-      if (i.s0 !== i.s1 && i.k1 !== OpKind.Imm) return false;
-      if (i.s0 !== 4 && i.s0 !== 1) return false;
-      if (isReg(i.k0)) return rmOk(i.k1, i) || i.k1 === OpKind.Imm;
-      if (i.k0 === OpKind.Mem && memOk(i)) return isReg(i.k1) || i.k1 === OpKind.Imm;
-      return false;
-    case Mn.MOVZX:
-    case Mn.MOVSX:
-      return isReg(i.k0) && i.s0 === 4 && rmOk(i.k1, i) && (i.s1 === 1 || i.s1 === 2);
-    case Mn.LEA:
-      return isReg(i.k0) && i.s0 === 4 && i.k1 === OpKind.Mem;
-    case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST:
-      // reg <- reg/imm/mem, or mem <- reg/imm (read-modify-write), at 8, 16 or 32 bits.
-      if (i.s1 !== i.s0 && i.k1 !== OpKind.Imm) return false;
-      if (isReg(i.k0)) return rmOk(i.k1, i) || i.k1 === OpKind.Imm;
-      return i.k0 === OpKind.Mem && memOk(i) && (isReg(i.k1) || i.k1 === OpKind.Imm);
-    case Mn.INC:
-    case Mn.DEC:
-    case Mn.NEG:
-    case Mn.NOT:
-      return rmOk(i.k0, i);
-    case Mn.SHL:
-    case Mn.SAL:
-    case Mn.SHR:
-    case Mn.SAR:
-      // Immediate (or implicit 1) counts only: the count is then known when translating.
-      return rmOk(i.k0, i) && (i.k1 === OpKind.Imm || i.k1 === OpKind.None);
-    case Mn.SETcc:
-      return rmOk(i.k0, i) && i.s0 === 1;
-    case Mn.CMOVcc:
-      return isReg(i.k0) && i.s0 === 4 && rmOk(i.k1, i);
-    case Mn.XCHG:
-      return isReg(i.k0) && isReg(i.k1) && i.s0 === 4;
-    case Mn.PUSH:
-      return em.stack32 && i.osize === 4 && (isReg(i.k0) || i.k0 === OpKind.Imm) && i.s0 === 4;
-    case Mn.POP:
-      return em.stack32 && i.osize === 4 && isReg(i.k0) && i.s0 === 4;
     case Mn.JMP:
     case Mn.Jcc:
       return codeFlat(em) && i.k0 === OpKind.Rel && i.osize === 4;
@@ -145,100 +51,314 @@ export function canInline(em: BlockEmitter, i: Insn): boolean {
   }
 }
 
+/** True when `i` is emitted inline (a template covers its form, or it is a translated transfer). */
+export function canInline(em: BlockEmitter, i: Insn): boolean {
+  return templateFor(i) !== undefined || isControl(em, i);
+}
+
+/** Does `i` set all six arithmetic flags without reading any (so earlier flags are dead)? */
+export function fullyDefinesFlags(i: Insn): boolean {
+  const e = i.entry;
+  if (e === null) return false;
+  if ((e.flagsWritten & Flag.ARITH) === Flag.ARITH && (e.flagsRead & Flag.ARITH) === 0) return true;
+  // Shifts by a non-zero immediate define all six (the table lists them as read for a zero count).
+  const sh = i.mn === Mn.SHL || i.mn === Mn.SAL || i.mn === Mn.SHR || i.mn === Mn.SAR;
+  return sh && (i.k1 === OpKind.None || (i.k1 === OpKind.Imm && (i.v1 & 31) !== 0));
+}
+
 // ---------------------------------------------------------------------------------- memory
 
-/** Emit `a = <effective address>` (offset in the segment). */
-function emitEa(em: BlockEmitter, i: Insn): void {
+/** Emit `<dst> = <effective address>` (offset in the segment). */
+function emitEa(em: BlockEmitter, i: Insn, dst: string): void {
+  if (i.k0 === OpKind.Moffs || i.k1 === OpKind.Moffs) {
+    em.line(`${dst} = ${i.asize === 2 ? i.disp & 0xffff : i.disp | 0};`);
+    return;
+  }
   let e = `${i.disp | 0}`;
   if (i.base >= 0) e = `${em.r(i.base)} + ${e}`;
   if (i.index >= 0) e = `${e} + (${em.r(i.index)} << ${i.scale})`;
-  em.line(i.asize === 2 ? `a = (${e}) & 65535;` : `a = (${e}) | 0;`);
+  em.line(i.asize === 2 ? `${dst} = (${e}) & 65535;` : `${dst} = (${e}) | 0;`);
 }
 
-/** Linear-address expression for an offset in `a` through segment `seg`, or null when the access
+/** Linear-address expression for an offset in `off` through segment `seg`, or null when the access
  *  must take cpu.readMem/writeMem (segment limit checks). */
-function fastLinear(em: BlockEmitter, seg: number): string | null {
-  if (em.flat && (seg === Seg.DS || seg === Seg.SS || seg === Seg.ES)) return 'a';
-  if (seg === Seg.FS && (em.blk.mode & ModeBit.FS_FLAT_LIMIT) !== 0) return '(SB[4] + a) | 0';
-  if (seg === Seg.GS && (em.blk.mode & ModeBit.GS_FLAT_LIMIT) !== 0) return '(SB[5] + a) | 0';
+function fastLinear(em: BlockEmitter, seg: number, off: string): string | null {
+  if (em.flat && (seg === Seg.DS || seg === Seg.SS || seg === Seg.ES)) return off;
+  if (seg === Seg.FS && (em.blk.mode & ModeBit.FS_FLAT_LIMIT) !== 0) return `(SB[4] + ${off}) | 0`;
+  if (seg === Seg.GS && (em.blk.mode & ModeBit.GS_FLAT_LIMIT) !== 0) return `(SB[5] + ${off}) | 0`;
   return null;
 }
 
 /**
- * Emit `dst = <load of size bytes at seg:a>` (zero-extended for 1/2, int32 for 4). The fast path
+ * Emit `dst = <load of size bytes at seg:off>` (zero-extended for 1/2, int32 for 4). The fast path
  * needs a TLB hit and an aligned access; with a segment base, the offset must be aligned too (an
  * aligned offset never reaches past the 4 GiB limit).
  */
-function emitLoad(em: BlockEmitter, seg: number, size: number, dst: string): void {
+function emitLoad(em: BlockEmitter, seg: number, off: string, size: number, dst: string): void {
   em.faultPoint();
-  const slow = `cpu.readMem(${seg}, a, ${size})`;
-  const lin = fastLinear(em, seg);
+  const slow = `cpu.readMem(${seg}, ${off}, ${size})`;
+  const lin = fastLinear(em, seg, off);
   if (lin === null) {
     em.line(`${dst} = ${slow};`);
     return;
   }
   em.line(`l = ${lin}; h = TR[l >>> 12];`);
-  const aligned = lin === 'a' ? 'l' : '(a | l)';
+  const aligned = lin === off ? 'l' : `(${off} | l)`;
   if (size === 4) em.line(`${dst} = h >= 0 && (${aligned} & 3) === 0 ? M32[(h | (l & 4095)) >> 2] : ${slow};`);
   else if (size === 2) em.line(`${dst} = h >= 0 && (${aligned} & 1) === 0 ? M16[(h | (l & 4095)) >> 1] : ${slow};`);
   else em.line(`${dst} = h >= 0 ? M8[h | (l & 4095)] : ${slow};`);
 }
 
-/** Emit a store of expression `v` (size bytes) at seg:a. */
-function emitStore(em: BlockEmitter, seg: number, size: number, v: string): void {
+/** Emit a store of expression `v` (size bytes) at seg:off. */
+function emitStore(em: BlockEmitter, seg: number, off: string, size: number, v: string): void {
   em.faultPoint();
   em.stored = true;
-  const slow = `cpu.writeMem(${seg}, a, ${size}, ${v});`;
-  const lin = fastLinear(em, seg);
+  const slow = `cpu.writeMem(${seg}, ${off}, ${size}, ${v});`;
+  const lin = fastLinear(em, seg, off);
   if (lin === null) {
     em.line(slow);
     return;
   }
   em.line(`l = ${lin}; h = TW[l >>> 12];`);
-  const aligned = lin === 'a' ? 'l' : '(a | l)';
+  const aligned = lin === off ? 'l' : `(${off} | l)`;
   if (size === 4) em.line(`if (h >= 0 && (${aligned} & 3) === 0 && CP[h >>> 12] === 0) M32[(h | (l & 4095)) >> 2] = ${v}; else ${slow}`);
   else if (size === 2) em.line(`if (h >= 0 && (${aligned} & 1) === 0 && CP[h >>> 12] === 0) M16[(h | (l & 4095)) >> 1] = ${v}; else ${slow}`);
   else em.line(`if (h >= 0 && CP[h >>> 12] === 0) M8[h | (l & 4095)] = ${v}; else ${slow}`);
 }
 
-/** Read operand slot (kind k, value v, size s) of `i` into an expression (may emit a load into `dst`). */
-function readOperand(em: BlockEmitter, i: Insn, k: number, v: number, s: number, dst: string): string {
-  if (k === OpKind.Reg) return s === 4 ? em.r(v) : s === 1 ? em.r8(v) : `(${em.r(v)} & 65535)`;
-  if (k === OpKind.Imm) return String(s === 4 ? v | 0 : s === 2 ? v & 0xffff : v & 0xff);
-  emitEa(em, i);
-  emitLoad(em, i.seg, s, dst);
-  return dst;
-}
-
 // ---------------------------------------------------------------------------------- flags
 
-/** Record lazy flags of kind `op` from fa/fb/fr unless a later instruction overwrites them first. */
-function setFlags(em: BlockEmitter, op: number): void {
-  em.flagOp = op;
-  if (flagsDeadAfter(em, em.k)) return;
-  if (op === LfOp.LOGIC) em.line(`LF.op = ${op}; LF.res = fr; LF.a = 0; LF.b = 0;`);
-  else em.line(`LF.op = ${op}; LF.res = fr; LF.a = fa; LF.b = fb;`);
+/** Flag-expression text of the current static kind bound to the flag locals. */
+function localFlag(op: number, text: string): string {
+  void op;
+  return bindFlagExpr(text, 'fa', 'fb', 'fr', 'fx');
 }
 
-/** A JS condition for cc from the flags of the last inline flag writer, or null. */
-function fusedCondition(em: BlockEmitter, cc: number): string | null {
-  let c: string | null = null;
+/**
+ * Statements that move pending flags from the locals to cpu.lf/cpu.eflags for the emitter's current
+ * static state ('' when nothing is pending). Does not change the state (the caller decides).
+ */
+export function flushText(em: BlockEmitter): string {
   const op = em.flagOp;
-  const n = cc >> 1;
-  if (op === LfOp.SUB) {
-    c = [`((fa ^ fb) & (fa ^ fr)) < 0`, `(fa >>> 0) < (fb >>> 0)`, `fr === 0`, `(fa >>> 0) <= (fb >>> 0)`, `fr < 0`, '', `fa < fb`, `fa <= fb`][n];
-  } else if (op === LfOp.LOGIC) {
-    c = [`false`, `false`, `fr === 0`, `fr === 0`, `fr < 0`, '', `fr < 0`, `fr <= 0`][n];
-  } else if (op === LfOp.ADD) {
-    c = [``, `(fr >>> 0) < (fa >>> 0)`, `fr === 0`, ``, `fr < 0`, '', '', ''][n];
-  } else if (op === LfOp.INC || op === LfOp.DEC || op === LfOp.RES) {
-    c = ['', '', `fr === 0`, '', `fr < 0`, '', '', ''][n];
-  }
-  if (c === null || c === '') return null;
-  return (cc & 1) === 0 ? c : `!(${c})`;
+  if (op === FLAGS_IN_CPU) return '';
+  if (op === FLAGS_DYN) return 'if (fo >= 0) FL(cpu, fo, fa, fb, fr, fx); ';
+  let s = `LF.op = ${op}; LF.res = fr; LF.a = fa; LF.b = fb; `;
+  const kept = KEPT_BITS[op];
+  if (kept !== 0) s += `cpu.eflags = (cpu.eflags & ${~kept}) | (fx & ${kept}); `;
+  return s;
 }
 
-// ---------------------------------------------------------------------------------- templates
+/** Flush pending flags now (before code that reads cpu.lf): the state becomes "in cpu". */
+export function flushFlags(em: BlockEmitter): void {
+  const s = flushText(em);
+  if (s === '') return;
+  em.line(`${s}fo = -1;`);
+  em.flagOp = FLAGS_IN_CPU;
+}
+
+// ---------------------------------------------------------------------------------- generator
+
+const SLOT_K = ['k0', 'k1', 'k2'] as const;
+const SLOT_V = ['v0', 'v1', 'v2'] as const;
+const SLOT_S = ['s0', 's1', 's2'] as const;
+/** Only numbers and operators: a condition the translator can decide. */
+const CONSTANT = /^[0-9\s()&|^~!=<>+\-*]+$/;
+
+/** SemGen over the block emitter: one instance per block, reset per instruction. */
+class JitGen implements SemGen {
+  private i!: Insn;
+  private ntmp = 0;
+  /** Depth of template conditionals not decided at translation time. */
+  private depth = 0;
+  /** Open conditionals: true = decided (no `if` emitted). */
+  private readonly opened: boolean[] = [];
+  private addr = false;
+
+  constructor(private readonly em: BlockEmitter) {}
+
+  start(i: Insn): void {
+    this.i = i;
+    this.ntmp = 0;
+    this.depth = 0;
+    this.opened.length = 0;
+    this.addr = false;
+  }
+
+  line(s: string): void {
+    this.em.line(s);
+  }
+
+  tmp(): string {
+    const n = this.ntmp++;
+    if (n >= this.em.tmps) this.em.tmps = n + 1;
+    return `q${n}`;
+  }
+
+  get(slot: number): string {
+    const i = this.i;
+    const k = i[SLOT_K[slot]];
+    const v = i[SLOT_V[slot]];
+    const s = i[SLOT_S[slot]];
+    const em = this.em;
+    switch (k) {
+      case OpKind.Reg:
+        return s === 4 ? em.r(v) : s === 1 ? em.r8(v) : `(${em.r(v)} & 65535)`;
+      case OpKind.Imm:
+        return (v | 0) < 0 ? `(${v | 0})` : String(v | 0);
+      case OpKind.Mem:
+      case OpKind.Moffs: {
+        if (!this.addr) emitEa(em, i, 'a');
+        this.addr = true;
+        const t = this.tmp();
+        emitLoad(em, i.seg, 'a', s, t);
+        return t;
+      }
+      default:
+        throw new Error(`JIT template: operand kind ${k} in slot ${slot}`);
+    }
+  }
+
+  put(slot: number, v: string): void {
+    const i = this.i;
+    const k = i[SLOT_K[slot]];
+    const s = i[SLOT_S[slot]];
+    if (k === OpKind.Reg) {
+      this.setReg(i[SLOT_V[slot]], s, v);
+      return;
+    }
+    if (!this.addr) emitEa(this.em, i, 'a');
+    this.addr = true;
+    emitStore(this.em, i.seg, 'a', s, v);
+  }
+
+  regNum(slot: number): string {
+    return String(this.i[SLOT_V[slot]]);
+  }
+
+  reg(r: number, size: number): string {
+    const em = this.em;
+    return size === 4 ? em.r(r) : size === 1 ? em.r8(r) : `(${em.r(r)} & 65535)`;
+  }
+
+  setReg(r: number, size: number, v: string): void {
+    const em = this.em;
+    if (size === 4) em.line(`${em.w(r)} = ${v};`);
+    else if (size === 1) em.line(em.w8(r, v));
+    else {
+      const n = em.w(r);
+      em.line(`${n} = (${n} & -65536) | ((${v}) & 65535);`);
+    }
+  }
+
+  ea(): string {
+    const t = this.tmp();
+    emitEa(this.em, this.i, t);
+    return t;
+  }
+
+  load(seg: number, off: string, size: number): string {
+    const t = this.tmp();
+    this.em.line(`o = ${off};`);
+    emitLoad(this.em, seg < 0 ? this.i.seg : seg, 'o', size, t);
+    return t;
+  }
+
+  store(seg: number, off: string, size: number, v: string): void {
+    this.em.line(`o = ${off};`);
+    emitStore(this.em, seg < 0 ? this.i.seg : seg, 'o', size, v);
+  }
+
+  sp(delta: number): string {
+    const r4 = this.em.r(4);
+    return this.em.stack32 ? `((${r4} + ${delta}) | 0)` : `((${r4} + ${delta}) & 65535)`;
+  }
+
+  setSp(v: string): void {
+    const em = this.em;
+    if (em.stack32) em.line(`${em.w(4)} = ${v};`);
+    else em.line(`${em.w(4)} = (${em.r(4)} & -65536) | ((${v}) & 65535);`);
+  }
+
+  flags(op: number, res: string, a: string, b: string, kept: string | null): void {
+    const em = this.em;
+    if (this.depth === 0 && flagsDeadAfter(em, em.k)) {
+      em.flagOp = op;
+      return;
+    }
+    // The kept bits are computed from the previous flags, so they are assigned first.
+    let s = kept !== null && KEPT_BITS[op] !== 0 ? `fx = ${kept}; ` : '';
+    s += `fa = ${a}; fb = ${b}; fr = ${res}; fo = ${op};`;
+    em.line(s);
+    em.flagOp = this.depth === 0 && em.flagOp !== FLAGS_DYN ? op : this.depth === 0 ? op : FLAGS_DYN;
+  }
+
+  private flagText(ix: number): string {
+    const em = this.em;
+    if (em.flagOp === FLAGS_DYN) flushFlags(em);
+    const op = em.flagOp;
+    if (op === FLAGS_IN_CPU) return `GF[${ix}](cpu)`;
+    return localFlag(op, FLAG_EXPR[op][ix]);
+  }
+
+  cf(): string {
+    return this.flagText(FlagIx.CF);
+  }
+
+  flag(ix: number): string {
+    return this.flagText(ix);
+  }
+
+  cond(): string {
+    return condition(this.em, this.i.cc);
+  }
+
+  raise(vec: number): void {
+    this.em.faultPoint();
+    this.em.line(`RAISE(cpu, ${vec});`);
+  }
+
+  ifOpen(cond: string): void {
+    if (CONSTANT.test(cond)) {
+      // Decided now (an immediate count, say): only a true condition needs no `if`.
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      const v = new Function(`return (${cond});`)() as unknown;
+      if (v) {
+        this.opened.push(true);
+        return;
+      }
+    }
+    this.opened.push(false);
+    this.depth++;
+    this.em.line(`if (${cond}) {`);
+  }
+
+  ifElse(): void {
+    const decided = this.opened[this.opened.length - 1];
+    // The else of a condition decided true is dead code: emit it under `if (false)`.
+    this.em.line(decided ? 'if (false) {' : '} else {');
+    if (decided) {
+      this.opened[this.opened.length - 1] = false;
+      this.depth++;
+    }
+  }
+
+  ifClose(): void {
+    const decided = this.opened.pop();
+    if (decided) return;
+    this.depth--;
+    this.em.line('}');
+  }
+}
+
+/** A JS condition for cc from the current flag state. */
+function condition(em: BlockEmitter, cc: number): string {
+  if (em.flagOp === FLAGS_DYN) flushFlags(em);
+  const op = em.flagOp;
+  if (op === FLAGS_IN_CPU) return `TC(cpu, ${cc})`;
+  return localFlag(op, condExpr(op, cc));
+}
+
+const gens = new WeakMap<BlockEmitter, JitGen>();
 
 /**
  * Emit `i` inline. Returns true when it emitted the block's exit. After an instruction that
@@ -248,163 +368,29 @@ function fusedCondition(em: BlockEmitter, cc: number): string | null {
  */
 export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
   em.stored = false;
-  const ended = emitTemplate(em, i, last);
+  let ended = false;
+  if (isControl(em, i)) ended = emitControl(em, i);
+  else {
+    let g = gens.get(em);
+    if (g === undefined) gens.set(em, (g = new JitGen(em)));
+    g.start(i);
+    templateFor(i)!(g, i);
+  }
   if (em.stored && !ended && !last) em.stopCheck();
   return ended;
 }
 
-function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
+/** JMP/Jcc/CALL rel and RET near in flat 32-bit code: the block's exit. */
+function emitControl(em: BlockEmitter, i: Insn): boolean {
   const k = em.k;
   const next = em.eipAt(k + 1);
   switch (i.mn) {
-    case Mn.NOP:
-      break;
-    case Mn.MOV: {
-      if (isReg(i.k0)) {
-        const v = readOperand(em, i, i.k1, i.v1, i.s0, 't');
-        if (i.s0 === 4) em.line(`${em.w(i.v0)} = ${v};`);
-        else em.line(em.w8(i.v0, v));
-      } else {
-        const v = i.k1 === OpKind.Imm ? String(i.s0 === 4 ? i.v1 | 0 : i.v1 & 0xff) : i.s0 === 4 ? em.r(i.v1) : em.r8(i.v1);
-        emitEa(em, i);
-        emitStore(em, i.seg, i.s0, v);
-      }
-      break;
-    }
-    case Mn.MOVZX:
-    case Mn.MOVSX: {
-      let v = readOperand(em, i, i.k1, i.v1, i.s1, 't');
-      if (i.mn === Mn.MOVSX) v = i.s1 === 1 ? `((${v} << 24) >> 24)` : `((${v} << 16) >> 16)`;
-      em.line(`${em.w(i.v0)} = ${v};`);
-      break;
-    }
-    case Mn.LEA: {
-      emitEa(em, i);
-      em.line(`${em.w(i.v0)} = a;`);
-      break;
-    }
-    case Mn.ADD: case Mn.SUB: case Mn.AND: case Mn.OR: case Mn.XOR: case Mn.CMP: case Mn.TEST: {
-      // As exec-alu.ts: operands sign-extended from the size, destination written, then flags.
-      // The source first (it may be the memory load, into u), then the destination (a memory
-      // destination is loaded into t and its address kept in a for the store).
-      const size = i.s0;
-      const b = i.k1 === OpKind.Imm ? String(sextConst(i.v1, size)) : sext(readOperand(em, i, i.k1, i.v1, size, 'u'), size);
-      const av = sext(readDest(em, i, size), size);
-      const op = { [Mn.ADD]: '+', [Mn.SUB]: '-', [Mn.CMP]: '-', [Mn.AND]: '&', [Mn.TEST]: '&', [Mn.OR]: '|', [Mn.XOR]: '^' }[i.mn];
-      em.line(`fa = ${av}; fb = ${b}; fr = ${sext(`(fa ${op} fb)`, size)}${size === 4 ? ' | 0' : ''};`);
-      if (i.mn !== Mn.CMP && i.mn !== Mn.TEST) writeDest(em, i, size, 'fr');
-      setFlags(em, i.mn === Mn.ADD ? LfOp.ADD : i.mn === Mn.SUB || i.mn === Mn.CMP ? LfOp.SUB : LfOp.LOGIC);
-      break;
-    }
-    case Mn.INC:
-    case Mn.DEC: {
-      const size = i.s0;
-      const dead = flagsDeadAfter(em, k);
-      if (!dead) {
-        // CF is kept (SDM Vol. 2 INC/DEC): park the current CF in eflags bit 0 as flags.ts expects.
-        const prev = em.flagOp;
-        if (prev === LfOp.LOGIC) em.line(`cpu.eflags &= -2;`);
-        else if (prev === LfOp.SUB) em.line(`cpu.eflags = (cpu.eflags & -2) | ((fa >>> 0) < (fb >>> 0) ? 1 : 0);`);
-        else if (prev === LfOp.ADD) em.line(`cpu.eflags = (cpu.eflags & -2) | ((fr >>> 0) < (fa >>> 0) ? 1 : 0);`);
-        else if (prev !== LfOp.INC && prev !== LfOp.DEC && prev !== LfOp.RES) em.line(`FCF(cpu);`);
-      }
-      const x = sext(readDest(em, i, size), size);
-      em.line(`fa = ${x}; fb = 1; fr = ${sext(`(fa ${i.mn === Mn.INC ? '+' : '-'} 1)`, size)}${size === 4 ? ' | 0' : ''};`);
-      writeDest(em, i, size, 'fr');
-      em.flagOp = i.mn === Mn.INC ? LfOp.INC : LfOp.DEC;
-      if (!dead) em.line(`LF.op = ${em.flagOp}; LF.res = fr; LF.a = fa; LF.b = 1;`);
-      break;
-    }
-    case Mn.NEG: {
-      const size = i.s0;
-      const x = sext(readDest(em, i, size), size);
-      em.line(`fa = 0; fb = ${x}; fr = ${sext('(-fb)', size)}${size === 4 ? ' | 0' : ''};`);
-      writeDest(em, i, size, 'fr');
-      setFlags(em, LfOp.SUB);
-      break;
-    }
-    case Mn.NOT: {
-      const size = i.s0;
-      const x = readDest(em, i, size);
-      writeDest(em, i, size, `~${x}`);
-      break;
-    }
-    case Mn.SHL:
-    case Mn.SAL:
-    case Mn.SHR:
-    case Mn.SAR: {
-      // As exec-shift.ts for an immediate count c (1..31): CF = last bit out, OF by the P6 rule,
-      // AF cleared, SF/ZF/PF from the result (LfOp.RES). A count of 0 changes nothing.
-      const size = i.s0;
-      const bits = size * 8;
-      const c = shiftCount(i);
-      const x = readDest(em, i, size);
-      // A masked count of 0 changes nothing, but the operand is still read (a memory operand can
-      // fault, and its page walk sets the accessed bit), as exec-shift.ts does.
-      if (c === 0) break;
-      em.line(`fa = ${i.mn === Mn.SAR ? sext(x, size) : x};`);
-      let cf: string;
-      let of: string;
-      if (i.mn === Mn.SHR) {
-        em.line(`fr = ${sext(`(fa >>> ${c})`, size)};`);
-        cf = c <= bits ? `((fa >>> ${c - 1}) & 1)` : '0';
-        of = `((((fr >>> ${bits - 1}) ^ (fr >>> ${bits - 2})) & 1) << 11)`;
-      } else if (i.mn === Mn.SAR) {
-        em.line(`fr = fa >> ${c};`);
-        cf = `((fa >> ${c - 1}) & 1)`;
-        of = '0';
-      } else {
-        em.line(`fr = ${sext(`(fa << ${c})`, size)}${size === 4 ? ' | 0' : ''};`);
-        cf = c <= bits ? `((fa >>> ${bits - c}) & 1)` : '0';
-        of = `((((fr >>> 31) ^ fb) & 1) << 11)`;
-      }
-      writeDest(em, i, size, 'fr');
-      em.flagOp = LfOp.RES;
-      if (!flagsDeadAfter(em, k)) {
-        if (i.mn === Mn.SHL || i.mn === Mn.SAL) em.line(`fb = ${cf};`);
-        em.line(`cpu.eflags = (cpu.eflags & -2066) | ${i.mn === Mn.SHL || i.mn === Mn.SAL ? 'fb' : cf} | ${of}; LF.op = ${LfOp.RES}; LF.res = fr;`);
-      }
-      break;
-    }
-    case Mn.SETcc: {
-      const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
-      if (isReg(i.k0)) em.line(em.w8(i.v0, `(${c} ? 1 : 0)`));
-      else {
-        emitEa(em, i);
-        emitStore(em, i.seg, 1, `(${c} ? 1 : 0)`);
-      }
-      break;
-    }
-    case Mn.CMOVcc: {
-      const v = readOperand(em, i, i.k1, i.v1, 4, 'u');
-      const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
-      em.line(`if (${c}) ${em.w(i.v0)} = ${v};`);
-      break;
-    }
-    case Mn.XCHG: {
-      if (i.v0 !== i.v1) em.line(`t = ${em.r(i.v0)}; ${em.w(i.v0)} = ${em.r(i.v1)}; ${em.w(i.v1)} = t;`);
-      break;
-    }
-    case Mn.PUSH: {
-      const v = i.k0 === OpKind.Imm ? String(i.v0 | 0) : em.r(i.v0);
-      em.line(`t = ${v}; a = (${em.r(4)} - 4) | 0;`);
-      emitStore(em, Seg.SS, 4, 't');
-      em.line(`${em.w(4)} = a;`);
-      break;
-    }
-    case Mn.POP: {
-      em.line(`a = ${em.r(4)};`);
-      emitLoad(em, Seg.SS, 4, 't');
-      em.line(`${em.w(4)} = (a + 4) | 0; ${em.w(i.v0)} = t;`);
-      break;
-    }
-    case Mn.JMP: {
+    case Mn.JMP:
       em.transfer(relTarget(i, next), k + 1, Exit.TAKEN, true, false);
       return true;
-    }
     case Mn.Jcc: {
       const target = relTarget(i, next);
-      const c = fusedCondition(em, i.cc) ?? `TC(cpu, ${i.cc})`;
+      const c = condition(em, i.cc);
       em.line(`if (${c}) {`);
       em.transfer(target, k + 1, Exit.TAKEN, false, false);
       em.line(`}`);
@@ -414,7 +400,7 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
     case Mn.CALL: {
       const target = relTarget(i, next);
       em.line(`a = (${em.r(4)} - 4) | 0;`);
-      emitStore(em, Seg.SS, 4, String(next));
+      emitStore(em, Seg.SS, 'a', 4, String(next));
       em.line(`${em.w(4)} = a;`);
       // The return address may have landed in the region's own code: the transfer checks rt.stop.
       em.transfer(target, k + 1, Exit.TAKEN, true, true);
@@ -423,13 +409,12 @@ function emitTemplate(em: BlockEmitter, i: Insn, last: boolean): boolean {
     case Mn.RET: {
       const extra = i.k0 === OpKind.Imm ? i.v0 & 0xffff : 0;
       em.line(`a = ${em.r(4)};`);
-      emitLoad(em, Seg.SS, 4, 't');
+      emitLoad(em, Seg.SS, 'a', 4, 't');
       em.line(`${em.w(4)} = (a + ${4 + extra}) | 0;`);
       em.exit('t', k + 1, Exit.OTHER);
       return true;
     }
     default:
-      throw new Error(`emitInline: no template for mnemonic ${i.mn}`);
+      throw new Error(`emitControl: mnemonic ${i.mn}`);
   }
-  return false;
 }

@@ -25,25 +25,23 @@
  *   //# sourceURL=x86jit/block_<physaddr hex>.js
  */
 import { OpKind, type Insn } from '../frontend/insn.js';
-import { handlers } from '../cpu/handlers.js';
-import { getCF, testCC } from '../cpu/flags.js';
-import type { Cpu } from '../cpu/cpu.js';
+import { flushLocalFlags, getAF, getCF, getOF, getPF, getSF, getZF, PARITY, testCC } from '../cpu/flags.js';
+import { raise } from '../cpu/fault.js';
+import { bindHandler } from '../cpu/sem/interp-gen.js';
 import { Block, Exit, type RegionFn } from './block.js';
 import { ModeBit } from './mode.js';
-import { emitInline, canInline, fullyDefinesFlags } from './emit-inline.js';
+import { emitInline, canInline, fullyDefinesFlags, flushFlags, flushText, FLAGS_DYN } from './emit-inline.js';
 import { Flag } from '../frontend/table-types.js';
 import { Mn, mnemonicName } from '../frontend/mnemonics.js';
 import { compileGenerated } from './compile.js';
 
 /** Parameters of a block factory (README.md: the runtime API). */
-const BLOCK_FACTORY_PARAMS = ['H', 'I', 'X', 'TC', 'FCF'] as const;
+export const BLOCK_FACTORY_PARAMS = ['H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY'] as const;
+
+/** Flag getters by flag-exprs.ts FlagIx (GF). */
+const FLAG_GETTERS = [getCF, getPF, getAF, getZF, getSF, getOF];
 
 const PLACE_RELOAD = '\u0001RELOAD';
-
-/** Fold a pending CF into eflags bit 0 (before INC/DEC, which keep CF): flags.ts semantics. */
-function foldCF(cpu: Cpu): void {
-  cpu.eflags = (cpu.eflags & ~1) | getCF(cpu);
-}
 
 export class BlockEmitter {
   private readonly out: string[] = [];
@@ -51,8 +49,11 @@ export class BlockEmitter {
   used = 0;
   written = 0;
   dirty = 0;
-  /** Lazy-flag kind produced by the last inline flag writer, with its operands in fa/fb/fr. */
+  /** Where the arithmetic flags are (emit-inline.ts): FLAGS_IN_CPU (-1), FLAGS_DYN (-2), or the
+   *  lazy kind pending in the locals fa/fb/fr/fx. */
   flagOp = -1;
+  /** Scratch locals q0.. the templates used. */
+  tmps = 0;
   /** Index of the instruction being emitted. */
   k = 0;
   /** Set by a template that emitted a store (emit-inline.ts). */
@@ -132,7 +133,7 @@ export class BlockEmitter {
    * EIP, or null when a handler has already set cpu.eip. `code` is an Exit code or an expression.
    */
   exit(eip: string | null, retired: number, code: string | number): void {
-    let s = this.writeBack();
+    let s = flushText(this) + this.writeBack();
     if (eip !== null) s += `cpu.eip = ${eip}; `;
     s += `cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${this.base + retired}; return ${this.code(code)};`;
     this.line(s);
@@ -162,8 +163,10 @@ export class BlockEmitter {
     this.transfers++;
     const dst = plan.blocks[j];
     const d = this.base + retired - plan.base[j];
+    // The flags stay in the locals (the blocks of a looped function start in state FLAGS_DYN);
+    // leaving flushes them.
     if (d !== 0) this.line(`ic0 += ${d};`);
-    const leave = `${this.writeBack()}cpu.eip = ${target}; cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${plan.base[j]}; return ${this.code(code)};`;
+    const leave = `${flushText(this)}${this.writeBack()}cpu.eip = ${target}; cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${plan.base[j]}; return ${this.code(code)};`;
     const stop = storeBefore ? ' || rt.stop !== 0' : '';
     // Interrupts: the dispatcher polled before entering (Cpu.pollInterrupts), so whatever was
     // pending then is not deliverable (IF, the NMI block, TF/RF/DR7 and interrupt shadows cannot
@@ -196,6 +199,7 @@ export class BlockEmitter {
     const k = this.k;
     const g = this.base + k;
     this.calls.add(g);
+    flushFlags(this);
     this.line(`k = ${g}; ${this.writeBack()}cpu.icount = ic0 + ${g}; cpu.insnEip = ${this.eipAt(k)}; cpu.eip = ${this.eipAt(k + 1)};`);
     this.dirty = 0;
     // c = 1 while the handler runs: if it throws, cpu.regs hold the truth (REP string ops commit
@@ -283,8 +287,14 @@ export function flagsDeadAfter(em: BlockEmitter, k: number): boolean {
  */
 export function mayFault(em: BlockEmitter, i: Insn): boolean {
   void em;
-  return i.k0 === OpKind.Mem || i.k1 === OpKind.Mem || i.k2 === OpKind.Mem || i.mn === Mn.PUSH || i.mn === Mn.POP;
+  const m = OpKind.Mem, o = OpKind.Moffs;
+  return i.k0 === m || i.k1 === m || i.k2 === m || i.k0 === o || i.k1 === o || IMPLICIT_FAULT[i.mn] !== 0;
 }
+
+/** Instructions that can fault without a memory operand: implicit stack or string accesses, #DE. */
+const IMPLICIT_FAULT = new Uint8Array(512);
+for (const mn of [Mn.PUSH, Mn.POP, Mn.LEAVE, Mn.ENTER, Mn.PUSHA, Mn.POPA, Mn.DIV, Mn.IDIV, Mn.XLAT, Mn.CALL, Mn.RET,
+  Mn.MOVS, Mn.STOS, Mn.LODS, Mn.CMPS, Mn.SCAS, Mn.BOUND]) IMPLICIT_FAULT[mn] = 1;
 
 /**
  * What a translation covers: the blocks of one function (one block, or a region: blocks of one
@@ -313,9 +323,12 @@ export class RegionPlan {
 }
 
 /** Emit every instruction of block `bi` of `plan`; `initialDirty` = registers to treat as changed at entry. */
-function emitBlock(plan: RegionPlan, bi: number, initialDirty: number): BlockEmitter {
+function emitBlock(plan: RegionPlan, bi: number, initialDirty: number, looped: boolean): BlockEmitter {
   const blk = plan.blocks[bi];
   const em = new BlockEmitter(blk, plan, bi);
+  // Entered from another block of the function, a block finds the flags wherever that block left
+  // them (fo says): transfers keep them in the locals, so a loop stores no flags per iteration.
+  if (looped) em.flagOp = FLAGS_DYN;
   em.dirty = initialDirty;
   em.written = initialDirty;
   em.used = initialDirty;
@@ -338,7 +351,7 @@ function emitBlock(plan: RegionPlan, bi: number, initialDirty: number): BlockEmi
 }
 
 /** Factory of a translated function. */
-type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, fcf: typeof foldCF) => RegionFn;
+type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, gf: typeof FLAG_GETTERS, fl: typeof flushLocalFlags, rs: typeof raise, par: Uint8Array) => RegionFn;
 
 /**
  * Translate `blocks` (one block, or the blocks of a region: same physical page, mode, linear page
@@ -347,7 +360,7 @@ type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, fcf: 
  */
 export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; source: string } {
   const plan = new RegionPlan(blocks);
-  let ems = blocks.map((_, j) => emitBlock(plan, j, 0));
+  let ems = blocks.map((_, j) => emitBlock(plan, j, 0, false));
   let written = 0;
   let transfers = 0;
   for (const em of ems) {
@@ -357,14 +370,14 @@ export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; sourc
   // Registers stay in locals across blocks: every register any block writes may be dirty at any
   // exit once control can pass from block to block, so emit again with those marked dirty.
   const looped = transfers > 0;
-  if (looped) ems = blocks.map((_, j) => emitBlock(plan, j, written));
+  if (looped) ems = blocks.map((_, j) => emitBlock(plan, j, written, true));
   if (blocks.length === 1) blocks[0].selfLoop = looped;
   const source = assemble(plan, ems, looped);
   const factory = compileGenerated<Factory>(BLOCK_FACTORY_PARAMS, source);
   const insns: Insn[] = [];
   for (const b of blocks) for (const i of b.insns) insns.push(i);
-  const hs = insns.map((i) => handlers[i.mn]);
-  return { fn: factory(hs, insns, plan.eips, testCC, foldCF), source };
+  const hs = insns.map((i) => bindHandler(i));
+  return { fn: factory(hs, insns, plan.eips, testCC, FLAG_GETTERS, flushLocalFlags, raise, PARITY), source };
 }
 
 /** Assemble the function source from the emitted blocks. */
@@ -417,7 +430,13 @@ function assemble(plan: RegionPlan, ems: BlockEmitter[], looped: boolean): strin
   const scratch = multi ? ['ic0 = cpu.icount - ib'] : ['ic0 = cpu.icount'];
   if (looped) scratch.push(multi ? 'ie = ic0 + ib + lim' : 'ie = ic0 + lim');
   scratch.push('k = 0', 'c = 0');
-  for (const v of ['a', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr']) if (uses(v)) scratch.push(`${v} = 0`);
+  // The catch flushes the flag locals whenever the body keeps flags in them (fo).
+  const fo = uses('fo');
+  for (const v of ['a', 'o', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx']) if (uses(v) || (fo && v[0] === 'f')) scratch.push(`${v} = 0`);
+  if (fo) scratch.push('fo = -1');
+  let tmps = 0;
+  for (const em of ems) tmps = Math.max(tmps, em.tmps);
+  for (let n = 0; n < tmps; n++) scratch.push(`q${n} = 0`);
   const hex = (x: number) => (x >>> 0).toString(16);
   const what = multi
     ? `// guest region: ${plan.blocks.length} blocks of physical page 0x${hex(first.phys >>> 12 << 12)}, mode ${first.mode}`
@@ -440,7 +459,7 @@ function assemble(plan: RegionPlan, ems: BlockEmitter[], looped: boolean): strin
   const tail = [
     multi ? `}` : '',
     looped ? `}` : '',
-    `} catch (e) { if (c === 0) { ${catchWb.join(' ')} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
+    `} catch (e) { if (c === 0) { ${catchWb.join(' ')}${fo ? ' if (fo >= 0) FL(cpu, fo, fa, fb, fr, fx);' : ''} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
     `});`,
     `//# sourceURL=x86jit/${url}.js`,
   ];

@@ -10,19 +10,21 @@ import * as acorn from 'acorn';
 /** Identifiers a generated function may use (parameters, locals, runtime objects). */
 const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
-  'H', 'I', 'X', 'TC', 'FCF', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
+  'H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY', 'Math', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
   // locals
-  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'h', 't', 'u', 'fa', 'fb', 'fr',
+  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'o', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx', 'fo',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
 ]);
 /** H<k> / I<k>: the handler and the decoded instruction of instruction k of the block. */
-const PER_INSN = /^[HI](0|[1-9][0-9]{0,3})$/;
+const PER_INSN = /^([HI](0|[1-9][0-9]{0,3})|q(0|[1-9][0-9]?))$/;
 
 /** Properties a generated function may read or write. */
 const PROPERTIES = new Set([
   // Cpu / CpuState
   'regs', 'lf', 'mmu', 'segBase', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
   'intrDirty',
+  // Math
+  'imul', 'clz32',
   // LazyFlags
   'op', 'res', 'a', 'b',
   // Mmu software TLB
@@ -41,7 +43,7 @@ export function verifySource(source: string): void {
   let ast: acorn.Node;
   try {
     // The body is wrapped the way `new Function` wraps it, so `return` is legal.
-    ast = acorn.parse(`(function (H, I, X, TC, FCF) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
+    ast = acorn.parse(`(function (H, I, X, TC, GF, FL, RAISE, PARITY) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
   } catch (e) {
     throw new VerifyError(`generated source does not parse: ${(e as Error).message}`);
   }
