@@ -9,7 +9,10 @@
  *              register-form ModRM byte (`0F 01 C1`), `E8+i` = 8 ModRM bytes with r/m varying.
  *   operands   Intel order, destination first, codes of operands.ts; `-` for none
  *   attributes lock (LOCK allowed with a memory destination), b (element size 1), priv (CPL 0
- *              only), end (ends a basic block), name=x (disassembler spelling when it differs)
+ *              only), end (ends a basic block), stop (not a control transfer, but translated code
+ *              must end after it: it can change a mode bit the code bakes in, open an interrupt
+ *              window or let a device raise an IRQ; src/jit/block-end.ts), name=x (disassembler
+ *              spelling when it differs)
  * Flags come from flag-effects.ts by mnemonic and condition.
  */
 
@@ -52,16 +55,16 @@ function shiftLines(): string[] {
 
 export const INT_TABLE: readonly string[] = [
   ...aluLines(),
-  '06 PUSH sES', '07 POP sES', '0E PUSH sCS', '16 PUSH sSS', '17 POP sSS end', '1E PUSH sDS', '1F POP sDS',
+  '06 PUSH sES', '07 POP sES stop', '0E PUSH sCS', '16 PUSH sSS', '17 POP sSS end', '1E PUSH sDS', '1F POP sDS stop',
   '27 DAA', '2F DAS', '37 AAA', '3F AAS',
   '40+r INC Zv', '48+r DEC Zv', '50+r PUSH Zv', '58+r POP Zv',
-  '60 PUSHA', '61 POPA', '62 /r BOUND Gv,Ma', '63 /r ARPL Ew,Gw',
+  '60 PUSHA', '61 POPA', '62 /r BOUND Gv,Ma stop', '63 /r ARPL Ew,Gw',
   '68 PUSH Iz', '69 /r IMUL Gv,Ev,Iz', '6A PUSH Ibs', '6B /r IMUL Gv,Ev,Ibs',
-  '6C INS - b', '6D INS', '6E OUTS - b', '6F OUTS',
+  '6C INS - b stop', '6D INS stop', '6E OUTS - b stop', '6F OUTS stop',
   '70+cc Jcc Jb end',
   '84 /r TEST Eb,Gb', '85 /r TEST Ev,Gv', '86 /r XCHG Eb,Gb lock', '87 /r XCHG Ev,Gv lock',
   '88 /r MOV Eb,Gb', '89 /r MOV Ev,Gv', '8A /r MOV Gb,Eb', '8B /r MOV Gv,Ev',
-  '8C /r MOVSEG Esw,Sw', '8D /r LEA Gv,M0', '8E /r MOVSEG Sw,Ew end', '8F /0 POP Ev',
+  '8C /r MOVSEG Esw,Sw stop', '8D /r LEA Gv,M0', '8E /r MOVSEG Sw,Ew end', '8F /0 POP Ev',
   '90 NOP', 'F3 90 PAUSE', ...[1, 2, 3, 4, 5, 6, 7].map((r) => `${hex(0x90 + r)} XCHG Zv,eAX`),
   '98 CBW', '99 CWD', '9A CALLF Ap end', '9B WAIT', '9C PUSHF', '9D POPF end', '9E SAHF', '9F LAHF',
   'A0 MOV AL,Ob', 'A1 MOV eAX,Ov', 'A2 MOV Ob,AL', 'A3 MOV Ov,eAX',
@@ -69,28 +72,28 @@ export const INT_TABLE: readonly string[] = [
   'AA STOS - b', 'AB STOS', 'AC LODS - b', 'AD LODS', 'AE SCAS - b', 'AF SCAS',
   'B0+r MOV Zb,Ib', 'B8+r MOV Zv,Iz',
   ...shiftLines(),
-  'C2 RET Iw end', 'C3 RET end', 'C4 /r LES Gv,Mp', 'C5 /r LDS Gv,Mp', 'C6 /0 MOV Eb,Ib', 'C7 /0 MOV Ev,Iz',
+  'C2 RET Iw end', 'C3 RET end', 'C4 /r LES Gv,Mp stop', 'C5 /r LDS Gv,Mp stop', 'C6 /0 MOV Eb,Ib', 'C7 /0 MOV Ev,Iz',
   'C8 ENTER Iw,Ib', 'C9 LEAVE', 'CA RETF Iw end', 'CB RETF end', 'CC INT3 end', 'CD INT Ib end',
   'CE INTO end', 'CF IRET end',
   'D4 AAM Ib', 'D5 AAD Ib', 'D6 SALC', 'D7 XLAT',
   'E0 LOOPNE Jb end', 'E1 LOOPE Jb end', 'E2 LOOP Jb end', 'E3 JCXZ Jb end',
-  'E4 IN AL,Ib', 'E5 IN eAX,Ib', 'E6 OUT Ib,AL b', 'E7 OUT Ib,eAX',
+  'E4 IN AL,Ib stop', 'E5 IN eAX,Ib stop', 'E6 OUT Ib,AL b stop', 'E7 OUT Ib,eAX stop',
   'E8 CALL Jz end', 'E9 JMP Jz end', 'EA JMPF Ap end', 'EB JMP Jb end',
-  'EC IN AL,DX', 'ED IN eAX,DX', 'EE OUT DX,AL b', 'EF OUT DX,eAX',
+  'EC IN AL,DX stop', 'ED IN eAX,DX stop', 'EE OUT DX,AL b stop', 'EF OUT DX,eAX stop',
   'F1 INT1 end', 'F4 HLT priv end', 'F5 CMC',
   'F6 /0 TEST Eb,Ib', 'F6 /1 TEST Eb,Ib', 'F6 /2 NOT Eb lock', 'F6 /3 NEG Eb lock',
   'F6 /4 MUL Eb', 'F6 /5 IMUL Eb', 'F6 /6 DIV Eb', 'F6 /7 IDIV Eb',
   'F7 /0 TEST Ev,Iz', 'F7 /1 TEST Ev,Iz', 'F7 /2 NOT Ev lock', 'F7 /3 NEG Ev lock',
   'F7 /4 MUL Ev', 'F7 /5 IMUL Ev', 'F7 /6 DIV Ev', 'F7 /7 IDIV Ev',
-  'F8 CLC', 'F9 STC', 'FA CLI', 'FB STI end', 'FC CLD', 'FD STD',
+  'F8 CLC', 'F9 STC', 'FA CLI stop', 'FB STI end', 'FC CLD', 'FD STD',
   'FE /0 INC Eb lock', 'FE /1 DEC Eb lock',
   'FF /0 INC Ev lock', 'FF /1 DEC Ev lock', 'FF /2 CALL Ev end', 'FF /3 CALLF Mp end',
   'FF /4 JMP Ev end', 'FF /5 JMPF Mp end', 'FF /6 PUSH Ev',
 
   // ---- two-byte map
-  '0F 00 /0 SLDT Esw', '0F 00 /1 STR Esw', '0F 00 /2 LLDT Ew priv', '0F 00 /3 LTR Ew priv',
+  '0F 00 /0 SLDT Esw', '0F 00 /1 STR Esw', '0F 00 /2 LLDT Ew priv stop', '0F 00 /3 LTR Ew priv stop',
   '0F 00 /4 VERR Ew', '0F 00 /5 VERW Ew',
-  '0F 01 /0 SGDT Ms', '0F 01 /1 SIDT Ms', '0F 01 /2 LGDT Ms priv', '0F 01 /3 LIDT Ms priv',
+  '0F 01 /0 SGDT Ms', '0F 01 /1 SIDT Ms', '0F 01 /2 LGDT Ms priv stop', '0F 01 /3 LIDT Ms priv stop',
   '0F 01 /4 SMSW Esw', '0F 01 /6 LMSW Ew priv end', '0F 01 /7 INVLPG Mb priv end',
   '0F 01 C1 VMCALL end',
   // RDTSCP is not an i686 instruction; the system code executes it (CPUID decides whether guests see it).
@@ -105,22 +108,22 @@ export const INT_TABLE: readonly string[] = [
   '0F 18 /4 NOP Ev', '0F 18 /5 NOP Ev', '0F 18 /6 NOP Ev', '0F 18 /7 NOP Ev',
   '0F 19 /r NOP Ev', '0F 1A /r NOP Ev', '0F 1B /r NOP Ev', '0F 1C /r NOP Ev', '0F 1D /r NOP Ev', '0F 1E /r NOP Ev',
   '0F 1F /r NOP Ev',
-  '0F 20 /r MOVCR Rd,Cd priv', '0F 21 /r MOVDR Rd,Dd priv', '0F 22 /r MOVCR Cd,Rd priv end',
-  '0F 23 /r MOVDR Dd,Rd priv',
-  '0F 30 WRMSR priv', '0F 31 RDTSC', '0F 32 RDMSR priv', '0F 33 RDPMC', '0F 34 SYSENTER end',
+  '0F 20 /r MOVCR Rd,Cd priv stop', '0F 21 /r MOVDR Rd,Dd priv stop', '0F 22 /r MOVCR Cd,Rd priv end',
+  '0F 23 /r MOVDR Dd,Rd priv stop',
+  '0F 30 WRMSR priv stop', '0F 31 RDTSC', '0F 32 RDMSR priv', '0F 33 RDPMC', '0F 34 SYSENTER end',
   '0F 35 SYSEXIT priv end', '0F AA RSM end',
   '0F 40+cc /r CMOVcc Gv,Ev',
   '0F 80+cc Jcc Jz end',
   '0F 90+cc /r SETcc Eb',
-  '0F A0 PUSH sFS', '0F A1 POP sFS', '0F A2 CPUID', '0F A3 /r BT Ev,Gv',
+  '0F A0 PUSH sFS', '0F A1 POP sFS stop', '0F A2 CPUID', '0F A3 /r BT Ev,Gv',
   '0F A4 /r SHLD Ev,Gv,Ib', '0F A5 /r SHLD Ev,Gv,CL',
-  '0F A8 PUSH sGS', '0F A9 POP sGS', '0F AB /r BTS Ev,Gv lock',
+  '0F A8 PUSH sGS', '0F A9 POP sGS stop', '0F AB /r BTS Ev,Gv lock',
   '0F AC /r SHRD Ev,Gv,Ib', '0F AD /r SHRD Ev,Gv,CL',
   '0F AE /0 FXSAVE M512', '0F AE /1 FXRSTOR M512', '0F AE /7 CLFLUSH Mb',
   '0F AE E8 LFENCE', '0F AE F0 MFENCE', '0F AE F8 SFENCE',
   '0F AF /r IMUL Gv,Ev',
   '0F B0 /r CMPXCHG Eb,Gb lock', '0F B1 /r CMPXCHG Ev,Gv lock',
-  '0F B2 /r LSS Gv,Mp end', '0F B3 /r BTR Ev,Gv lock', '0F B4 /r LFS Gv,Mp', '0F B5 /r LGS Gv,Mp',
+  '0F B2 /r LSS Gv,Mp end', '0F B3 /r BTR Ev,Gv lock', '0F B4 /r LFS Gv,Mp stop', '0F B5 /r LGS Gv,Mp stop',
   '0F B6 /r MOVZX Gv,Eb', '0F B7 /r MOVZX Gv,Ew',
   '0F BA /4 BT Ev,Ib', '0F BA /5 BTS Ev,Ib lock', '0F BA /6 BTR Ev,Ib lock', '0F BA /7 BTC Ev,Ib lock',
   '0F BB /r BTC Ev,Gv lock', '0F BC /r BSF Gv,Ev', '0F BD /r BSR Gv,Ev',

@@ -34,6 +34,9 @@ export interface TableEntry {
   privileged: boolean;
   /** Ends a basic block (branches, far transfers, INT, IRET, HLT, mode changes, serialising...). */
   blockEnd: boolean;
+  /** Translated code ends after it: a block end, or an instruction that changes a mode bit, an
+   *  interrupt window or device state (attribute `stop`). */
+  unitEnd: boolean;
   /** Free-form extra data the frontend may use (encoding text for tests and docs, etc.). */
   [extra: string]: unknown;
 }

@@ -67,13 +67,14 @@ function makeEntry(enc: string, mn: number): Entry {
     id: entries.length, mn, flagsRead: 0, flagsWritten: 0, flagsUndefined: 0, privileged: false, blockEnd: false,
     enc, map: 0, opcode: 0, modrmReg: -1, modrmByte: -1, hasModrm: false, prefixF3: false, mandatory: -1,
     op0: 0, op1: 0, op2: 0, nops: 0, cc: -1, lockable: false, byteOp: false, memOnly: false, regOnly: false,
-    forceReg: false, name: '',
+    forceReg: false, name: '', unitEnd: false,
   };
 }
 
 /** Entry 0: undefined encodings (execute as #UD). */
 export const INVALID_ENTRY = makeEntry('(undefined)', Mn.INVALID);
 INVALID_ENTRY.blockEnd = true;
+INVALID_ENTRY.unitEnd = true;
 entries.push(INVALID_ENTRY);
 
 function parseLine(line: string): void {
@@ -113,7 +114,7 @@ function parseLine(line: string): void {
     return c;
   });
   const attrs = tokens.slice(t);
-  for (const a of attrs) if (!/^(lock|b|priv|end|name=\S+|cc=\d+)$/.test(a)) throw new Error(`table: bad attribute ${a} in "${line}"`);
+  for (const a of attrs) if (!/^(lock|b|priv|end|stop|name=\S+|cc=\d+)$/.test(a)) throw new Error(`table: bad attribute ${a} in "${line}"`);
   const nameAttr = attrs.find((a) => a.startsWith('name='));
   const ccAttr = attrs.find((a) => a.startsWith('cc='));
 
@@ -132,6 +133,7 @@ function parseLine(line: string): void {
       e.forceReg = ops.includes(Op.Rd);
       e.privileged = attrs.includes('priv');
       e.blockEnd = attrs.includes('end') || mn === Mn.INVALID;
+      e.unitEnd = e.blockEnd || attrs.includes('stop');
       e.name = nameAttr ? nameAttr.slice(5).replace(/_/g, ' ') : '';
       const fx = flagEffect(mn, e.cc);
       e.flagsRead = fx.read; e.flagsWritten = fx.written; e.flagsUndefined = fx.undefined;
