@@ -116,6 +116,8 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
   else if (opts.stats) process.stderr.write(`\nx86jit: ${result.why}\n`);
   if (opts.stats) {
     process.stderr.write(`x86jit: ${machine.cpu.icount} guest instructions\nVM exits by reason:\n${machine.hv.statsLines().join('\n')}\n`);
+    const engine = machine.engine.statsLines?.() ?? [];
+    if (engine.length > 0) process.stderr.write(`${engine.join('\n')}\n`);
   }
   return result.exitCode;
 }

@@ -47,6 +47,11 @@ export class Block {
    *  (in a region: also by the blocks it continued into) (for profiles). */
   runs = 0;
   retired = 0;
+  /** Instructions of the block its translation runs inline, as interpreter-handler calls, and of
+   *  those calls the x87/SSE ones (for `--stats`: Jit.inlineShare). */
+  inlineInsns = 0;
+  handlerInsns = 0;
+  fpuCalls = 0;
   /** True when the block branches back to its own start (compiled as a loop). */
   selfLoop = false;
   /** The translation the dispatcher enters through `fn`: the block's own, or the region holding

@@ -358,7 +358,7 @@ type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, gf: t
  * and CS base) into one function and its source. A block's direct branches and fall-through to a
  * block of the same function continue inside it (README.md "Regions").
  */
-export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; source: string } {
+export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; source: string; calls: Set<number> } {
   const plan = new RegionPlan(blocks);
   let ems = blocks.map((_, j) => emitBlock(plan, j, 0, false));
   let written = 0;
@@ -377,7 +377,9 @@ export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; sourc
   const insns: Insn[] = [];
   for (const b of blocks) for (const i of b.insns) insns.push(i);
   const hs = insns.map((i) => bindHandler(i));
-  return { fn: factory(hs, insns, plan.eips, testCC, FLAG_GETTERS, flushLocalFlags, raise, PARITY), source };
+  const calls = new Set<number>();
+  for (const em of ems) for (const g of em.calls) calls.add(g);
+  return { fn: factory(hs, insns, plan.eips, testCC, FLAG_GETTERS, flushLocalFlags, raise, PARITY), source, calls };
 }
 
 /** Assemble the function source from the emitted blocks. */

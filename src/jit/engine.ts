@@ -27,6 +27,7 @@
  * `codeWritten`, which drops the blocks the write overlaps, and stops the running block right after
  * the store when it is one of them.
  */
+import { Mn } from '../frontend/mnemonics.js';
 import type { Cpu } from '../cpu/cpu.js';
 import { FAULT } from '../cpu/fault.js';
 import { deliverException } from '../cpu/system/interrupts.js';
@@ -332,6 +333,13 @@ export class Jit {
     if (b.length === 0) return b;
     const t = translateRegion([b]);
     if (this.opts.verify) verifySource(t.source);
+    for (let k = 0; k < b.length; k++) {
+      if (!t.calls.has(k)) b.inlineInsns++;
+      else {
+        b.handlerInsns++;
+        if (b.insns[k].mn >= Mn.FLD) b.fpuCalls++;
+      }
+    }
     b.own = new Region([b], t.fn, t.source);
     b.region = b.own;
     b.fn = t.fn as BlockFn;
@@ -362,6 +370,7 @@ export class Jit {
     let hit = false;
     for (const [key, b] of page.blocks) {
       if (b.phys < hi && lo < b.phys + b.bytes) {
+        this.retire(b);
         b.valid = false;
         page.blocks.delete(key);
         if (this.running !== null && this.running.blocks.includes(b)) this.rt.stop = 1;
@@ -397,11 +406,54 @@ export class Jit {
   /** Drop every block (e.g. after the machine rewrote memory behind the JIT's back). */
   flush(): void {
     for (const page of this.pages.values()) {
-      for (const b of page.blocks.values()) b.valid = false;
+      for (const b of page.blocks.values()) {
+        this.retire(b);
+        b.valid = false;
+      }
       const host = this.phys.npt[page.pageNumber];
       if (host >= 0) this.phys.codePages[host] = 0;
     }
     this.pages.clear();
+  }
+
+  /** Instructions retired in translated code inline / through handler calls / of those, x87 and
+   *  SSE handler calls, by blocks no longer cached. */
+  private readonly dropped = { inline: 0, handler: 0, fpu: 0 };
+
+  private retire(b: Block): void {
+    const d = this.dropped;
+    if (b.length === 0) return;
+    d.inline += (b.retired * b.inlineInsns) / b.length;
+    d.handler += (b.retired * (b.handlerInsns - b.fpuCalls)) / b.length;
+    d.fpu += (b.retired * b.fpuCalls) / b.length;
+  }
+
+  /**
+   * Guest instructions retired in translated code, split into those run inline, those run through
+   * an interpreter handler (x87 and SSE excluded) and x87/SSE handler calls. Each block's retired
+   * count is split by the shares of its instructions (exact but for a pass cut short by a fault or
+   * a store into its own code).
+   */
+  inlineShare(): { inline: number; handler: number; fpu: number } {
+    const t = { ...this.dropped };
+    for (const b of this.blocks()) {
+      if (b.length === 0) continue;
+      t.inline += (b.retired * b.inlineInsns) / b.length;
+      t.handler += (b.retired * (b.handlerInsns - b.fpuCalls)) / b.length;
+      t.fpu += (b.retired * b.fpuCalls) / b.length;
+    }
+    return t;
+  }
+
+  /** Lines for `x86jit boot --stats`. */
+  statsLines(): string[] {
+    const s = this.stats;
+    const sh = this.inlineShare();
+    const pct = (x: number) => (100 * x / Math.max(1, sh.inline + sh.handler)).toFixed(2);
+    return [
+      `JIT: ${s.blocksCompiled} blocks translated, ${s.blocksRun} dispatcher entries (${s.chainedRuns} chained), ${s.coldInstructions} cold instructions interpreted, ${s.invalidations} invalidations`,
+      `JIT: translated code retired ${Math.round(sh.inline + sh.handler + sh.fpu)} instructions: ${pct(sh.inline)}% inline, ${pct(sh.handler)}% through handlers (x87/SSE excluded; ${Math.round(sh.fpu)} x87/SSE handler calls)`,
+    ];
   }
 
   /** Every translated block (tests, profiles). */

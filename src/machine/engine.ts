@@ -10,6 +10,8 @@ export type EngineMode = 'jit' | 'interp';
 
 export interface Engine {
   run(budget: number): number;
+  /** Engine statistics for `--stats` (the JIT's; the interpreter has none). */
+  statsLines?(): string[];
 }
 
 export interface JitOptions {
