@@ -1,0 +1,258 @@
+/**
+ * Loops of the reference kernel (vmlinux unpacked from the reference bzImage, System.map for the
+ * addresses): crc32_le, memcpy, memset, zlib_inflate (inflate_fast). The vmlinux PT_LOAD segments
+ * are loaded at their physical addresses (0x01000000...), paging is on with 4 MiB pages mapping
+ * 0xC0000000 -> 0 (PAGE_OFFSET of the i386 kernel) plus identity for the low driver and stack; the
+ * functions run at their linked addresses with the kernel's regparm(3) convention (EAX, EDX, ECX).
+ *
+ * As the booted kernel does (ftrace_init), each function's leading `call __fentry__` is turned into
+ * the 5-byte NOP (0f 1f 44 00 00). No other boot-time patching applies to these functions (no
+ * alternatives or static calls in them; checked with objdump).
+ */
+import { readFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
+import { jobData } from '../guest-job.mjs';
+import { DRIVER, ENABLE_PAGING, asm, bareMachine, elfSegments, writeKernelPageDirectory } from './machine.mjs';
+
+const MEM = 64 << 20;
+const HIGH = 0xc0000000;
+/** Variables of the drivers (low memory). */
+const CNT = 0xf00, VAR = 0xf04, VAR2 = 0xf08;
+/** Data area: physical 0x02000000.., used through the kernel's linear addresses (0xC2000000..). */
+const DATA = 0x02000000;
+
+let cached;
+/** The vmlinux image with its __fentry__ calls nopped, and its System.map. */
+export function kernelImage(ref) {
+  if (cached) return cached;
+  const elf = elfSegments(new Uint8Array(readFileSync(ref.vmlinux)));
+  const syms = new Map();
+  const text = [];
+  for (const line of readFileSync(ref.systemMap, 'latin1').split('\n')) {
+    const [a, t, name] = line.split(' ');
+    if (!name) continue;
+    const addr = parseInt(a, 16) >>> 0;
+    if (!syms.has(name)) syms.set(name, addr);
+    if (t === 't' || t === 'T') text.push(addr);
+  }
+  const fentry = syms.get('__fentry__');
+  const seg = elf.segs[0]; // .text ...
+  const code = new Uint8Array(seg.data); // copy: patched below
+  let patched = 0;
+  for (const addr of text) {
+    const o = addr - seg.vaddr;
+    if (o < 0 || o + 5 > code.length || code[o] !== 0xe8) continue;
+    const rel = code[o + 1] | (code[o + 2] << 8) | (code[o + 3] << 16) | (code[o + 4] << 24);
+    if (((addr + 5 + rel) >>> 0) !== fentry) continue;
+    code.set([0x0f, 0x1f, 0x44, 0x00, 0x00], o);
+    patched++;
+  }
+  cached = { elf, segs: [{ ...seg, data: code }, ...elf.segs.slice(1)], syms, patched };
+  return cached;
+}
+
+function kernelMachine(ref) {
+  const img = kernelImage(ref);
+  const m = bareMachine(MEM);
+  for (const s of img.segs) {
+    m.phys.u8.set(s.data, s.paddr);
+    m.phys.u8.fill(0, s.paddr + s.data.length, s.paddr + s.memsz);
+  }
+  writeKernelPageDirectory(m, MEM >>> 20);
+  const sym = (n) => {
+    const a = img.syms.get(n);
+    if (a === undefined) throw new Error(`System.map has no ${n}`);
+    return `0x${a.toString(16)}`;
+  };
+  return { m, sym, setup: asm(ENABLE_PAGING, DRIVER) };
+}
+
+const hex = (n) => `0x${(n >>> 0).toString(16)}`;
+
+/** Reflected CRC-32 (poly 0xEDB88320) without pre/post inversion: the kernel's crc32_le(crc, p, len). */
+function crc32le(crc, buf) {
+  let c = crc >>> 0;
+  for (let i = 0; i < buf.length; i++) {
+    c ^= buf[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return c >>> 0;
+}
+
+export function crc32Loop(ref, { calls = 2000, len = 4096 } = {}) {
+  const data = jobData(len, 0x1234567);
+  return {
+    name: 'kernel crc32_le (slice-by-8), 4 KiB',
+    build() {
+      const { m, sym, setup } = kernelMachine(ref);
+      const buf = DATA;
+      m.phys.u8.set(data, buf);
+      const driver = asm(`
+        loop:
+          mov eax, [${VAR}]
+          mov edx, ${hex(HIGH + buf)}
+          mov ecx, ${len}
+          call ${sym('crc32_le')}
+          mov [${VAR}], eax
+          dec dword ptr [${CNT}]
+          jnz loop
+          hlt`, DRIVER);
+      let expect = 0xffffffff;
+      for (let i = 0; i < calls; i++) expect = crc32le(expect, data);
+      return {
+        m, setup, driver,
+        reset() {
+          m.phys.i32[CNT >> 2] = calls;
+          m.phys.i32[VAR >> 2] = -1;
+        },
+        ranges: [[VAR, 4]],
+        check: () => ((m.phys.i32[VAR >> 2] >>> 0) === expect ? null : `crc ${hex(m.phys.i32[VAR >> 2])} != host ${hex(expect)}`),
+      };
+    },
+  };
+}
+
+/** (dst offset, src offset, length): page copies, packet- and sector-sized, small and odd copies. */
+const COPIES = [
+  [0x0000, 0x0000, 4096], [0x1000, 0x2000, 4096], [0x3004, 0x5001, 1514], [0x4000, 0x0800, 512],
+  [0x4800, 0x7003, 256], [0x5000, 0x6000, 128], [0x5100, 0x6101, 64], [0x5200, 0x6202, 40],
+  [0x5300, 0x6303, 33], [0x5400, 0x6400, 16], [0x5500, 0x6505, 12], [0x5600, 0x6606, 7],
+  [0x5700, 0x6707, 3], [0x8000, 0x9000, 4096], [0x6000, 0xa010, 2048], [0x7001, 0xb000, 1000],
+];
+
+function opTable(m, table, rows) {
+  for (let i = 0; i < rows.length; i++) for (let k = 0; k < 3; k++) m.phys.i32[(table >> 2) + i * 3 + k] = rows[i][k];
+}
+
+export function memcpyLoop(ref, { passes = 1500 } = {}) {
+  const src = DATA, dst = DATA + 0x10000, table = DATA + 0x40000;
+  const data = jobData(0x10000, 0x777);
+  return {
+    name: 'kernel memcpy (rep movsl), 16 sizes',
+    build() {
+      const { m, sym, setup } = kernelMachine(ref);
+      const driver = asm(`
+        outer:
+          mov ebx, ${hex(HIGH + table)}
+        inner:
+          mov eax, [ebx]
+          mov edx, [ebx+4]
+          mov ecx, [ebx+8]
+          call ${sym('memcpy')}
+          add ebx, 12
+          cmp ebx, ${hex(HIGH + table + COPIES.length * 12)}
+          jb inner
+          dec dword ptr [${CNT}]
+          jnz outer
+          hlt`, DRIVER);
+      opTable(m, table, COPIES.map(([d, s, n]) => [HIGH + dst + d, HIGH + src + s, n]));
+      const expect = new Uint8Array(0x10000);
+      for (const [d, s, n] of COPIES) expect.set(data.subarray(s, s + n), d);
+      return {
+        m, setup, driver,
+        reset() {
+          m.phys.i32[CNT >> 2] = passes;
+          m.phys.u8.set(data, src);
+          m.phys.u8.fill(0, dst, dst + 0x10000);
+        },
+        ranges: [[dst, 0x10000]],
+        check: () => (Buffer.compare(m.phys.u8.subarray(dst, dst + 0x10000), expect) === 0 ? null : 'destination differs from the host copy'),
+      };
+    },
+  };
+}
+
+export function memsetLoop(ref, { passes = 1500 } = {}) {
+  const dst = DATA, table = DATA + 0x40000;
+  const rows = COPIES.map(([d, , n], i) => [d, 0x11 * (i + 1), n]);
+  return {
+    name: 'kernel memset (rep stosl), 16 sizes',
+    build() {
+      const { m, sym, setup } = kernelMachine(ref);
+      const driver = asm(`
+        outer:
+          mov ebx, ${hex(HIGH + table)}
+        inner:
+          mov eax, [ebx]
+          mov edx, [ebx+4]
+          mov ecx, [ebx+8]
+          call ${sym('memset')}
+          add ebx, 12
+          cmp ebx, ${hex(HIGH + table + rows.length * 12)}
+          jb inner
+          dec dword ptr [${CNT}]
+          jnz outer
+          hlt`, DRIVER);
+      opTable(m, table, rows.map(([d, c, n]) => [HIGH + dst + d, c, n]));
+      const expect = new Uint8Array(0x10000);
+      for (const [d, c, n] of rows) expect.fill(c & 0xff, d, d + n);
+      return {
+        m, setup, driver,
+        reset() {
+          m.phys.i32[CNT >> 2] = passes;
+          m.phys.u8.fill(0, dst, dst + 0x10000);
+        },
+        ranges: [[dst, 0x10000]],
+        check: () => (Buffer.compare(m.phys.u8.subarray(dst, dst + 0x10000), expect) === 0 ? null : 'destination differs from the host memset'),
+      };
+    },
+  };
+}
+
+/**
+ * zlib_inflateInit2(strm, -15) + zlib_inflate(strm, Z_FINISH) on raw deflate data (host zlib -6 of
+ * text-like bytes): the path the kernel takes to unpack the gzip'd initramfs; inflate_fast is its
+ * inner loop. The workspace is caller-provided (no allocation in kernel zlib).
+ */
+export function inflateLoop(ref, { bytes = 64 << 10, calls = 12 } = {}) {
+  const data = jobData(bytes, 0x31337);
+  const z = deflateRawSync(data, { level: 6 });
+  const strm = DATA, ws = DATA + 0x1000, inp = DATA + 0x100000, out = DATA + 0x200000;
+  return {
+    name: `kernel zlib_inflate/inflate_fast, ${bytes >> 10} KiB`,
+    build() {
+      const { m, sym, setup } = kernelMachine(ref);
+      m.phys.u8.set(z, inp);
+      const S = hex(HIGH + strm);
+      const driver = asm(`
+        loop:
+          mov dword ptr [${S}], ${hex(HIGH + inp)}
+          mov dword ptr [${S}+4], ${z.length}
+          mov dword ptr [${S}+8], 0
+          mov dword ptr [${S}+12], ${hex(HIGH + out)}
+          mov dword ptr [${S}+16], ${bytes}
+          mov dword ptr [${S}+20], 0
+          mov dword ptr [${S}+32], ${hex(HIGH + ws)}
+          mov eax, ${S}
+          mov edx, -15
+          call ${sym('zlib_inflateInit2')}
+          test eax, eax
+          jnz done
+          mov eax, ${S}
+          mov edx, 4
+          call ${sym('zlib_inflate')}
+          cmp eax, 1
+          jne done
+          dec dword ptr [${CNT}]
+          jnz loop
+        done:
+          mov [${VAR}], eax
+          hlt`, DRIVER);
+      return {
+        m, setup, driver,
+        reset() {
+          m.phys.i32[CNT >> 2] = calls;
+          m.phys.i32[VAR >> 2] = -99;
+          m.phys.u8.fill(0, out, out + bytes);
+        },
+        ranges: [[VAR, 4], [strm, 48], [out, bytes]],
+        check() {
+          const r = m.phys.i32[VAR >> 2];
+          if (r !== 1) return `zlib_inflate returned ${r} (want Z_STREAM_END = 1)`;
+          if (m.phys.i32[(strm + 20) >> 2] !== bytes) return `total_out ${m.phys.i32[(strm + 20) >> 2]} != ${bytes}`;
+          return Buffer.compare(m.phys.u8.subarray(out, out + bytes), data) === 0 ? null : 'inflated bytes differ from the input';
+        },
+      };
+    },
+  };
+}
