@@ -50,6 +50,8 @@ export class Block {
   /** Instructions of the block its translation runs inline, as interpreter-handler calls, and of
    *  those calls the x87/SSE ones (for `--stats`: Jit.inlineShare). */
   inlineInsns = 0;
+  /** Per instruction: 1 when its translation runs it inline, 0 for a handler call (tests). */
+  inlined: Uint8Array = new Uint8Array(0);
   handlerInsns = 0;
   fpuCalls = 0;
   /** True when the block branches back to its own start (compiled as a loop). */

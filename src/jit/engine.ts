@@ -333,8 +333,12 @@ export class Jit {
     if (b.length === 0) return b;
     const t = translateRegion([b]);
     if (this.opts.verify) verifySource(t.source);
+    b.inlined = new Uint8Array(b.length);
     for (let k = 0; k < b.length; k++) {
-      if (!t.calls.has(k)) b.inlineInsns++;
+      if (!t.calls.has(k)) {
+        b.inlineInsns++;
+        b.inlined[k] = 1;
+      }
       else {
         b.handlerInsns++;
         if (b.insns[k].mn >= Mn.FLD) b.fpuCalls++;
