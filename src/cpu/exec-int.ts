@@ -2,7 +2,6 @@
 import './exec-muldiv.js';
 import './exec-bcd.js';
 import './exec-bits.js';
-import './exec-move.js';
 import './exec-stack.js';
 import './exec-branch.js';
 import './exec-string.js';

@@ -1,5 +1,6 @@
 /**
- * Stack instructions: PUSH POP PUSHA POPA PUSHF POPF ENTER LEAVE (SDM Vol. 2).
+ * Stack instructions: PUSH/POP of a segment register, PUSHA POPA PUSHF POPF ENTER (SDM Vol. 2);
+ * PUSH/POP of registers, memory and immediates and LEAVE are templates (sem/stack.ts).
  *
  * The element size is the operand size; the stack pointer is ESP or SP per SS.B (cpu.stack32).
  * Precise faults: every stack access is made at an explicit offset first and ESP is committed last,
@@ -17,50 +18,28 @@ import { spAdd, spOff } from './exec-ops.js';
 import { loadSeg } from './system/segments.js';
 
 /**
- * PUSH. A segment register with a 32-bit operand size is pushed zero-extended: the SDM allows that
- * or a 16-bit write (Vol. 2 PUSH, "If the source operand is a segment register"); the machine the
+ * PUSH and POP of a segment register (the other forms are templates, sem/stack.ts).
+ *
+ * PUSH Sreg with a 32-bit operand size pushes the selector zero-extended: the SDM allows that or a
+ * 16-bit write (Vol. 2 PUSH, "If the source operand is a segment register"); the machine the
  * differential test compares with (AMD) writes all 32 bits.
- * PUSH ESP pushes the value before the decrement; PUSH [ESP+d] reads with the old ESP.
  */
 def(Mn.PUSH, (cpu, i) => {
-  const size = i.osize;
-  const k = i.k0;
-  const v =
-    k === OpKind.Imm ? i.v0
-    : k === OpKind.Reg ? cpu.getReg(i.v0, size)
-    : k === OpKind.Sreg ? cpu.segSel[i.v0] & 0xffff
-    : cpu.readMem(i.seg, cpu.ea(i), size);
-  cpu.push(v, size);
+  if (i.k0 !== OpKind.Sreg) raise(cpu, Vec.UD);
+  cpu.push(cpu.segSel[i.v0] & 0xffff, i.osize);
 });
 
-/**
- * POP. For a memory destination the address is computed with the incremented ESP (SDM Vol. 2 POP:
- * "If the ESP register is used as a base register ... after it increments the ESP register");
- * POP ESP leaves the popped value in ESP. POP SS inhibits interrupts for one instruction.
- */
+/** POP Sreg: POP CS is #UD; POP SS inhibits interrupts for one instruction. */
 def(Mn.POP, (cpu, i) => {
+  if (i.k0 !== OpKind.Sreg) raise(cpu, Vec.UD);
   const size = i.osize;
-  const k = i.k0;
   const v = cpu.readMem(Seg.SS, spOff(cpu, 0), size);
-  if (k === OpKind.Reg) {
-    cpu.regs[4] = spAdd(cpu, size);
-    cpu.setReg(i.v0, size, v);
-  } else if (k === OpKind.Mem) {
-    const oldEsp = cpu.regs[4];
-    const newEsp = spAdd(cpu, size);
-    cpu.regs[4] = newEsp;
-    const off = cpu.ea(i);
-    cpu.regs[4] = oldEsp;
-    cpu.writeMem(i.seg, off, size, v);
-    cpu.regs[4] = newEsp;
-  } else if (k === OpKind.Sreg) {
-    const seg = i.v0;
-    if (seg === Seg.CS) raise(cpu, Vec.UD);
-    const newEsp = spAdd(cpu, size); // by the OLD SS.B: POP SS may change the stack size
-    loadSeg(cpu, seg, v & 0xffff);
-    cpu.regs[4] = newEsp;
-    if (seg === Seg.SS) cpu.intShadow = true;
-  } else raise(cpu, Vec.UD);
+  const seg = i.v0;
+  if (seg === Seg.CS) raise(cpu, Vec.UD);
+  const newEsp = spAdd(cpu, size); // by the OLD SS.B: POP SS may change the stack size
+  loadSeg(cpu, seg, v & 0xffff);
+  cpu.regs[4] = newEsp;
+  if (seg === Seg.SS) cpu.intShadow = true;
 });
 
 /** PUSHA: EAX ECX EDX EBX (original) ESP EBP ESI EDI. */
@@ -169,14 +148,4 @@ def(Mn.ENTER, (cpu, i: Insn) => {
   cpu.setReg(5, size, frame);
   if (s32) r[4] = sp;
   else r[4] = (r[4] & ~0xffff) | sp;
-});
-
-/** LEAVE: ESP = EBP (SP = BP for a 16-bit stack), then pop EBP. */
-def(Mn.LEAVE, (cpu, i) => {
-  const size = i.osize;
-  const r = cpu.regs;
-  const bp = cpu.stack32 ? r[5] : r[5] & 0xffff;
-  const v = cpu.readMem(Seg.SS, bp, size);
-  r[4] = cpu.stack32 ? (bp + size) | 0 : (r[4] & ~0xffff) | ((bp + size) & 0xffff);
-  cpu.setReg(5, size, v);
 });

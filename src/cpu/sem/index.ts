@@ -2,6 +2,9 @@
 // templated mnemonics into the interpreter's handler table (interp-gen.ts installTemplates).
 import './alu.js';
 import './shift.js';
+import './move.js';
+import './stack.js';
+import './misc.js';
 import { installTemplates } from './interp-gen.js';
 
 installTemplates();
