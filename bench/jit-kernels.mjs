@@ -15,6 +15,7 @@
  *   npm run build && node bench/jit-kernels.mjs [--threshold 50] [--time 1500] [--warmup 1500] [--only NAME]
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { Jit } from '../dist/jit/engine.js';
 import { busyboxPath, gzipLoop, sha256Loop } from './kernels/busybox.mjs';
 import { crc32Loop, inflateLoop, kernelImage, memcpyLoop, memsetLoop } from './kernels/kernel.mjs';
@@ -30,6 +31,7 @@ const timeMs = Number(opt('time', 1500));
 const warmupMs = Number(opt('warmup', 1500));
 const only = opt('only');
 const TARGET_MIPS = 600, TARGET_RATIO = 20;
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
 const ref = JSON.parse(readFileSync(`${process.env.X86JIT_CACHE ?? `${process.env.HOME}/.cache/x86jit`}/reference/reference.json`, 'utf8'));
 
@@ -61,7 +63,9 @@ function measure(loop, mode) {
     start();
     return runToHalt(cpu, engine);
   };
+  const exits0 = m.exits;
   const insns = once();
+  const exits = m.exits - exits0;
   const problem = b.check();
   if (problem) throw new Error(`${loop.name} [${mode}]: ${problem}`);
   const digest = stateDigest(cpu, phys, b.ranges, b.extra?.() ?? '');
@@ -71,6 +75,7 @@ function measure(loop, mode) {
   }
   let n = 0, ms = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   do {
     b.reset();
     start();
@@ -79,33 +84,37 @@ function measure(loop, mode) {
     ms += performance.now() - s;
     n++;
   } while (performance.now() - t0 < timeMs);
-  return { insns, digest, mips: (insns * n) / ms / 1000, runs: n, stats: jit?.stats };
+  const c1 = process.cpuUsage(c0);
+  const cpuMs = (c1.user + c1.system) / 1000;
+  return { insns, digest, exits, mips: (insns * n) / ms / 1000, cpuMips: (insns * n) / cpuMs / 1000, mbps: (loop.bytes * n) / ms / 1000, runs: n };
 }
 
 const kernel = kernelImage(ref);
 const bbVersion = (readFileSync(busyboxPath()).toString('latin1').match(/BusyBox v[0-9.]+ \([^)]*\)/) ?? ['?'])[0];
 console.log(`x86jit bench/jit-kernels.mjs — Node ${process.version}, JIT threshold ${threshold}, ${timeMs} ms timed per engine and loop (JIT after ${warmupMs} ms warm-up)`);
 console.log(`kernel: ${ref.kernel.split('/').pop()} (${ref.kernelPackage}; vmlinux ${ref.vmlinux.split('/').pop()}, ${kernel.patched} __fentry__ calls nopped)`);
-console.log(`busybox: ${bbVersion} (${busyboxPath()})\n`);
+console.log(`busybox: ${bbVersion} (${busyboxPath()})`);
+console.log(`host: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at start\n`);
 
 const rows = [];
 let fail = false;
 for (const loop of loops) {
   const i = measure(loop, 'interp');
   const j = measure(loop, 'jit');
-  if (i.digest !== j.digest || i.insns !== j.insns) {
-    console.error(`MISMATCH on ${loop.name}: interpreter ${i.insns} insns ${i.digest}, JIT ${j.insns} insns ${j.digest}`);
+  if (i.digest !== j.digest || i.insns !== j.insns || i.exits !== j.exits) {
+    console.error(`MISMATCH on ${loop.name}: interpreter ${i.insns} insns, ${i.exits} exits, state ${i.digest}; JIT ${j.insns} insns, ${j.exits} exits, state ${j.digest}`);
     process.exit(2);
   }
   const ratio = j.mips / i.mips;
   const pass = j.mips >= TARGET_MIPS && ratio >= TARGET_RATIO;
   if (!pass) fail = true;
-  rows.push([loop.name, (i.insns / 1e6).toFixed(2), i.mips.toFixed(1), j.mips.toFixed(1), `${ratio.toFixed(2)}x`, pass ? 'PASS' : 'FAIL']);
-  console.log(`  ${loop.name}: interp ${i.runs} runs, JIT ${j.runs} runs, same state (${i.digest.slice(0, 12)})`);
+  rows.push([loop.name, (i.insns / 1e6).toFixed(2), i.mips.toFixed(1), j.mips.toFixed(1), `${ratio.toFixed(2)}x`, `${i.cpuMips.toFixed(1)} / ${j.cpuMips.toFixed(1)}`, `${fmt(i.mbps)} / ${fmt(j.mbps)}`, pass ? 'PASS' : 'FAIL']);
+  console.log(`  ${loop.name}: interp ${i.runs} timed runs, JIT ${j.runs}; same final state (${i.digest.slice(0, 12)}), ${i.insns} insns and ${i.exits} VM exits per run`);
 }
-const head = ['loop', 'M insns/run', 'interp M/s', 'JIT M/s', 'JIT/interp', `target (>=${TARGET_MIPS} M/s, >=${TARGET_RATIO}x)`];
+const head = ['loop', 'M insns/run', 'interp M insns/s', 'JIT M insns/s', 'JIT/interp', 'per CPU s: interp / JIT', 'MB/s interp / JIT', `target (>=${TARGET_MIPS} M/s, >=${TARGET_RATIO}x)`];
 const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 const line = (r) => `| ${r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join(' | ')} |`;
 console.log(`\n${line(head)}\n| ${w.map((n, c) => (c === 0 ? '-'.repeat(n) : `${'-'.repeat(n - 1)}:`)).join(' | ')} |`);
 for (const r of rows) console.log(line(r));
+console.log(`load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; M/s columns are wall clock (targets apply to them); "per CPU s" divides by this process's CPU time (all threads) instead.`);
 console.log(fail ? '\nSome loops miss the issue-17 target (FAIL above).' : '\nAll loops meet the issue-17 target.');

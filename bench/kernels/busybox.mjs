@@ -67,11 +67,13 @@ function sha256Compress(h, block) {
 }
 
 export function sha256Loop({ calls = 8000 } = {}) {
+  const bytes = calls * 64;
   const block = jobData(64, 0xabcdef);
   const H0 = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
   const CTX = 0x100000;
   return {
     name: 'busybox sha256_process_block64',
+    bytes,
     build() {
       const m = bareMachine(MEM);
       loadBusybox(m);
@@ -185,6 +187,10 @@ function busyboxProcess(m, elf, argv, stdin) {
       case 13: if (a1) dv.setUint32(a1 >>> 0, 0x60000000, true); return 0x60000000; // time
       case 174: case 175: case 258: case 311: case 186: case 55: case 221: return 0; // signals, tid, robust list, sigaltstack, fcntl
       case 122: { u8.fill(0, a1 >>> 0, (a1 >>> 0) + 390); Buffer.from('Linux').copy(u8, a1 >>> 0); Buffer.from('6.1.0').copy(u8, (a1 >>> 0) + 130); Buffer.from('i686').copy(u8, (a1 >>> 0) + 260); return 0; }
+      case 355: u8.fill(0, a1 >>> 0, (a1 >>> 0) + (a2 >>> 0)); return a2; // getrandom: zeros (deterministic)
+      case 191: dv.setUint32(a2 >>> 0, 8 << 20, true); dv.setUint32((a2 >>> 0) + 4, -1 >>> 0, true); return 0; // ugetrlimit
+      case 172: return -22; // prctl: -EINVAL
+      case 386: return -ENOSYS; // rseq
       case 265: case 403: u8.fill(0, a2 >>> 0, (a2 >>> 0) + (nr === 403 ? 16 : 8)); return 0; // clock_gettime
       default:
         unknown.add(nr);
@@ -233,6 +239,7 @@ export function gzipLoop({ bytes = 96 << 10 } = {}) {
   const data = jobData(bytes, 0x5eed);
   return {
     name: `busybox gzip -c (deflate), ${bytes >> 10} KiB`,
+    bytes,
     build() {
       const m = bareMachine(MEM);
       const elf = loadBusybox(m);

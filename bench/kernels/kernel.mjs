@@ -83,6 +83,7 @@ export function crc32Loop(ref, { calls = 2000, len = 4096 } = {}) {
   const data = jobData(len, 0x1234567);
   return {
     name: 'kernel crc32_le (slice-by-8), 4 KiB',
+    bytes: calls * len,
     build() {
       const { m, sym, setup } = kernelMachine(ref);
       const buf = DATA;
@@ -129,6 +130,7 @@ export function memcpyLoop(ref, { passes = 1500 } = {}) {
   const data = jobData(0x10000, 0x777);
   return {
     name: 'kernel memcpy (rep movsl), 16 sizes',
+    bytes: passes * COPIES.reduce((a, c) => a + c[2], 0),
     build() {
       const { m, sym, setup } = kernelMachine(ref);
       const driver = asm(`
@@ -167,6 +169,7 @@ export function memsetLoop(ref, { passes = 1500 } = {}) {
   const rows = COPIES.map(([d, , n], i) => [d, 0x11 * (i + 1), n]);
   return {
     name: 'kernel memset (rep stosl), 16 sizes',
+    bytes: passes * COPIES.reduce((a, c) => a + c[2], 0),
     build() {
       const { m, sym, setup } = kernelMachine(ref);
       const driver = asm(`
@@ -210,6 +213,7 @@ export function inflateLoop(ref, { bytes = 64 << 10, calls = 12 } = {}) {
   const strm = DATA, ws = DATA + 0x1000, inp = DATA + 0x100000, out = DATA + 0x200000;
   return {
     name: `kernel zlib_inflate/inflate_fast, ${bytes >> 10} KiB`,
+    bytes: calls * bytes,
     build() {
       const { m, sym, setup } = kernelMachine(ref);
       m.phys.u8.set(z, inp);
