@@ -1,7 +1,5 @@
 // Integer instruction handlers: each exec-*.ts registers its mnemonics (handlers.ts). Owned by the integer interpreter.
-import './exec-muldiv.js';
 import './exec-bcd.js';
-import './exec-bits.js';
 import './exec-stack.js';
 import './exec-branch.js';
 import './exec-string.js';

@@ -2,6 +2,8 @@
 // templated mnemonics into the interpreter's handler table (interp-gen.ts installTemplates).
 import './alu.js';
 import './shift.js';
+import './muldiv.js';
+import './bits.js';
 import './move.js';
 import './stack.js';
 import './misc.js';
