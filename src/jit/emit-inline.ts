@@ -19,7 +19,6 @@
  */
 import { OpKind, Seg, type Insn } from '../frontend/insn.js';
 import { Mn } from '../frontend/mnemonics.js';
-import { Flag } from '../frontend/table-types.js';
 import { bindFlagExpr, condExpr, FLAG_EXPR, FlagIx, KEPT_BITS } from '../cpu/flag-exprs.js';
 import { templateFor, type SemGen } from '../cpu/sem/gen.js';
 import type { BlockEmitter } from './emit.js';
@@ -56,14 +55,96 @@ export function canInline(em: BlockEmitter, i: Insn): boolean {
   return templateFor(i) !== undefined || isControl(em, i);
 }
 
-/** Does `i` set all six arithmetic flags without reading any (so earlier flags are dead)? */
+/**
+ * Does `i` set all six arithmetic flags without reading any (so earlier flags are dead)? Asked of
+ * its template itself (a dry run through FlagProbe): an unconditional flags() call and no flag
+ * read. (The table's flagsWritten includes flags an instruction leaves undefined, which the
+ * templates keep unchanged, so it cannot answer this.)
+ */
 export function fullyDefinesFlags(i: Insn): boolean {
-  const e = i.entry;
-  if (e === null) return false;
-  if ((e.flagsWritten & Flag.ARITH) === Flag.ARITH && (e.flagsRead & Flag.ARITH) === 0) return true;
-  // Shifts by a non-zero immediate define all six (the table lists them as read for a zero count).
-  const sh = i.mn === Mn.SHL || i.mn === Mn.SAL || i.mn === Mn.SHR || i.mn === Mn.SAR;
-  return sh && (i.k1 === OpKind.None || (i.k1 === OpKind.Imm && (i.v1 & 31) !== 0));
+  let r = probed.get(i);
+  if (r === undefined) {
+    const t = templateFor(i);
+    r = false;
+    if (t !== undefined) {
+      const p = new FlagProbe(i);
+      t(p, i);
+      r = p.defines && !p.reads;
+    }
+    probed.set(i, r);
+  }
+  return r;
+}
+
+const probed = new WeakMap<Insn, boolean>();
+
+/** A SemGen that emits nothing and records how a template uses the flags. */
+class FlagProbe implements SemGen {
+  reads = false;
+  defines = false;
+  private depth = 0;
+  private n = 0;
+  constructor(private readonly i: Insn) {}
+  line(): void {}
+  tmp(): string {
+    return `q${this.n++}`;
+  }
+  get(): string {
+    return 'q';
+  }
+  put(): void {}
+  regNum(slot: number): string {
+    return String(this.i[SLOT_V[slot]]);
+  }
+  reg(): string {
+    return 'q';
+  }
+  setReg(): void {}
+  ea(): string {
+    return 'q';
+  }
+  load(): string {
+    return 'q';
+  }
+  store(): void {}
+  sp(): string {
+    return 'q';
+  }
+  setSp(): void {}
+  flags(): void {
+    if (this.depth === 0) this.defines = true;
+  }
+  cf(): string {
+    this.reads = true;
+    return 'q';
+  }
+  flag(): string {
+    this.reads = true;
+    return 'q';
+  }
+  cond(): string {
+    this.reads = true;
+    return 'q';
+  }
+  raise(): void {}
+  ifOpen(cond: string): void {
+    if (CONSTANT.test(cond) && new Function(`return (${cond});`)()) {
+      this.opened.push(true);
+      return;
+    }
+    this.opened.push(false);
+    this.depth++;
+  }
+  ifElse(): void {
+    if (this.opened[this.opened.length - 1]) {
+      this.opened[this.opened.length - 1] = false;
+      this.depth++;
+    }
+  }
+  ifClose(): void {
+    if (!this.opened.pop()) this.depth--;
+  }
+  private readonly opened: boolean[] = [];
 }
 
 // ---------------------------------------------------------------------------------- memory

@@ -69,6 +69,9 @@ class CodePage extends PageHeat {
   }
 }
 
+/** Size of the dispatcher's target cache, minus one. */
+const TARGET_MASK = 4095;
+
 export interface JitStats {
   blocksCompiled: number;
   blocksRun: number;
@@ -101,6 +104,8 @@ export class Jit {
    *  the chaining links the dispatcher recorded), not every translated block of the page. */
   regionLoops = true;
   private readonly pages = new Map<number, CodePage>();
+  /** lookup()'s direct-mapped target cache, by linear address. */
+  private readonly targets: (Block | null)[] = new Array<Block | null>(TARGET_MASK + 1).fill(null);
   private readonly decoder: BlockDecoder;
   private running: Region | null = null;
 
@@ -244,6 +249,19 @@ export class Jit {
     const lin = (cpu.segBase[Seg.CS] + cpu.eip) | 0;
     const phys = codePhys(cpu, lin);
     if (phys < 0) return null;
+    // Direct-mapped cache of recent targets (RET, indirect JMP/CALL, exits after handler calls):
+    // valid when the block is, and the linear address still maps to its physical address in its mode.
+    const slot = (lin ^ (lin >>> 12)) & TARGET_MASK;
+    const hit = this.targets[slot];
+    if (hit !== null && hit.lin === lin && hit.phys === phys && hit.valid && hit.eip === cpu.eip && hit.mode === modeKey(cpu)) return hit;
+    const b = this.lookupSlow(lin, phys);
+    if (b !== null) this.targets[slot] = b;
+    return b;
+  }
+
+  /** lookup() through the page maps, translating a block once it is hot. */
+  private lookupSlow(lin: number, phys: number): Block | null {
+    const cpu = this.cpu;
     const pn = phys >>> 12;
     const host = this.phys.npt[pn];
     if (host < 0) return null; // not RAM (ROM/MMIO holes): always interpreted

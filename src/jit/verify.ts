@@ -24,7 +24,7 @@ const PROPERTIES = new Set([
   'regs', 'lf', 'mmu', 'segBase', 'eip', 'insnEip', 'icount', 'eflags', 'readMem', 'writeMem',
   'intrDirty',
   // Math
-  'imul', 'clz32',
+  'imul', 'clz32', 'floor', 'trunc',
   // LazyFlags
   'op', 'res', 'a', 'b',
   // Mmu software TLB
