@@ -14,7 +14,7 @@
  *
  *   npm run build && node bench/jit-kernels.mjs [--threshold 50] [--time 1500] [--warmup 1500] [--only NAME]
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Jit } from '../dist/jit/engine.js';
 import { busyboxPath, gzipLoop, sha256Loop } from './kernels/busybox.mjs';
@@ -22,6 +22,9 @@ import { crc32Loop, inflateLoop, kernelImage, memcpyLoop, memsetLoop } from './k
 import { DRIVER, restart, runToHalt, stateDigest } from './kernels/machine.mjs';
 
 const argv = process.argv;
+/** --region-threshold N: the engine's regionThreshold (default: the engine's own). */
+const regionThreshold = argv.includes('--region-threshold') ? Number(argv[argv.indexOf('--region-threshold') + 1]) : null;
+const dumpDir = process.argv.includes('--dump') ? process.argv[process.argv.indexOf('--dump') + 1] : null;
 const opt = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);
   return i > 0 ? argv[i + 1] : dflt;
@@ -50,6 +53,7 @@ function measure(loop, mode) {
   const { m } = b;
   const { cpu, phys } = m;
   const jit = mode === 'jit' ? new Jit(cpu, phys, { threshold, verify: false }) : null;
+  if (jit && regionThreshold !== null) jit.regionThreshold = regionThreshold;
   const engine = jit ?? cpu;
   const start = b.start ?? (() => restart(cpu, DRIVER));
   if (b.setup) {
@@ -85,6 +89,12 @@ function measure(loop, mode) {
     n++;
   } while (performance.now() - t0 < timeMs);
   const c1 = process.cpuUsage(c0);
+  if (jit && dumpDir) {
+    // --dump DIR: the generated source of the hottest blocks (by instructions retired), to read.
+    mkdirSync(dumpDir, { recursive: true });
+    const hot = [...jit.blocks()].filter((x) => x.fn !== null).sort((x, y) => y.retired - x.retired).slice(0, 5);
+    hot.forEach((x, r) => writeFileSync(`${dumpDir}/${loop.name.replace(/[^a-z0-9]+/gi, '_')}.${r}.js`, x.source));
+  }
   const cpuMs = (c1.user + c1.system) / 1000;
   return { insns, digest, exits, mips: (insns * n) / ms / 1000, cpuMips: (insns * n) / cpuMs / 1000, mbps: (loop.bytes * n) / ms / 1000, runs: n };
 }

@@ -37,6 +37,9 @@ export interface TableEntry {
   /** Translated code ends after it: a block end, or an instruction that changes a mode bit, an
    *  interrupt window or device state (attribute `stop`). */
   unitEnd: boolean;
+  /** Translated code runs it inline (its semantic template), not as a handler call (the `call`
+   *  attribute clears it; x87 and SSE entries are all calls). */
+  jitInline: boolean;
   /** Free-form extra data the frontend may use (encoding text for tests and docs, etc.). */
   [extra: string]: unknown;
 }

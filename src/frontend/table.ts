@@ -67,7 +67,7 @@ function makeEntry(enc: string, mn: number): Entry {
     id: entries.length, mn, flagsRead: 0, flagsWritten: 0, flagsUndefined: 0, privileged: false, blockEnd: false,
     enc, map: 0, opcode: 0, modrmReg: -1, modrmByte: -1, hasModrm: false, prefixF3: false, mandatory: -1,
     op0: 0, op1: 0, op2: 0, nops: 0, cc: -1, lockable: false, byteOp: false, memOnly: false, regOnly: false,
-    forceReg: false, name: '', unitEnd: false,
+    forceReg: false, name: '', unitEnd: false, jitInline: false,
   };
 }
 
@@ -77,7 +77,7 @@ INVALID_ENTRY.blockEnd = true;
 INVALID_ENTRY.unitEnd = true;
 entries.push(INVALID_ENTRY);
 
-function parseLine(line: string): void {
+function parseLine(line: string, allCall = false): void {
   const tokens = line.trim().split(/\s+/);
   let t = 0;
   let prefixF3 = false;
@@ -114,7 +114,7 @@ function parseLine(line: string): void {
     return c;
   });
   const attrs = tokens.slice(t);
-  for (const a of attrs) if (!/^(lock|b|priv|end|stop|name=\S+|cc=\d+)$/.test(a)) throw new Error(`table: bad attribute ${a} in "${line}"`);
+  for (const a of attrs) if (!/^(lock|b|priv|end|stop|call|name=\S+|cc=\d+)$/.test(a)) throw new Error(`table: bad attribute ${a} in "${line}"`);
   const nameAttr = attrs.find((a) => a.startsWith('name='));
   const ccAttr = attrs.find((a) => a.startsWith('cc='));
 
@@ -134,6 +134,7 @@ function parseLine(line: string): void {
       e.privileged = attrs.includes('priv');
       e.blockEnd = attrs.includes('end') || mn === Mn.INVALID;
       e.unitEnd = e.blockEnd || attrs.includes('stop');
+      e.jitInline = !allCall && !attrs.includes('call');
       e.name = nameAttr ? nameAttr.slice(5).replace(/_/g, ' ') : '';
       const fx = flagEffect(mn, e.cc);
       e.flagsRead = fx.read; e.flagsWritten = fx.written; e.flagsUndefined = fx.undefined;
@@ -197,8 +198,9 @@ function fill(table: Uint16Array, at: number, e: Entry): void {
 }
 
 for (const line of INT_TABLE) parseLine(line);
-for (const line of X87_TABLE) parseLine(line);
-for (const line of SSE_TABLE) parseLine(line);
+// x87 and SSE instructions stay handler calls in translated code (issue 17: they may).
+for (const line of X87_TABLE) parseLine(line, true);
+for (const line of SSE_TABLE) parseLine(line, true);
 // Opcodes with no entry at all: undefined without a ModRM byte (len = opcode bytes).
 for (let op = 0; op < 1024; op++) if (!opcodeHasModrm[op] && lookupDirect[op] < 0) lookupDirect[op] = 0;
 // Prefix bytes and the 0F escape never reach the lookup.

@@ -50,9 +50,12 @@ function isControl(em: BlockEmitter, i: Insn): boolean {
   }
 }
 
-/** True when `i` is emitted inline (a template covers its form, or it is a translated transfer). */
+/** True when `i` is emitted inline: the table marks its entry inline (`jitInline`), and its template
+ *  covers the form, or it is a transfer the translator emits in this mode. */
 export function canInline(em: BlockEmitter, i: Insn): boolean {
-  return templateFor(i) !== undefined || isControl(em, i);
+  const e = i.entry;
+  if (e === null || !e.jitInline) return false;
+  return isControl(em, i) || templateFor(i) !== undefined;
 }
 
 /**
@@ -254,12 +257,15 @@ class JitGen implements SemGen {
   /** Open conditionals: true = decided (no `if` emitted). */
   private readonly opened: boolean[] = [];
   private addr = false;
+  /** Scratch locals holding a value known at translation time (an immediate count, say). */
+  private readonly consts = new Map<string, number>();
 
   constructor(private readonly em: BlockEmitter) {}
 
   start(i: Insn): void {
     this.i = i;
     this.ntmp = 0;
+    this.consts.clear();
     this.depth = 0;
     this.opened.length = 0;
     this.addr = false;
@@ -267,6 +273,27 @@ class JitGen implements SemGen {
 
   line(s: string): void {
     this.em.line(s);
+    // Track `qN = <constant>;` so conditions on it are decided now; any other assignment to a
+    // scratch forgets what was known of it.
+    const m = /^(q\d+) = ([^;]*);$/.exec(s);
+    if (m !== null && this.depth === 0) {
+      const v = this.constant(m[2]);
+      if (v !== null) {
+        this.consts.set(m[1], v);
+        return;
+      }
+    }
+    for (const a of s.matchAll(/\b(q\d+)\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)/g)) this.consts.delete(a[1]);
+  }
+
+  /** The value of `expr` when only numbers, operators and known scratches make it up, else null. */
+  private constant(expr: string): number | null {
+    const e = expr.replace(/\bq\d+\b/g, (n) => {
+      const v = this.consts.get(n);
+      return v === undefined ? n : `(${v})`;
+    });
+    if (!CONSTANT.test(e)) return null;
+    return Number(new Function(`return (${e});`)());
   }
 
   tmp(): string {
@@ -399,14 +426,10 @@ class JitGen implements SemGen {
   }
 
   ifOpen(cond: string): void {
-    if (CONSTANT.test(cond)) {
-      // Decided now (an immediate count, say): only a true condition needs no `if`.
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      const v = new Function(`return (${cond});`)() as unknown;
-      if (v) {
-        this.opened.push(true);
-        return;
-      }
+    // Decided now (an immediate count, say): only a true condition needs no `if`.
+    if (this.constant(cond)) {
+      this.opened.push(true);
+      return;
     }
     this.opened.push(false);
     this.depth++;
@@ -455,7 +478,9 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
     let g = gens.get(em);
     if (g === undefined) gens.set(em, (g = new JitGen(em)));
     g.start(i);
+    const from = em.mark();
     templateFor(i)!(g, i);
+    em.dropDeadScratch(from);
   }
   if (em.stored && !ended && !last) em.stopCheck();
   return ended;

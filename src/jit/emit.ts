@@ -110,10 +110,10 @@ export class BlockEmitter {
   w8(reg: number, v: string): string {
     if (reg < 4) {
       const n = this.w(reg);
-      return `${n} = (${n} & -256) | (${v} & 255);`;
+      return `${n} = (${n} & -256) | ((${v}) & 255);`;
     }
     const n = this.w(reg - 4);
-    return `${n} = (${n} & -65281) | ((${v} & 255) << 8);`;
+    return `${n} = (${n} & -65281) | (((${v}) & 255) << 8);`;
   }
 
   /** EIP of instruction `k` (k = length: the EIP after the block). */
@@ -247,6 +247,34 @@ export class BlockEmitter {
     this.exit(null, k + 1, `cpu.eip === ${t} ? ${Exit.TAKEN} : cpu.eip === ${fall} ? ${Exit.FALLTHROUGH} : ${Exit.OTHER}`);
   }
 
+  /** Number of lines emitted so far. */
+  mark(): number {
+    return this.out.length;
+  }
+
+  /**
+   * Drop, among the lines emitted since `from`, assignments `qN = <expr>;` to a scratch that no
+   * later line reads, when `<expr>` calls nothing but the flag getters (GF) (e.g. the old flags a
+   * template gathered for a flag write that dead-flag elimination dropped). Loads stay: they fault.
+   */
+  dropDeadScratch(from: number): void {
+    const out = this.out;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let n = out.length - 1; n >= from; n--) {
+        const m = /^(q\d+) = ([^;]*);$/.exec(out[n]);
+        if (m === null || /[A-Za-z_$\]]\s*\(/.test(m[2].replace(/GF\[\d\]\(cpu\)/g, '0'))) continue;
+        const re = new RegExp(`\\b${m[1]}\\b`);
+        let read = false;
+        for (let j = n + 1; j < out.length && !read; j++) read = re.test(out[j]);
+        if (!read) {
+          out.splice(n, 1);
+          changed = true;
+        }
+      }
+    }
+  }
+
   /** The emitted lines (PLACE_RELOAD marks where registers are reloaded after a handler call). */
   lines(): readonly string[] {
     return this.out;
@@ -269,16 +297,43 @@ export function flagsDeadAfter(em: BlockEmitter, k: number): boolean {
   // A memory destination may end the block right after this instruction (a store into the
   // running block stops it): the flags are then live at that exit.
   if (mayFault(em, insns[k])) return false;
+  // Per-flag liveness from the table: the flags of `k` still to be redefined.
+  let live = Flag.ARITH;
   for (let j = k + 1; j < insns.length - 1; j++) {
     const i = insns[j];
     if (!canInline(em, i)) return false;
     const e = i.entry;
-    if (e === null || (e.flagsRead & Flag.ARITH) !== 0) return false;
+    if (e === null) return false;
+    const x = flagUse(i, e.flagsRead, e.flagsWritten, e.flagsUndefined);
+    if ((x.uses & live) !== 0) return false;
     if (mayFault(em, i)) return false;
-    if (fullyDefinesFlags(i)) return true;
-    if ((e.flagsWritten & Flag.ARITH) !== 0) return false;
+    live &= fullyDefinesFlags(i) ? 0 : ~x.defs;
+    if (live === 0) return true;
   }
   return false;
+}
+
+const SHIFTS = new Uint8Array(512);
+for (const mn of [Mn.SHL, Mn.SAL, Mn.SHR, Mn.SAR, Mn.ROL, Mn.ROR, Mn.RCL, Mn.RCR]) SHIFTS[mn] = 1;
+const flagUseOut = { uses: 0, defs: 0 };
+
+/**
+ * The arithmetic flags `i` reads and the ones it sets regardless of their old values, from the
+ * table. A flag the instruction leaves undefined counts as neither (the templates may keep it).
+ * Shifts and rotates by a non-zero immediate (or by one) read nothing but RCL/RCR's CF, and define
+ * every flag they write, OF included (the table lists the zero-count case, where all pass through).
+ */
+function flagUse(i: Insn, read: number, written: number, undef: number): { uses: number; defs: number } {
+  const o = flagUseOut;
+  if (SHIFTS[i.mn] !== 0 && (i.k1 === OpKind.None || (i.k1 === OpKind.Imm && (i.v1 & 31) !== 0))) {
+    o.uses = i.mn === Mn.RCL || i.mn === Mn.RCR ? Flag.CF : 0;
+    // SHL/SHR/SAR also clear AF (undefined; Intel clears it, exec as the templates do).
+    o.defs = i.mn === Mn.ROL || i.mn === Mn.ROR || i.mn === Mn.RCL || i.mn === Mn.RCR ? written & Flag.ARITH : Flag.ARITH;
+    return o;
+  }
+  o.uses = read & Flag.ARITH;
+  o.defs = written & ~undef & Flag.ARITH;
+  return o;
 }
 
 /**
