@@ -125,6 +125,24 @@ function opTable(m, table, rows) {
   for (let i = 0; i < rows.length; i++) for (let k = 0; k < 3; k++) m.phys.i32[(table >> 2) + i * 3 + k] = rows[i][k];
 }
 
+/** Driver: call `fn(eax, edx, ecx)` for each 12-byte row of the table at `table`, [CNT] times. */
+function tableDriver(fn, table, count) {
+  return asm(`
+    outer:
+      mov ebx, ${hex(HIGH + table)}
+    inner:
+      mov eax, [ebx]
+      mov edx, [ebx+4]
+      mov ecx, [ebx+8]
+      call ${fn}
+      add ebx, 12
+      cmp ebx, ${hex(HIGH + table + count * 12)}
+      jb inner
+      dec dword ptr [${CNT}]
+      jnz outer
+      hlt`, DRIVER);
+}
+
 export function memcpyLoop(ref, { passes = 1500 } = {}) {
   const src = DATA, dst = DATA + 0x10000, table = DATA + 0x40000;
   const data = jobData(0x10000, 0x777);
@@ -133,20 +151,7 @@ export function memcpyLoop(ref, { passes = 1500 } = {}) {
     bytes: passes * COPIES.reduce((a, c) => a + c[2], 0),
     build() {
       const { m, sym, setup } = kernelMachine(ref);
-      const driver = asm(`
-        outer:
-          mov ebx, ${hex(HIGH + table)}
-        inner:
-          mov eax, [ebx]
-          mov edx, [ebx+4]
-          mov ecx, [ebx+8]
-          call ${sym('memcpy')}
-          add ebx, 12
-          cmp ebx, ${hex(HIGH + table + COPIES.length * 12)}
-          jb inner
-          dec dword ptr [${CNT}]
-          jnz outer
-          hlt`, DRIVER);
+      const driver = tableDriver(sym('memcpy'), table, COPIES.length);
       opTable(m, table, COPIES.map(([d, s, n]) => [HIGH + dst + d, HIGH + src + s, n]));
       const expect = new Uint8Array(0x10000);
       for (const [d, s, n] of COPIES) expect.set(data.subarray(s, s + n), d);
@@ -172,20 +177,7 @@ export function memsetLoop(ref, { passes = 1500 } = {}) {
     bytes: passes * COPIES.reduce((a, c) => a + c[2], 0),
     build() {
       const { m, sym, setup } = kernelMachine(ref);
-      const driver = asm(`
-        outer:
-          mov ebx, ${hex(HIGH + table)}
-        inner:
-          mov eax, [ebx]
-          mov edx, [ebx+4]
-          mov ecx, [ebx+8]
-          call ${sym('memset')}
-          add ebx, 12
-          cmp ebx, ${hex(HIGH + table + rows.length * 12)}
-          jb inner
-          dec dword ptr [${CNT}]
-          jnz outer
-          hlt`, DRIVER);
+      const driver = tableDriver(sym('memset'), table, rows.length);
       opTable(m, table, rows.map(([d, c, n]) => [HIGH + dst + d, c, n]));
       const expect = new Uint8Array(0x10000);
       for (const [d, c, n] of rows) expect.fill(c & 0xff, d, d + n);

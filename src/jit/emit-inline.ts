@@ -87,8 +87,11 @@ class FlagProbe implements SemGen {
   defines = false;
   private depth = 0;
   private n = 0;
+  private readonly consts = new ScratchConsts();
   constructor(private readonly i: Insn) {}
-  line(): void {}
+  line(s: string): void {
+    this.consts.note(s, this.depth);
+  }
   tmp(): string {
     return `q${this.n++}`;
   }
@@ -131,7 +134,7 @@ class FlagProbe implements SemGen {
   }
   raise(): void {}
   ifOpen(cond: string): void {
-    if (CONSTANT.test(cond) && new Function(`return (${cond});`)()) {
+    if (this.consts.value(cond)) {
       this.opened.push(true);
       return;
     }
@@ -212,9 +215,8 @@ function emitStore(em: BlockEmitter, seg: number, off: string, size: number, v: 
 
 // ---------------------------------------------------------------------------------- flags
 
-/** Flag-expression text of the current static kind bound to the flag locals. */
-function localFlag(op: number, text: string): string {
-  void op;
+/** A flag-expression text (flag-exprs.ts) bound to the flag locals. */
+function localFlag(text: string): string {
   return bindFlagExpr(text, 'fa', 'fb', 'fr', 'fx');
 }
 
@@ -248,6 +250,39 @@ const SLOT_S = ['s0', 's1', 's2'] as const;
 /** Only numbers and operators: a condition the translator can decide. */
 const CONSTANT = /^[0-9\s()&|^~!=<>+\-*]+$/;
 
+/** What a template's scratch locals hold when it is known at translation time (an immediate
+ *  count, say), so that conditions on them are decided then (JitGen, FlagProbe). */
+class ScratchConsts {
+  private readonly known = new Map<string, number>();
+
+  clear(): void {
+    this.known.clear();
+  }
+
+  /** Track `qN = <constant>;` at depth 0; any other assignment to a scratch forgets it. */
+  note(s: string, depth: number): void {
+    const m = /^(q\d+) = ([^;]*);$/.exec(s);
+    if (m !== null && depth === 0) {
+      const v = this.value(m[2]);
+      if (v !== null) {
+        this.known.set(m[1], v);
+        return;
+      }
+    }
+    for (const a of s.matchAll(/\b(q\d+)\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)/g)) this.known.delete(a[1]);
+  }
+
+  /** The value of `expr` when only numbers, operators and known scratches make it up, else null. */
+  value(expr: string): number | null {
+    const e = expr.replace(/\bq\d+\b/g, (n) => {
+      const v = this.known.get(n);
+      return v === undefined ? n : `(${v})`;
+    });
+    if (!CONSTANT.test(e)) return null;
+    return Number(new Function(`return (${e});`)());
+  }
+}
+
 /** SemGen over the block emitter: one instance per block, reset per instruction. */
 class JitGen implements SemGen {
   private i!: Insn;
@@ -257,8 +292,7 @@ class JitGen implements SemGen {
   /** Open conditionals: true = decided (no `if` emitted). */
   private readonly opened: boolean[] = [];
   private addr = false;
-  /** Scratch locals holding a value known at translation time (an immediate count, say). */
-  private readonly consts = new Map<string, number>();
+  private readonly consts = new ScratchConsts();
 
   constructor(private readonly em: BlockEmitter) {}
 
@@ -273,27 +307,7 @@ class JitGen implements SemGen {
 
   line(s: string): void {
     this.em.line(s);
-    // Track `qN = <constant>;` so conditions on it are decided now; any other assignment to a
-    // scratch forgets what was known of it.
-    const m = /^(q\d+) = ([^;]*);$/.exec(s);
-    if (m !== null && this.depth === 0) {
-      const v = this.constant(m[2]);
-      if (v !== null) {
-        this.consts.set(m[1], v);
-        return;
-      }
-    }
-    for (const a of s.matchAll(/\b(q\d+)\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)/g)) this.consts.delete(a[1]);
-  }
-
-  /** The value of `expr` when only numbers, operators and known scratches make it up, else null. */
-  private constant(expr: string): number | null {
-    const e = expr.replace(/\bq\d+\b/g, (n) => {
-      const v = this.consts.get(n);
-      return v === undefined ? n : `(${v})`;
-    });
-    if (!CONSTANT.test(e)) return null;
-    return Number(new Function(`return (${e});`)());
+    this.consts.note(s, this.depth);
   }
 
   tmp(): string {
@@ -397,7 +411,7 @@ class JitGen implements SemGen {
     let s = kept !== null && KEPT_BITS[op] !== 0 ? `fx = ${kept}; ` : '';
     s += `fa = ${a}; fb = ${b}; fr = ${res}; fo = ${op};`;
     em.line(s);
-    em.flagOp = this.depth === 0 && em.flagOp !== FLAGS_DYN ? op : this.depth === 0 ? op : FLAGS_DYN;
+    em.flagOp = this.depth === 0 ? op : FLAGS_DYN;
   }
 
   private flagText(ix: number): string {
@@ -405,7 +419,7 @@ class JitGen implements SemGen {
     if (em.flagOp === FLAGS_DYN) flushFlags(em);
     const op = em.flagOp;
     if (op === FLAGS_IN_CPU) return `GF[${ix}](cpu)`;
-    return localFlag(op, FLAG_EXPR[op][ix]);
+    return localFlag(FLAG_EXPR[op][ix]);
   }
 
   cf(): string {
@@ -427,7 +441,7 @@ class JitGen implements SemGen {
 
   ifOpen(cond: string): void {
     // Decided now (an immediate count, say): only a true condition needs no `if`.
-    if (this.constant(cond)) {
+    if (this.consts.value(cond)) {
       this.opened.push(true);
       return;
     }
@@ -459,7 +473,7 @@ function condition(em: BlockEmitter, cc: number): string {
   if (em.flagOp === FLAGS_DYN) flushFlags(em);
   const op = em.flagOp;
   if (op === FLAGS_IN_CPU) return `TC(cpu, ${cc})`;
-  return localFlag(op, condExpr(op, cc));
+  return localFlag(condExpr(op, cc));
 }
 
 const gens = new WeakMap<BlockEmitter, JitGen>();

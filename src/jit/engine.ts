@@ -443,11 +443,7 @@ export class Jit {
   private readonly dropped = { inline: 0, handler: 0, fpu: 0 };
 
   private retire(b: Block): void {
-    const d = this.dropped;
-    if (b.length === 0) return;
-    d.inline += (b.retired * b.inlineInsns) / b.length;
-    d.handler += (b.retired * (b.handlerInsns - b.fpuCalls)) / b.length;
-    d.fpu += (b.retired * b.fpuCalls) / b.length;
+    addShare(this.dropped, b);
   }
 
   /**
@@ -458,12 +454,7 @@ export class Jit {
    */
   inlineShare(): { inline: number; handler: number; fpu: number } {
     const t = { ...this.dropped };
-    for (const b of this.blocks()) {
-      if (b.length === 0) continue;
-      t.inline += (b.retired * b.inlineInsns) / b.length;
-      t.handler += (b.retired * (b.handlerInsns - b.fpuCalls)) / b.length;
-      t.fpu += (b.retired * b.fpuCalls) / b.length;
-    }
+    for (const b of this.blocks()) addShare(t, b);
     return t;
   }
 
@@ -482,6 +473,14 @@ export class Jit {
   *blocks(): IterableIterator<Block> {
     for (const page of this.pages.values()) yield* page.blocks.values();
   }
+}
+
+/** Add block `b`'s retired instructions to `t`, split by the shares of its instructions. */
+function addShare(t: { inline: number; handler: number; fpu: number }, b: Block): void {
+  if (b.length === 0) return;
+  t.inline += (b.retired * b.inlineInsns) / b.length;
+  t.handler += (b.retired * (b.handlerInsns - b.fpuCalls)) / b.length;
+  t.fpu += (b.retired * b.fpuCalls) / b.length;
 }
 
 /**

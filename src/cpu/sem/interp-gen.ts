@@ -8,7 +8,7 @@
  * at run time (`i.v0`, `cpu.ea(i)`), so one function serves every instruction of its form, and it
  * keeps the handler contract of handlers.ts exactly as a hand-written handler would.
  */
-import { OpKind, Seg, type Insn } from '../../frontend/insn.js';
+import { OpKind, type Insn } from '../../frontend/insn.js';
 import { mnemonicName } from '../../frontend/mnemonics.js';
 import type { Cpu } from '../cpu.js';
 import { raise } from '../fault.js';
@@ -180,7 +180,6 @@ export function compileForm(t: Template, f: Insn): Handler {
     '};',
     `//# sourceURL=x86jit/interp/${name}.js`,
   ].join('\n');
-  void Seg;
   return new Function('GF', 'TC', 'RAISE', src)(GF, testCC, raise) as Handler;
 }
 
