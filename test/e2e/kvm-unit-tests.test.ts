@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { runCli } from './session.js';
+import { oracle } from '../support/oracle.js';
 
 const SUITE = fileURLToPath(new URL('../../../shared/testsuites/kvm-unit-tests/', import.meta.url));
-const present = existsSync(`${SUITE}env-1cpu.txt`);
-if (!present) console.warn(`SKIP kvm-unit-tests: ${SUITE} is absent (it ships beside the repository in ../shared)`);
+const present = oracle('kvm-unit-tests', existsSync(`${SUITE}env-1cpu.txt`), `${SUITE} is absent (it ships beside the repository in ../shared)`);
 
 /** The tests issue 5 requires. env-1cpu.txt says MEMSIZE=128, so the machine gets 128 MiB. */
 const TESTS = ['realmode', 'emulator', 'taskswitch', 'cmpxchg8b', 'setjmp', 'eventinj', 'tsc', 'sieve'];

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BANNER, BOOT_OK } from '../../src/guest/init-script.js';
 import { prepareReferenceGuest } from '../../src/guest/reference.js';
+import { oracle } from '../support/oracle.js';
 
 const hasQemu = (() => {
   try {
@@ -16,8 +17,9 @@ const hasQemu = (() => {
     return false;
   }
 })();
+const haveQemu = oracle('the QEMU peer check', hasQemu, 'qemu-system-i386 is not installed (Debian: apt-get install qemu-system-x86)');
 
-describe.skipIf(!hasQemu)('reference guest on QEMU (peer check of the initramfs)', () => {
+describe.skipIf(!haveQemu)('reference guest on QEMU (peer check of the initramfs)', () => {
   it('boots to the banner, runs a shell command, powers off with status 0', async () => {
     const g = prepareReferenceGuest();
     const q = spawn('qemu-system-i386', ['-accel', 'tcg', '-m', '128', '-nographic', '-no-reboot', '-kernel', g.kernel, '-initrd', g.initrd, '-append', g.cmdline], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -5,6 +5,7 @@
  * in-process Machine, in both engines; the tests check the answers it reports and the exit counters.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { existsSync } from 'node:fs';
 import { ExitReason } from '../../src/hv/exit.js';
 import { RESERVED_COUNTERS_OFFSET, RESERVED_MAGIC } from '../../src/hv/reserved.js';
@@ -101,7 +102,7 @@ function checkReport(text: string): void {
   expect(text.split('hello').length - 1).toBe(1);
 }
 
-const hasAs = haveBinutils();
+const hasAs = oracle('the hv test guest', haveBinutils(), 'GNU as/ld are not installed (Debian: apt-get install binutils)');
 
 describe.skipIf(!hasAs)('hv test guest on an in-process Machine', () => {
   let bin: Uint8Array;

@@ -5,12 +5,13 @@
  * from it (all-ones) that it prints on the console.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { existsSync } from 'node:fs';
 import { assemble } from '../system/harness.js';
 import { CLI, runCli } from '../e2e/session.js';
 import { haveBinutils, parseExitStats, programSource, writeTemp } from './guest.js';
 
-describe.skipIf(!haveBinutils())('--stats', () => {
+describe.skipIf(!oracle('--stats end to end', haveBinutils(), 'GNU as/ld are not installed (Debian: apt-get install binutils)'))('--stats', () => {
   let kernel: string;
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { checkInitramfs, readCpio, writeCpio, type CpioEntry } from '../../src/loader/cpio.js';
 import { LoaderError } from '../../src/loader/errors.js';
 import { initramfsFromDirectory } from '../../src/loader/initrd-dir.js';
@@ -52,8 +53,9 @@ describe('newc cpio', () => {
       return false;
     }
   })();
+  const haveCpio = oracle('the GNU cpio check', hasCpio, 'cpio is not installed (Debian: apt-get install cpio)');
 
-  it.skipIf(!hasCpio)('is read by GNU cpio as the same tree', () => {
+  it.skipIf(!haveCpio)('is read by GNU cpio as the same tree', () => {
     const listing = execFileSync('cpio', ['-itv', '--quiet'], { input: writeCpio(sample), encoding: 'utf8' });
     const lines = listing.trim().split('\n');
     expect(lines.map((l) => l.replace(/ -> .*$/, '').split(/\s+/).pop())).toEqual(sample.map((e) => e.name));

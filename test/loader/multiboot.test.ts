@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { Seg } from '../../src/frontend/insn.js';
 import { CpuState } from '../../src/cpu/state.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
@@ -141,7 +142,8 @@ describe('multiboot v1', () => {
   });
 
   const kut = join(__dirname, '../../../shared/testsuites/kvm-unit-tests');
-  it.skipIf(!existsSync(kut))('plans every kvm-unit-tests image with the env module (suite from ../shared/testsuites)', () => {
+  const haveKut = oracle('kvm-unit-tests (multiboot plans)', existsSync(kut), `${kut} is absent beside the repository`);
+  it.skipIf(!haveKut)('plans every kvm-unit-tests image with the env module (suite from ../shared/testsuites)', () => {
     const env = new Uint8Array(readFileSync(join(kut, 'env-1cpu.txt')));
     for (const t of ['realmode', 'emulator', 'taskswitch', 'cmpxchg8b', 'setjmp', 'eventinj', 'tsc', 'sieve']) {
       const image = new Uint8Array(readFileSync(join(kut, `${t}.flat`)));

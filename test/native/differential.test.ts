@@ -8,12 +8,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { campaign, summary, uncoveredEntries } from './campaign.js';
 import { ALL_FORMS, INTEGER_FORMS, X87_FORMS } from './gen/generate.js';
 import { buildHarness } from './native-runner.js';
 
 const build = buildHarness();
-if (!build.ok) console.warn(`SKIP differential CPU test: ${build.reason}`);
+oracle('the differential CPU test', build.ok, build.ok ? '' : build.reason);
 
 const TOTAL = Number(process.env.X86JIT_FUZZ_SEQS ?? 200_000);
 const SEED = Number(process.env.X86JIT_FUZZ_SEED ?? 20261122);

@@ -4,12 +4,13 @@
  * deterministic on generated batches.
  */
 import { describe, expect, it } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { CODE_ADDR, FSAVE, initialScratch, SCRATCH_ADDR, type Sequence } from './format.js';
 import { generate } from './gen/generate.js';
 import { buildHarness, runNative } from './native-runner.js';
 
 const build = buildHarness();
-if (!build.ok) console.warn(`SKIP native harness tests: ${build.reason}`);
+oracle('the native harness tests', build.ok, build.ok ? '' : build.reason);
 
 function seq(code: number[], regs: number[] = [0, 0, 0, 0, SCRATCH_ADDR + 0x180, 0, 0, 0], eflags = 2): Sequence {
   const fsave = new Uint8Array(FSAVE.SIZE);

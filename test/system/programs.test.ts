@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { Seg } from '../../src/frontend/insn.js';
 import { ExitReason } from '../../src/hv/exit.js';
 import { haveBinutils, runProgram } from './harness.js';
+import { oracle } from '../support/oracle.js';
 import { pmProgram } from './programs.js';
 
-const d = haveBinutils() ? describe : describe.skip;
-if (!haveBinutils()) console.warn('system tests skipped: GNU as/ld (binutils) not installed');
+const d = oracle('system programs', haveBinutils(), 'GNU as/ld are not installed (Debian: apt-get install binutils)') ? describe : describe.skip;
 
 d('real mode', () => {
   it('delivers INT n through the IVT and returns with IRET', () => {

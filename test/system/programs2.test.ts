@@ -3,13 +3,14 @@
  * through an interrupt, LAR/LSL/VERR/VERW/ARPL, conforming code, and LGDT with a 16-bit operand.
  */
 import { describe, expect, it } from 'vitest';
+import { oracle } from '../support/oracle.js';
 import { instructionBreakpoint } from '../../src/cpu/system/debug.js';
 import { pollNmi } from '../../src/cpu/system/interrupts.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
 import { assemble, haveBinutils, loadReal, makeBench, runProgram, runToHalt } from './harness.js';
 import { pmProgram } from './programs.js';
 
-const d = haveBinutils() ? describe : describe.skip;
+const d = oracle('system programs', haveBinutils(), 'GNU as/ld are not installed (Debian: apt-get install binutils)') ? describe : describe.skip;
 
 const toRing3 = `
   mov dword ptr [0x20004], 0x8f000

@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { haveTest386, runTest386, TEST386_128K, TEST386_REF } from './test386.js';
+import { oracle } from '../support/oracle.js';
 
-const d = haveTest386() ? describe : describe.skip;
-if (!haveTest386()) console.warn('test386 skipped: ../shared/testsuites/test386 not found beside the repository');
+const have = oracle('test386', haveTest386(), '../shared/testsuites/test386 is absent beside the repository');
+const d = have ? describe : describe.skip;
+const have128k = have && oracle('test386 (128 KiB build)', existsSync(TEST386_128K), `${TEST386_128K} is absent`);
 
 /** Mask OF (0x800) in the final PS= field of RCL/RCR lines with a variable count. */
 function normalise(line: string): string {
@@ -40,7 +42,7 @@ d('test386', () => {
     expect(got.length).toBe(ref.length);
   }, 900_000);
 
-  it.skipIf(!existsSync(TEST386_128K))('reaches POST 0xFF in the 128 KiB build (286/386 task switches)', () => {
+  it.skipIf(!have128k)('reaches POST 0xFF in the 128 KiB build (286/386 task switches)', () => {
     const r = runTest386(200_000_000, TEST386_128K);
     const posts = r.posts.map((p) => p.toString(16)).join(' ');
     expect(posts.split(' ').at(-1), `POST codes: ${posts}`).toBe('ff');
