@@ -43,6 +43,11 @@ export interface CampaignResult {
   skipped: number;
   /** Table entries executed (by id). */
   executed: Uint8Array;
+  /** JIT campaign (InterpRunner.jitExpected / jitInlined): osize bits run through the JIT, and translated inline. */
+  jitExpected: Uint8Array;
+  jitInlined: Uint8Array;
+  jitCalled: Uint8Array;
+  jitCalledNonFlat: Uint8Array;
   nativeMs: number;
   interpMs: number;
   genMs: number;
@@ -62,7 +67,7 @@ export function hostGs(harness: string): number {
  */
 export function campaign(harness: string, forms: readonly Form[], seed: number, count: number, engine: 'interp' | 'jit' = 'interp', firstId = 0, batch = 20000): CampaignResult {
   const runner = new InterpRunner(hostGs(harness));
-  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), kinds: new Map(), kindExamples: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
+  const res: CampaignResult = { seed, jitNote: '', skipped: 0, executed: runner.executed, jitExpected: runner.jitExpected, jitInlined: runner.jitInlined, jitCalled: runner.jitCalled, jitCalledNonFlat: runner.jitCalledNonFlat, total: 0, mismatches: 0, nativeFaults: 0, byForm: new Map(), presence: new Map(), kinds: new Map(), kindExamples: new Map(), failing: [], flagNotes: new Map(), nativeMs: 0, interpMs: 0, genMs: 0 };
   for (const f of forms) res.byForm.set(f.name, { runs: 0, bad: 0, faults: 0, example: null });
   for (let first = firstId; first < firstId + count; first += batch) {
     let t = performance.now();
@@ -77,6 +82,7 @@ export function campaign(harness: string, forms: readonly Form[], seed: number, 
       let i = runner.run(s);
       if (engine === 'jit') {
         if (i.status !== 0 || i.error || n.status !== 0) { res.skipped++; continue; }
+        runner.markRunForJit();
         i = runner.run(s, { budget: i.steps, undefFlags: i.undefFlags });
       }
       const st = res.byForm.get(s.forms[0])!;
@@ -180,6 +186,24 @@ export function summary(title: string, r: CampaignResult, uncovered: string[] | 
  * and instructions whose result is host-specific (CPUID, RDTSC, RDTSCP, RDPMC, SGDT/SIDT/SLDT/STR/
  * SMSW, which UMIP traps on this host). The SSE subset (src/cpu/sse) is not generated.
  */
+/**
+ * JIT campaign, as "ENC o<size>" lines: the table entries marked inline (Entry.jitInline) that
+ * the JIT translated as a handler call at some operand size (`called`), or that ran through the JIT
+ * at a size it never translated inline (`missing`: run cold, in blocks longer than the budget left).
+ */
+export function jitInlineCoverage(r: CampaignResult): { called: string[]; calledNonFlat: string[]; missing: string[] } {
+  const called: string[] = [], calledNonFlat: string[] = [], missing: string[] = [];
+  for (const e of entries) {
+    if (!e.jitInline) continue;
+    for (const size of [1, 2, 4]) {
+      if (r.jitCalled[e.id] & size) called.push(`${e.enc} o${size * 8}`);
+      if (r.jitCalledNonFlat[e.id] & size) calledNonFlat.push(`${e.enc} o${size * 8}`);
+      else if (r.jitExpected[e.id] & ~r.jitInlined[e.id] & size) missing.push(`${e.enc} o${size * 8}`);
+    }
+  }
+  return { called, calledNonFlat, missing };
+}
+
 export function uncoveredEntries(executed: Uint8Array, x87: boolean): string[] {
   const skip = new Set<number>([Mn.INVALID, Mn.IN, Mn.OUT, Mn.INS, Mn.OUTS, Mn.INT, Mn.INT3, Mn.INT1, Mn.INTO, Mn.CPUID, Mn.RDTSC,
     Mn.RDPMC, Mn.SGDT, Mn.SIDT, Mn.SLDT, Mn.STR, Mn.SMSW, Mn.SYSENTER, Mn.SYSEXIT, Mn.FXSAVE, Mn.FXRSTOR,

@@ -20,6 +20,7 @@ import { OpKind, Rep } from '../../src/frontend/insn.js';
 import { Mn } from '../../src/frontend/mnemonics.js';
 import { entries } from '../../src/frontend/table.js';
 import { Jit } from '../../src/jit/engine.js';
+import { ModeBit } from '../../src/jit/mode.js';
 import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
@@ -69,6 +70,16 @@ export interface InterpResult extends Outcome {
 export class InterpRunner {
   /** Table entries executed at least once (by Entry.id), for the coverage report. */
   readonly executed = new Uint8Array(entries.length);
+  /** JIT campaign, by Entry.id: the operand sizes (bit = osize: 1, 2, 4) the interpreter executed
+   *  in sequences that then ran through the JIT (markRunForJit), and those the JIT translated inline. */
+  readonly jitExpected = new Uint8Array(entries.length);
+  readonly jitInlined = new Uint8Array(entries.length);
+  /** ... and those it translated as a handler call. */
+  readonly jitCalled = new Uint8Array(entries.length);
+  /** ... as a handler call in a block of non-flat mode (a sequence loaded a segment register). */
+  readonly jitCalledNonFlat = new Uint8Array(entries.length);
+  /** Entry ids and osize bits of the last interpreter run, as id * 8 + bit. */
+  private lastRun: number[] = [];
   readonly phys: PhysMemory;
   readonly cpu: Cpu;
   private readonly hv = new NullHv();
@@ -156,8 +167,25 @@ export class InterpRunner {
     return this.jit === null ? null : this.jit.stats;
   }
   private jitEngine(): Jit {
-    if (this.jit === null) this.jit = new Jit(this.cpu, this.phys, { threshold: 0, verify: false });
+    if (this.jit === null) {
+      const jit = new Jit(this.cpu, this.phys, { threshold: 0, verify: false });
+      jit.onCompile = (b) => {
+        for (let k = 0; k < b.length; k++) {
+          const e = b.insns[k].entry;
+          if (e === null) continue;
+          if (b.inlined[k] === 1) this.jitInlined[e.id] |= b.insns[k].osize & 7;
+          else if ((b.mode & ModeBit.FLAT) !== 0) this.jitCalled[e.id] |= b.insns[k].osize & 7;
+          else this.jitCalledNonFlat[e.id] |= b.insns[k].osize & 7;
+        }
+      };
+      this.jit = jit;
+    }
     return this.jit;
+  }
+
+  /** The last interpreter run's sequence goes through the JIT next: what it executed is expected inline. */
+  markRunForJit(): void {
+    for (const x of this.lastRun) this.jitExpected[x >> 3] |= x & 7;
   }
 
   /** Run the helper at AUX_CODE + off (FRSTOR / FNSAVE); returns an error text or ''. */
@@ -218,6 +246,7 @@ export class InterpRunner {
       else cpu.eip = end;
       undef = jit.undefFlags;
     } else if (!error) {
+      this.lastRun.length = 0;
       try {
         for (; steps < MAX_STEPS && cpu.eip !== end; steps++) {
           const ecx = cpu.regs[1];
@@ -225,6 +254,7 @@ export class InterpRunner {
           const i = cpu.insn;
           if (i.entry === null) { traced = false; continue; }
           this.executed[i.entry.id] = 1;
+          this.lastRun.push(i.entry.id * 8 + (i.osize & 7));
           undef = flagEffect(undef, i.mn, i.entry.flagsWritten & ARITH, i.entry.flagsUndefined & ARITH, countOf(i, ecx), i.osize, i.rep !== Rep.None && (i.asize === 2 ? ecx & 0xffff : ecx) === 0);
         }
         if (cpu.eip !== end) error = `did not reach the end of the sequence after ${steps} steps (EIP ${hex(cpu.eip)})`;
