@@ -1,11 +1,11 @@
 /**
- * Bulk paths for REP STOS and REP MOVS with 32-bit addressing, in either direction: up to one
- * 4 KiB page of elements at a time as one typed-array fill/copy, instead of one MMU access per
- * element. Linux clears and copies pages this way (memset/memcpy use REP STOSL/MOVSL on i386; the
+ * Bulk paths for REP STOS and REP MOVS with 32-bit addressing, in either direction (the string
+ * templates, src/cpu/sem/string.ts, call them in both engines): up to one 4 KiB page of elements at
+ * a time as one typed-array fill/copy, instead of one MMU access per element. Linux clears and copies pages this way (memset/memcpy use REP STOSL/MOVSL on i386; the
  * boot decompressor and memmove copy backwards with STD; REP MOVSL).
  *
  * A chunk is taken only when it is plainly safe: an expand-up writable data segment with the whole
- * chunk inside its limit (and no wrap of the offset), elements aligned and inside one page, RAM
+ * chunk inside its limit (and no wrap of the offset), elements inside one page (an element that straddles two pages goes element by element), RAM
  * behind the page (no MMIO, reserved region or page holding translated code), and for MOVS no
  * overlap that an element-by-element copy in that direction would treat differently from memmove.
  * Anything else returns 0 and the caller takes the per-element path, which raises faults at the
@@ -30,10 +30,12 @@ function segRoom(cpu: Cpu, seg: number, off: number, size: number, max: number, 
   return room < max ? room : max;
 }
 
-/** Elements from the one at linear `lin` to the page end (or start when `back`); 0 if misaligned. */
+/** Whole elements from the one at linear `lin` to the page end (or start when `back`); 0 when that
+ *  element straddles the page end. */
 function pageRoom(lin: number, size: number, back: boolean): number {
-  if ((lin & (size - 1)) !== 0) return 0;
-  return back ? ((lin & 0xfff) >>> (size >>> 1)) + 1 : (0x1000 - (lin & 0xfff)) >>> (size >>> 1);
+  const p = lin & 0xfff;
+  if (p + size > 0x1000) return 0;
+  return back ? ((p / size) | 0) + 1 : ((0x1000 - p) / size) | 0;
 }
 
 /** Host byte offset of linear `lin` if RAM that may be used in bulk, else -1 (may raise #PF). */
@@ -46,11 +48,10 @@ function hostOf(cpu: Cpu, lin: number, write: boolean): number {
 }
 
 /**
- * REP STOS of `value` for up to `count` (> 0) elements at ES:EDI, downwards when `back`. Returns
+ * REP STOS of `value` for up to `count` (> 0) elements at ES:`di`, downwards when `back`. Returns
  * the elements stored (the caller moves EDI and ECX).
  */
-export function bulkStos(cpu: Cpu, size: number, value: number, count: number, back: boolean): number {
-  const di = cpu.regs[7];
+export function bulkStos(cpu: Cpu, size: number, di: number, value: number, count: number, back: boolean): number {
   let n = segRoom(cpu, Seg.ES, di, size, count, true, back);
   if (n === 0) return 0;
   const lin = (cpu.segBase[Seg.ES] + di) | 0;
@@ -62,17 +63,24 @@ export function bulkStos(cpu: Cpu, size: number, value: number, count: number, b
   if (back) host -= (n - 1) * size;
   const phys = cpu.mmu.phys;
   if (size === 1) phys.u8.fill(value, host, host + n);
-  else if (size === 2) phys.u16.fill(value, host >>> 1, (host >>> 1) + n);
-  else phys.i32.fill(value, host >>> 2, (host >>> 2) + n);
+  else if ((host & (size - 1)) === 0) {
+    if (size === 2) phys.u16.fill(value, host >>> 1, (host >>> 1) + n);
+    else phys.i32.fill(value, host >>> 2, (host >>> 2) + n);
+  } else {
+    // Misaligned: the first element byte by byte (little-endian), then doubling copies.
+    const u8 = phys.u8;
+    for (let b = 0; b < size; b++) u8[host + b] = value >>> (b * 8);
+    const end = host + n * size;
+    for (let done = size; done < n * size; done *= 2) u8.copyWithin(host + done, host, Math.min(host + done, end - done));
+  }
   return n;
 }
 
 /**
- * REP MOVS from srcSeg:ESI to ES:EDI for up to `count` (> 0) elements, downwards when `back`.
+ * REP MOVS from srcSeg:`si` to ES:`di` for up to `count` (> 0) elements, downwards when `back`.
  * Returns the elements moved (the caller moves ESI, EDI and ECX).
  */
-export function bulkMovs(cpu: Cpu, size: number, srcSeg: number, count: number, back: boolean): number {
-  const si = cpu.regs[6], di = cpu.regs[7];
+export function bulkMovs(cpu: Cpu, size: number, srcSeg: number, si: number, di: number, count: number, back: boolean): number {
   let n = segRoom(cpu, srcSeg, si, size, count, false, back);
   if (n === 0) return 0;
   const m = segRoom(cpu, Seg.ES, di, size, n, true, back);

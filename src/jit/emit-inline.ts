@@ -150,6 +150,20 @@ class FlagProbe implements SemGen {
   ifClose(): void {
     if (!this.opened.pop()) this.depth--;
   }
+  loopOpen(): void {
+    this.consts.clear();
+    this.opened.push(false);
+    this.depth++;
+  }
+  loopBreak(): void {}
+  loopContinue(): void {}
+  loopClose(): void {
+    this.ifClose();
+  }
+  yieldInsn(): void {}
+  bulk(): string {
+    return 'q';
+  }
   private readonly opened: boolean[] = [];
 }
 
@@ -465,6 +479,55 @@ class JitGen implements SemGen {
     if (decided) return;
     this.depth--;
     this.em.line('}');
+  }
+
+  /** Scratch flags of the open loops: set to 1 by yieldInsn (the exit follows the loop). */
+  private readonly yields: string[] = [];
+
+  loopOpen(): void {
+    const em = this.em;
+    const y = this.tmp();
+    em.line(`${y} = 0;`);
+    this.yields.push(y);
+    // Flags pending in the locals of a known kind: from the second iteration on they may be the
+    // loop's own (the fo local always says which).
+    if (em.flagOp >= 0) em.flagOp = FLAGS_DYN;
+    this.consts.clear();
+    this.opened.push(false);
+    this.depth++;
+    em.line('for (;;) {');
+  }
+
+  loopBreak(): void {
+    this.em.line('break;');
+  }
+
+  loopContinue(): void {
+    this.em.line('continue;');
+  }
+
+  loopClose(): void {
+    const em = this.em;
+    this.opened.pop();
+    this.depth--;
+    em.line('}');
+    // A yield leaves after the loop, where every register the loop writes is known to be dirty.
+    const y = this.yields.pop()!;
+    em.line(`if (${y} !== 0) {`);
+    em.exit(String(em.eipAt(em.k)), em.k + 1, Exit.OTHER);
+    em.line('}');
+  }
+
+  yieldInsn(): void {
+    this.em.line(`${this.yields[this.yields.length - 1]} = 1; break;`);
+  }
+
+  bulk(stos: boolean, seg: number, si: string, di: string, count: string, value: string, back: string): string {
+    this.em.faultPoint();
+    const size = this.i.osize;
+    return stos
+      ? `rt.stos(cpu, ${size}, ${di}, ${value}, ${count}, ${back})`
+      : `rt.movs(cpu, ${size}, ${seg < 0 ? this.i.seg : seg}, ${si}, ${di}, ${count}, ${back})`;
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * The per-engine runtime object that generated block functions receive as `rt` (see README.md for
  * the whole API a generated function may use). It holds host views of guest RAM for the inline
- * memory fast paths and the stop flag set when a store hits the page of the running block.
+ * memory fast paths, the stop flag set when a store hits the page of the running block, and the
+ * bulk string helpers.
  */
 import type { PhysMemory } from '../mem/phys.js';
+import { bulkMovs, bulkStos } from '../cpu/exec-string-bulk.js';
 
 export class JitRuntime {
   /** Set to 1 by the code-write hook when a store hit the page of the running block (SMC). */
@@ -13,6 +15,10 @@ export class JitRuntime {
   readonly i32: Int32Array;
   /** PhysMemory.codePages: indexed by host page number; non-zero = page holds translated code. */
   readonly codePages: Uint8Array;
+  /** The bulk paths of REP MOVS / REP STOS (exec-string-bulk.ts), called by the inlined string
+   *  templates (sem/string.ts): elements moved at once, 0 = take one element inline. */
+  readonly movs = bulkMovs;
+  readonly stos = bulkStos;
 
   constructor(phys: PhysMemory) {
     this.u8 = phys.u8;

@@ -30,7 +30,7 @@ const PROPERTIES = new Set([
   // Mmu software TLB
   'tlbReadS', 'tlbReadU', 'tlbWriteS', 'tlbWriteU',
   // JitRuntime
-  'stop', 'codePages', 'u8', 'u16', 'i32',
+  'stop', 'codePages', 'u8', 'u16', 'i32', 'movs', 'stos',
 ]);
 
 export class VerifyError extends Error {}
@@ -72,6 +72,7 @@ const CHILDREN: Record<string, readonly string[]> = {
   ForStatement: ['init', 'test', 'update', 'body'],
   IfStatement: ['test', 'consequent', 'alternate'],
   ContinueStatement: [],
+  BreakStatement: [],
   SwitchStatement: ['discriminant', 'cases'],
   SwitchCase: ['test', 'consequent'],
   AssignmentExpression: ['left', 'right'],

@@ -68,6 +68,29 @@ export interface SemGen {
   ifOpen(cond: string): void;
   ifElse(): void;
   ifClose(): void;
+  /**
+   * A loop (REP): `for (;;) {` ... `}`, left by loopBreak() and restarted by loopContinue() (both
+   * inside ifOpen/ifClose). Nothing assigned before the loop is known inside it, and flags set in
+   * it count as set on one path only (the loop may run zero times).
+   */
+  loopOpen(): void;
+  loopBreak(): void;
+  loopContinue(): void;
+  loopClose(): void;
+  /**
+   * End the instruction now, retired, with EIP at the instruction itself (a REP instruction after
+   * a chunk of elements: the engine may take interrupts, then runs it again). Only inside a loop,
+   * and nothing may follow the loop.
+   */
+  yieldInsn(): void;
+  /**
+   * The bulk path of REP MOVS (`stos` false; source segment `seg`, -1 = the instruction's) or REP
+   * STOS (`stos` true, `value` the element) of the instruction's element size (exec-string-bulk.ts):
+   * an expression for the elements moved at once from offsets `si`/`di` (up to `count` > 0,
+   * downwards when `back` is true), 0 when the caller must take one element itself. It faults
+   * only before anything is moved.
+   */
+  bulk(stos: boolean, seg: number, si: string, di: string, count: string, value: string, back: string): string;
 }
 
 export type Template = (g: SemGen, f: Insn) => void;
@@ -89,6 +112,13 @@ export function templateFor(f: Insn): Template | undefined {
   if (t === undefined) return undefined;
   const c = accepts[f.mn];
   return c === undefined || c(f) ? t : undefined;
+}
+
+/** A scratch holding `expr`. */
+export function let_(g: SemGen, expr: string): string {
+  const t = g.tmp();
+  g.line(`${t} = ${expr};`);
+  return t;
 }
 
 /** `x` (zero- or sign-extended from `size` bytes) sign-extended to int32. */

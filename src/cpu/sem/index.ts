@@ -7,6 +7,7 @@ import './bits.js';
 import './move.js';
 import './stack.js';
 import './misc.js';
+import './string.js';
 import { installTemplates } from './interp-gen.js';
 
 installTemplates();

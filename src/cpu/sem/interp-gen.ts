@@ -15,6 +15,7 @@ import { raise } from '../fault.js';
 import { getAF, getCF, getOF, getPF, getSF, getZF, testCC } from '../flags.js';
 import { KEPT_BITS } from '../flag-exprs.js';
 import { def, handlers, type Handler } from '../handlers.js';
+import { bulkMovs, bulkStos } from '../exec-string-bulk.js';
 import { accepts, templateFor, templates, type SemGen, type Template } from './gen.js';
 
 const SLOT_K = ['k0', 'k1', 'k2'] as const;
@@ -153,6 +154,31 @@ class InterpGen implements SemGen {
   ifClose(): void {
     this.line('}');
   }
+
+  loopOpen(): void {
+    this.line('for (;;) {');
+  }
+
+  loopBreak(): void {
+    this.line('break;');
+  }
+
+  loopContinue(): void {
+    this.line('continue;');
+  }
+
+  loopClose(): void {
+    this.line('}');
+  }
+
+  yieldInsn(): void {
+    this.line('cpu.eip = cpu.insnEip; return;');
+  }
+
+  bulk(stos: boolean, seg: number, si: string, di: string, count: string, value: string, back: string): string {
+    const size = this.f.osize;
+    return stos ? `BS(cpu, ${size}, ${di}, ${value}, ${count}, ${back})` : `BM(cpu, ${size}, ${seg < 0 ? 'i.seg' : seg}, ${si}, ${di}, ${count}, ${back})`;
+  }
 }
 
 /** Flag getters by flag-exprs.ts FlagIx. */
@@ -180,7 +206,7 @@ export function compileForm(t: Template, f: Insn): Handler {
     '};',
     `//# sourceURL=x86jit/interp/${name}.js`,
   ].join('\n');
-  return new Function('GF', 'TC', 'RAISE', src)(GF, testCC, raise) as Handler;
+  return new Function('GF', 'TC', 'RAISE', 'BM', 'BS', src)(GF, testCC, raise, bulkMovs, bulkStos) as Handler;
 }
 
 /** The handler for decoded instruction `i` (cached in `i.x`): its form's compiled template, or the

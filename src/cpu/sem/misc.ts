@@ -8,14 +8,8 @@
 import { Mn } from '../../frontend/mnemonics.js';
 import { FlagIx, LfOp } from '../flag-exprs.js';
 import { EF } from '../state.js';
-import { defSem, type SemGen } from './gen.js';
+import { defSem, let_, type SemGen } from './gen.js';
 
-/** A scratch holding `expr`. */
-function let_(g: SemGen, expr: string): string {
-  const t = g.tmp();
-  g.line(`${t} = ${expr};`);
-  return t;
-}
 
 /** PF AF ZF SF OF at their EFLAGS positions, read now. */
 function allButCF(g: SemGen): string {

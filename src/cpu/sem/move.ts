@@ -14,14 +14,8 @@ import { OpKind } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
 import { Vec } from '../fault.js';
 import { FlagIx, LfOp } from '../flag-exprs.js';
-import { defSem, sx, type SemGen } from './gen.js';
+import { defSem, let_, sx, type SemGen } from './gen.js';
 
-/** A scratch holding `expr`. */
-function let_(g: SemGen, expr: string): string {
-  const t = g.tmp();
-  g.line(`${t} = ${expr};`);
-  return t;
-}
 
 /** The five arithmetic flags other than `ix` at their EFLAGS positions, read now (for kind NONE). */
 function otherFlags(g: SemGen, ix: number): string {

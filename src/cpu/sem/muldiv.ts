@@ -14,17 +14,10 @@ import { OpKind, type Insn } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
 import { Vec } from '../fault.js';
 import { LfOp } from '../flag-exprs.js';
-import { defSem, sx, type SemGen } from './gen.js';
+import { defSem, let_, sx, type SemGen } from './gen.js';
 
 /** CF | OF in EFLAGS positions. */
 const CF_OF = 0x801;
-
-/** A scratch holding `expr`. */
-function let_(g: SemGen, expr: string): string {
-  const t = g.tmp();
-  g.line(`${t} = ${expr};`);
-  return t;
-}
 
 /**
  * High 32 bits of the 64-bit product of int32s `a` and `b` (unsigned, or signed when `signed`), as

@@ -23,7 +23,7 @@
 import { OpKind, type Insn } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
 import { FlagIx, LfOp } from '../flag-exprs.js';
-import { defSem, sx, type SemGen, type Template } from './gen.js';
+import { defSem, let_, sx, type SemGen, type Template } from './gen.js';
 
 /** The masked count of `slot` (a scratch, or the literal 1 for an empty slot). */
 function count(g: SemGen, f: Insn, slot: number): string {
@@ -32,13 +32,6 @@ function count(g: SemGen, f: Insn, slot: number): string {
   const c = g.tmp();
   g.line(`${c} = ${g.get(slot)} & 31;`);
   return c;
-}
-
-/** A scratch holding `expr`. */
-function let_(g: SemGen, expr: string): string {
-  const t = g.tmp();
-  g.line(`${t} = ${expr};`);
-  return t;
 }
 
 /** The operand mask of `size` bytes applied to `x` (int32 at 4). */

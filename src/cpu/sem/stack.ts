@@ -8,14 +8,8 @@
  */
 import { OpKind, Seg } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
-import { defSem, type SemGen } from './gen.js';
+import { defSem, let_ } from './gen.js';
 
-/** A scratch holding `expr`. */
-function let_(g: SemGen, expr: string): string {
-  const t = g.tmp();
-  g.line(`${t} = ${expr};`);
-  return t;
-}
 
 /**
  * PUSH. PUSH ESP pushes the value before the decrement; PUSH [ESP+d] reads with the old ESP.
