@@ -1,18 +1,12 @@
 /**
- * Odds and ends: SALC PAUSE UD2 BOUND, and INVALID (undefined encodings) as #UD (SDM Vol. 2). CLC STC
- * CMC CLD STD LAHF SAHF NOP are templates (sem/misc.ts); CLI/STI are system code (system/io.ts).
+ * Odds and ends: PAUSE UD2 BOUND, and INVALID (undefined encodings) as #UD (SDM Vol. 2). CLC STC
+ * CMC CLD STD LAHF SAHF SALC NOP are templates (sem/misc.ts); CLI/STI are system code (system/io.ts).
  */
 import { OpKind } from '../frontend/insn.js';
 import { Mn } from '../frontend/mnemonics.js';
 import { raise, Vec } from './fault.js';
-import { getCF } from './flags.js';
 import { def } from './handlers.js';
 import { offAdd } from './exec-ops.js';
-
-/** SALC (undocumented D6): AL = CF ? 0xFF : 0, flags unchanged. */
-def(Mn.SALC, (cpu) => {
-  cpu.setReg(0, 1, getCF(cpu) !== 0 ? 0xff : 0);
-});
 
 def(Mn.PAUSE, () => {});
 def(Mn.UD2, (cpu) => raise(cpu, Vec.UD));

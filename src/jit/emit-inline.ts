@@ -1,7 +1,7 @@
 /**
  * Inline translation: the JIT's implementation of the semantic-template generator (src/cpu/sem
- * gen.ts), plus the control transfers that end a block (JMP/Jcc/CALL rel, RET near), which are the
- * translator's own business (exits, chaining, in-region transfers).
+ * gen.ts), plus the control transfers that end a block (JMP/Jcc/JCXZ/LOOPcc/CALL rel, RET near),
+ * which are the translator's own business (exits, chaining, in-region transfers).
  *
  * Every instruction whose form has a template (src/cpu/sem `templateFor`) is emitted inline from
  * that template, with:
@@ -40,6 +40,10 @@ function isControl(em: BlockEmitter, i: Insn): boolean {
   switch (i.mn) {
     case Mn.JMP:
     case Mn.Jcc:
+    case Mn.JCXZ:
+    case Mn.LOOP:
+    case Mn.LOOPE:
+    case Mn.LOOPNE:
       return codeFlat(em) && i.k0 === OpKind.Rel && i.osize === 4;
     case Mn.CALL:
       return codeFlat(em) && em.stack32 && i.k0 === OpKind.Rel && i.osize === 4;
@@ -525,9 +529,12 @@ class JitGen implements SemGen {
   bulk(stos: boolean, seg: number, si: string, di: string, count: string, value: string, back: string): string {
     this.em.faultPoint();
     const size = this.i.osize;
-    return stos
+    // Inline elements cost a few ns each, a bulk call some 50-80 ns (segment and page checks, the
+    // typed-array builtin): short runs go element by element (the same result either way).
+    const call = stos
       ? `rt.stos(cpu, ${size}, ${di}, ${value}, ${count}, ${back})`
       : `rt.movs(cpu, ${size}, ${seg < 0 ? this.i.seg : seg}, ${si}, ${di}, ${count}, ${back})`;
+    return `${count} < ${BULK_MIN_BYTES / size} ? 0 : ${call}`;
   }
 }
 
@@ -540,6 +547,9 @@ function condition(em: BlockEmitter, cc: number): string {
 }
 
 const gens = new WeakMap<BlockEmitter, JitGen>();
+
+/** REP MOVS/STOS runs shorter than this (in bytes) skip the bulk call in translated code. */
+const BULK_MIN_BYTES = 16;
 
 /**
  * Emit `i` inline. Returns true when it emitted the block's exit. After an instruction that
@@ -563,7 +573,10 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
   return ended;
 }
 
-/** JMP/Jcc/CALL rel and RET near in flat 32-bit code: the block's exit. */
+/** Condition code E/Z (SDM Vol. 2 Table B-1; NE = CC_E + 1). */
+const CC_E = 4;
+
+/** JMP/Jcc/JCXZ/LOOPcc/CALL rel and RET near in flat 32-bit code: the block's exit. */
 function emitControl(em: BlockEmitter, i: Insn): boolean {
   const k = em.k;
   const next = em.eipAt(k + 1);
@@ -574,6 +587,29 @@ function emitControl(em: BlockEmitter, i: Insn): boolean {
     case Mn.Jcc: {
       const target = relTarget(i, next);
       const c = condition(em, i.cc);
+      em.line(`if (${c}) {`);
+      em.transfer(target, k + 1, Exit.TAKEN, false, false);
+      em.line(`}`);
+      em.transfer(next, k + 1, Exit.FALLTHROUGH, true, false);
+      return true;
+    }
+    case Mn.JCXZ:
+    case Mn.LOOP:
+    case Mn.LOOPE:
+    case Mn.LOOPNE: {
+      // JCXZ/JECXZ and LOOP/LOOPE/LOOPNE count with CX or ECX by the address size; LOOP decrements
+      // the count (no flags) and branches while it is non-zero, and ZF = 1 / 0 (SDM Vol. 2 LOOPcc).
+      const target = relTarget(i, next);
+      const a16 = i.asize === 2;
+      let c: string;
+      if (i.mn === Mn.JCXZ) c = a16 ? `(${em.r(1)} & 65535) === 0` : `${em.r(1)} === 0`;
+      else {
+        const zf = i.mn === Mn.LOOPE ? condition(em, CC_E) : i.mn === Mn.LOOPNE ? condition(em, CC_E + 1) : null;
+        const r1 = em.w(1);
+        em.line(a16 ? `${r1} = (${r1} & -65536) | ((${r1} - 1) & 65535);` : `${r1} = (${r1} - 1) | 0;`);
+        c = a16 ? `(${r1} & 65535) !== 0` : `${r1} !== 0`;
+        if (zf !== null) c = `${c} && (${zf})`;
+      }
       em.line(`if (${c}) {`);
       em.transfer(target, k + 1, Exit.TAKEN, false, false);
       em.line(`}`);

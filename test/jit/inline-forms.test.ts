@@ -13,7 +13,7 @@ import { entries, type Entry } from '../../src/frontend/table.js';
 import { mnemonicName } from '../../src/frontend/mnemonics.js';
 import { templateFor } from '../../src/cpu/sem/gen.js';
 import '../../src/cpu/cpu.js';
-import { CODE, DATA, expectSame, expectSourcesValid, pair, runBoth } from './helpers.js';
+import { check, CODE, DATA, expectSame, expectSourcesValid, pair, runBoth } from './helpers.js';
 import { Rng } from '../support/sequence.js';
 
 /** Bytes of the source the decoder reads: the candidate instruction then filler. */
@@ -66,7 +66,7 @@ const inlineEntries = entries.filter((e) => e.jitInline && !e.unitEnd && e.map <
 /** String instructions (their registers must point somewhere sensible): the describe below. */
 const STRING = new Set(['MOVS', 'CMPS', 'STOS', 'LODS', 'SCAS']);
 
-const CONTROL = new Set(['JMP', 'Jcc', 'CALL', 'RET']);
+const CONTROL = new Set(['JMP', 'Jcc', 'JCXZ', 'LOOP', 'LOOPE', 'LOOPNE', 'CALL', 'RET']);
 
 describe('every templated form is translated and inlined', () => {
   it("the table's inline column names exactly the entries with a template (or a translated transfer)", () => {
@@ -198,4 +198,33 @@ describe('string instructions are translated and inlined, with and without REP',
     expect(p.sources.some((s) => /rt\.stos\(/.test(s))).toBe(true);
     expect(p.jit.cpu.regs[7]).toBe(DATA + 20000);
   });
+});
+
+/** LOOP/LOOPE/LOOPNE/JCXZ end their block: translated inline in flat 32-bit code (ECX, or CX with
+ *  the address-size prefix), agreeing with the interpreter. */
+describe('LOOPcc and JCXZ are translated and inlined', () => {
+  const programs: [string, string][] = [
+    ['loop', 'mov ecx, 7\n 1: add eax, ecx\n loop 1b'],
+    ['loop a16 (CX wraps, the upper half kept)', 'mov ecx, 0x30002\n 1: add eax, 3\n addr16 loop 1b'],
+    ['loope', 'mov ecx, 50\n 1: add eax, 1\n cmp eax, 0x7fffffff\n cmp ebx, ebx\n loope 1b'],
+    ['loopne', 'mov ecx, 50\n 1: add eax, 1\n cmp eax, 9\n loopne 1b'],
+    ['loope stops on ZF = 0', 'mov ecx, 50\n 1: inc ebx\n cmp ebx, 4\n loope 1b\n mov esi, ecx'],
+    ['jecxz', 'mov ecx, 5\n 1: dec ecx\n jecxz 2f\n add eax, 2\n jmp 1b\n 2:'],
+    ['jcxz', 'mov ecx, 0x50003\n 1: dec ecx\n jcxz 2f\n add eax, 2\n jmp 1b\n 2:'],
+  ];
+  for (const [name, body] of programs) {
+    it(name, () => {
+      const p = check(`${body}\n hlt`, () => {}, 0);
+      let seen = 0;
+      for (const b of p.engine.blocks()) {
+        if (b.fn === null) continue;
+        b.insns.forEach((i, k) => {
+          if (!['LOOP', 'LOOPE', 'LOOPNE', 'JCXZ'].includes(mnemonicName[i.mn])) return;
+          seen++;
+          expect(b.inlined[k], `${name}: inlined`).toBe(1);
+        });
+      }
+      expect(seen).toBeGreaterThan(0);
+    });
+  }
 });

@@ -1,5 +1,5 @@
 /**
- * Flag instructions: CLC STC CMC CLD STD LAHF SAHF, and NOP (SDM Vol. 2).
+ * Flag instructions: CLC STC CMC CLD STD LAHF SAHF SALC, and NOP (SDM Vol. 2).
  *
  * CLC/STC/CMC change only CF and SAHF all but OF: the flags that stay are read now and recorded
  * with the new ones as kind NONE (all six in EFLAGS). DF is not an arithmetic flag: it always lives
@@ -52,3 +52,8 @@ defSem(Mn.SAHF, (g) => {
 });
 
 defSem(Mn.NOP, () => {});
+
+/** SALC (undocumented D6): AL = CF ? 0xFF : 0, flags unchanged. */
+defSem(Mn.SALC, (g) => {
+  g.setReg(0, 1, `(${g.cf()} !== 0 ? 255 : 0)`);
+});
