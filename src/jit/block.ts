@@ -54,6 +54,11 @@ export class Block {
   inlined: Uint8Array = new Uint8Array(0);
   handlerInsns = 0;
   fpuCalls = 0;
+  /** The block ends with a near branch (JMP, Jcc, CALL, RET, LOOPcc, JCXZ): none of its
+   *  instructions can change the mode, IF, TF/RF, DR7, halt or an interrupt shadow, so after any
+   *  exit of it the dispatcher may look the next block up in its target cache and enter it
+   *  without its other checks (engine.ts runChain). */
+  nearExit = false;
   /** True when the block branches back to its own start (compiled as a loop). */
   selfLoop = false;
   /** The translation the dispatcher enters through `fn`: the block's own, or the region holding

@@ -31,6 +31,10 @@ class PageBytes implements ByteSource {
   }
 }
 
+/** Near branches (Block.nearExit): far ones are the separate mnemonics JMPF, CALLF, RETF. */
+const NEAR_BRANCH = new Uint8Array(512);
+for (const mn of [Mn.JMP, Mn.Jcc, Mn.CALL, Mn.RET, Mn.LOOP, Mn.LOOPE, Mn.LOOPNE, Mn.JCXZ]) NEAR_BRANCH[mn] = 1;
+
 export class BlockDecoder {
   private readonly bytes: PageBytes;
   private readonly scratch = new Insn();
@@ -68,6 +72,8 @@ export class BlockDecoder {
     // An untranslatable first instruction still covers its bytes (at most 15), so a write there
     // drops the empty block and the new code gets its chance.
     const bytes = insns.length > 0 ? off - (phys & 0xfff) : Math.min(15, 4096 - (phys & 0xfff));
-    return new Block(phys >>> 0, lin | 0, eip | 0, mode, insns, Int32Array.from(eips), bytes);
+    const b = new Block(phys >>> 0, lin | 0, eip | 0, mode, insns, Int32Array.from(eips), bytes);
+    if (insns.length > 0) b.nearExit = NEAR_BRANCH[insns[insns.length - 1].mn] !== 0;
+    return b;
   }
 }

@@ -177,10 +177,15 @@ export class BlockEmitter {
     else if (!(last && j === this.bi + 1)) this.line(`pc = ${j}; continue;`);
   }
 
-  /** The SMC check after an instruction that may have stored into a page holding code. */
+  /**
+   * The check after an instruction that stored: into a page holding code (SMC, rt.stop), or into
+   * MMIO, which may have made an interrupt deliverable (the machine sets cpu.intrDirty on every
+   * MMIO access; it is clear at every block entry, as the dispatcher polls first): leave, so the
+   * interrupt is taken after this instruction as the interpreter takes it.
+   */
   stopCheck(): void {
     const k = this.k;
-    this.line(`if (rt.stop !== 0) { ${this.exitText(String(this.eipAt(k + 1)), k + 1, Exit.OTHER)} }`);
+    this.line(`if (rt.stop !== 0 || cpu.intrDirty) { ${this.exitText(String(this.eipAt(k + 1)), k + 1, Exit.OTHER)} }`);
   }
 
   private exitText(eip: string | null, retired: number, code: string | number): string {
@@ -211,9 +216,9 @@ export class BlockEmitter {
     else {
       // A handler may leave EIP elsewhere than the next instruction (a REP string instruction
       // yielding after a chunk rewinds it to itself): leave the block then, as after a store into
-      // the running block.
+      // the running block or an MMIO access (stopCheck).
       const next = this.eipAt(k + 1);
-      this.line(`if (rt.stop !== 0 || cpu.eip !== ${next}) { ${this.exitText(null, k + 1, Exit.OTHER)} }`);
+      this.line(`if (rt.stop !== 0 || cpu.eip !== ${next} || cpu.intrDirty) { ${this.exitText(null, k + 1, Exit.OTHER)} }`);
     }
   }
 

@@ -76,6 +76,8 @@ export interface JitStats {
   blocksCompiled: number;
   blocksRun: number;
   chainedRuns: number;
+  /** Of blocksRun, the entries runChain made after a previous block without going back to run(). */
+  fastEntries: number;
   coldInstructions: number;
   invalidations: number;
   /** Region functions built (rebuilds included), blocks they held in all, regions dropped by
@@ -88,11 +90,9 @@ export interface JitStats {
 export class Jit {
   readonly rt: JitRuntime;
   readonly stats: JitStats = {
-    blocksCompiled: 0, blocksRun: 0, chainedRuns: 0, coldInstructions: 0, invalidations: 0,
+    blocksCompiled: 0, blocksRun: 0, chainedRuns: 0, fastEntries: 0, coldInstructions: 0, invalidations: 0,
     regionsBuilt: 0, regionBlocks: 0, regionsDropped: 0,
   };
-  /** Called with each generated source (profilers, tests). */
-  onCompile: ((b: Block) => void) | null = null;
   /** Called with each region built (tests). */
   onRegion: ((r: Region) => void) | null = null;
   /**
@@ -107,7 +107,24 @@ export class Jit {
   /** lookup()'s direct-mapped target cache, by linear address. */
   private readonly targets: (Block | null)[] = new Array<Block | null>(TARGET_MASK + 1).fill(null);
   private readonly decoder: BlockDecoder;
+  /** The function last entered (a store into one of its blocks sets rt.stop; stale once it
+   *  returned, which is harmless: rt.stop is cleared before every entry). */
   private running: Region | null = null;
+  /**
+   * Per-block counts (`Block.runs`, `Block.retired`: profiles, `--stats` shares) are kept while a
+   * compile listener is attached (profilers attach one) or when set; off, an entry does no
+   * bookkeeping beyond the crash trail and two local counters.
+   */
+  counting = false;
+  private listener: ((b: Block) => void) | null = null;
+  /** Called with each generated source (profilers, tests); attaching one turns `counting` on. */
+  get onCompile(): ((b: Block) => void) | null {
+    return this.listener;
+  }
+  set onCompile(f: ((b: Block) => void) | null) {
+    this.listener = f;
+    if (f !== null) this.counting = true;
+  }
 
   constructor(
     readonly cpu: Cpu,
@@ -122,7 +139,6 @@ export class Jit {
   /** Run up to `budget` instructions; returns how many were retired (Cpu.run's contract). */
   run(budget: number): number {
     const cpu = this.cpu;
-    const rt = this.rt;
     const start = cpu.icount;
     let faults = 0;
     let done = 0;
@@ -131,9 +147,6 @@ export class Jit {
     let prevExit: number = Exit.OTHER;
     /** > 0 while interpreting a cold block: the linear page it started in, plus one. */
     let coldPage = 0;
-    /** The block entered while translated code runs, and cpu.icount then (a fault's retired count). */
-    let entered: Block | null = null;
-    let enteredAt = 0;
     // As Cpu.run: the interrupt controllers may have changed since the last call.
     cpu.intrDirty = true;
     while (done < budget) {
@@ -202,34 +215,16 @@ export class Jit {
             continue;
           }
 
-          // ---- run it (and, in a region, the blocks it continues into)
-          if (this.regionThreshold > 0) {
-            const home = b.home!;
-            if (++home.entries >= this.regionThreshold) this.pageHot(home as CodePage, b);
-          }
-          const region: Region = b.region!;
-          this.running = region;
-          rt.stop = 0;
-          b.runs++;
-          this.stats.blocksRun++;
-          entered = b;
-          const ic = (enteredAt = cpu.icount);
-          const code = region.fn(cpu, rt, budget - done, b.index, b.ib);
-          b.retired += cpu.icount - ic;
-          entered = null;
-          this.running = null;
-          // The crash report's trail of block starts, as Cpu.step keeps it.
-          cpu.trail[cpu.trailPos] = (cpu.segBase[Seg.CS] + cpu.eip) | 0;
-          cpu.trailPos = (cpu.trailPos + 1) & 63;
+          // ---- run it and the blocks it leads to while nothing needs this loop
+          this.runChain(b, budget - done);
           done = cpu.icount - start + faults;
-          prev = region.blocks[code >> 2];
-          prevExit = code & 3;
+          prev = this.last;
+          prevExit = this.lastExit;
         }
       } catch (e) {
-        this.running = null;
-        if (entered !== null) {
-          entered.retired += cpu.icount - enteredAt;
-          entered = null;
+        if (this.entered !== null) {
+          this.entered.retired += cpu.icount - this.enteredAt;
+          this.entered = null;
         }
         if (e !== FAULT) throw e;
         cpu.eip = cpu.insnEip;
@@ -241,6 +236,87 @@ export class Jit {
       }
     }
     return done;
+  }
+
+  /** The block that exited last from runChain and its exit code (run() chains from them). */
+  private last: Block | null = null;
+  private lastExit: number = Exit.OTHER;
+  /** While `counting`: the block entered and cpu.icount then (a fault's retired count). */
+  private entered: Block | null = null;
+  private enteredAt = 0;
+
+  /**
+   * Run translated block `first` (run() has polled interrupts, checked halt, debug facilities and
+   * the budget for it), then, without going back to run()'s checks, its successors for as long
+   * as nothing but the next block's function needs doing: the block exited through a relative
+   * branch or a near indirect one (RET, JMP/CALL r/m: none of these can change the mode, IF, TF/RF,
+   * DR7, halt or an interrupt shadow; every instruction that can ends its block with another
+   * exit), the successor is chained or in the target cache, it fits in the `lim` instructions
+   * left, and no interrupt can have become deliverable (`intrDirty`/`intrPending` clear: run()
+   * polled before `first`, and only a change at the controllers can make one deliverable).
+   * Leaves the last block and its exit in `last`/`lastExit`.
+   */
+  private runChain(first: Block, lim: number): void {
+    const cpu = this.cpu;
+    const rt = this.rt;
+    const trail = cpu.trail;
+    const segBase = cpu.segBase;
+    const counting = this.counting;
+    const regionThreshold = this.regionThreshold;
+    const end = cpu.icount + lim;
+    let pos = cpu.trailPos;
+    let entries = 0;
+    let chained = 0;
+    let b = first;
+    try {
+      for (;;) {
+        if (regionThreshold > 0 && ++b.home!.entries >= regionThreshold) this.pageHot(b.home as CodePage, b);
+        const region: Region = b.region!;
+        this.running = region;
+        rt.stop = 0;
+        entries++;
+        let code: number;
+        if (counting) {
+          b.runs++;
+          this.entered = b;
+          const ic = (this.enteredAt = cpu.icount);
+          code = region.fn(cpu, rt, end - ic, b.index, b.ib);
+          b.retired += cpu.icount - ic;
+          this.entered = null;
+        } else code = region.fn(cpu, rt, end - cpu.icount, b.index, b.ib);
+        const p = region.blocks[code >> 2];
+        const x = code & 3;
+        // The crash report's trail of block starts, as Cpu.step keeps it.
+        const lin = (segBase[Seg.CS] + cpu.eip) | 0;
+        trail[pos] = lin;
+        pos = (pos + 1) & 63;
+        this.last = p;
+        this.lastExit = x;
+        let n: Block | null = x === Exit.TAKEN ? p.next0 : x === Exit.FALLTHROUGH ? p.next1 : null;
+        if (n !== null && n.valid && n.eip === cpu.eip) chained++;
+        else {
+          if (x === Exit.OTHER && !p.nearExit) return;
+          n = this.cached(lin, p.mode);
+          if (n === null) return;
+          if (x !== Exit.OTHER && p.valid) this.link(p, x, n);
+        }
+        if (cpu.intrDirty || cpu.intrPending || n.fn === null || n.length > end - cpu.icount) return;
+        b = n;
+      }
+    } finally {
+      cpu.trailPos = pos;
+      this.stats.blocksRun += entries;
+      this.stats.chainedRuns += chained;
+      this.stats.fastEntries += entries - 1;
+    }
+  }
+
+  /** The target cache's block for linear address `lin` (= CS base + EIP) in mode `mode`, or null. */
+  private cached(lin: number, mode: number): Block | null {
+    const cpu = this.cpu;
+    const phys = codePhys(cpu, lin);
+    const hit = this.targets[(lin ^ (lin >>> 12)) & TARGET_MASK];
+    return hit !== null && hit.lin === lin && hit.phys === phys && hit.valid && hit.eip === cpu.eip && hit.mode === mode ? hit : null;
   }
 
   /** The cached block at CS:EIP in the current mode, translating it once it is hot; or null. */
@@ -464,7 +540,7 @@ export class Jit {
     const sh = this.inlineShare();
     const pct = (x: number) => (100 * x / Math.max(1, sh.inline + sh.handler)).toFixed(2);
     return [
-      `JIT: ${s.blocksCompiled} blocks translated, ${s.blocksRun} dispatcher entries (${s.chainedRuns} chained), ${s.coldInstructions} cold instructions interpreted, ${s.invalidations} invalidations`,
+      `JIT: ${s.blocksCompiled} blocks translated, ${s.blocksRun} dispatcher entries (${s.chainedRuns} chained, ${s.fastEntries} without the outer loop's checks), ${s.coldInstructions} cold instructions interpreted, ${s.invalidations} invalidations`,
       `JIT: translated code retired ${Math.round(sh.inline + sh.handler + sh.fpu)} instructions: ${pct(sh.inline)}% inline, ${pct(sh.handler)}% through handlers (x87/SSE excluded; ${Math.round(sh.fpu)} x87/SSE handler calls)`,
     ];
   }
