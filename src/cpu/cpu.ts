@@ -3,6 +3,7 @@
  * deliver faults and interrupts at instruction boundaries. The CPU knows no device: port I/O, CPUID,
  * MSRs, HLT... leave through `hv` as VM exits (hv/exit.ts).
  */
+import { BlockCache } from './block-cache.js';
 import { DecodeCache } from './decode-cache.js';
 import { Insn, OpKind, Seg } from '../frontend/insn.js';
 import { ExitHandler, VmExit } from '../hv/exit.js';
@@ -37,9 +38,12 @@ export interface TimeSource {
 const noInterrupts: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
 
 export class Cpu extends CpuState {
-  /** The instruction being executed (owned by the decode cache: read only). */
+  /** The instruction being executed by `step`, or the last one `runBlock` retired (owned by the
+   *  caches: read only). */
   insn: Insn = new Insn();
   readonly decodeCache: DecodeCache;
+  /** Pre-decoded blocks for `run` / `runBlock` (block-cache.ts). */
+  readonly blockCache: BlockCache;
   /** The one VM exit record (hv/exit.ts). */
   readonly exit = new VmExit();
   intr: InterruptSource = noInterrupts;
@@ -65,6 +69,7 @@ export class Cpu extends CpuState {
 
   /** Linear -> physical translation for this CPU (the Mmu reads CR0/CR3/CR4 and CPL from it). */
   readonly mmu: Mmu;
+  private readonly phys: PhysMemory;
 
   constructor(
     phys: PhysMemory,
@@ -75,6 +80,13 @@ export class Cpu extends CpuState {
     // The CPU owns its MMU: the two reference each other, so the MMU is built here, on `this`.
     this.mmu = new Mmu(phys, this);
     this.decodeCache = new DecodeCache(this.mmu, phys.u8);
+    this.blockCache = new BlockCache(phys.u8);
+    this.phys = phys;
+    // A store into the running block ends it: the run loop then polls (exact, merely early) and
+    // fetches the next instruction anew.
+    phys.onWatchHit = () => {
+      this.intrDirty = true;
+    };
     this.reset();
   }
 
@@ -117,25 +129,93 @@ export class Cpu extends CpuState {
    */
   run(budget: number): number {
     let done = 0;
+    /** icount before the current instruction or block: a fault's retired count comes from it. */
+    let ic = 0;
     this.intrDirty = true;
     while (done < budget) {
       try {
         while (done < budget) {
-          if (!this.intShadow) this.pollInterrupts();
-          else this.intShadow = false;
-          if (this.halted) return done;
-          if (this.debugging()) this.stepDebug();
-          else this.step();
-          done++;
+          ic = this.icount;
+          if (!this.intShadow) {
+            if (this.intrDirty || this.intrPending) this.pollInterrupts();
+            if (this.halted) return done;
+            if (this.debugging()) {
+              this.stepDebug();
+              done++;
+            } else done += this.runBlock(budget - done);
+          } else {
+            // The one instruction of an interrupt shadow runs alone: the next boundary polls.
+            this.intShadow = false;
+            if (this.halted) return done;
+            if (this.debugging()) this.stepDebug();
+            else this.step();
+            done++;
+          }
         }
       } catch (e) {
         if (e !== FAULT) throw e;
+        done += this.icount - ic + 1;
         this.eip = this.insnEip;
         this.deliverFault();
-        done++;
       }
     }
     return done;
+  }
+
+  /**
+   * Run the pre-decoded block at CS:EIP (block-cache.ts), at most `max` (>= 1) instructions;
+   * returns how many were retired. Exactly what `max` calls of `step` would do with the run loop's
+   * checks between them, because those checks cannot change their outcome inside a block: the
+   * interrupt poll (Cpu.pollInterrupts) can only deliver something new after `intrDirty` is set,
+   * which ends the block here; IF, NMI blocking, TF/RF, DR7, HLT and interrupt shadows change only
+   * through instructions that end a block (the table's `end`/`stop`, as for translated blocks);
+   * so do mode changes (CS.D, CPL, paging: the block's host address stays valid). A handler that
+   * moves EIP elsewhere (a REP chunk yielding) and a store into the block's own bytes (the code
+   * watch of PhysMemory, which sets `intrDirty`) end it too. `insn` is set once, to the last
+   * instruction retired (so with EFLAGS.AC set, whose checks read it, this runs `step`). Faults
+   * propagate with `insnEip` and `icount` exact. Where no block can be used (TLB miss,
+   * page-crossing or over-long instruction, 16-bit IP wrap) it runs one `step`. Engines may call it for cold code: it stops at the same block ends as translated
+   * blocks (src/jit/block-end.ts), or earlier.
+   */
+  runBlock(max: number): number {
+    const lin = (this.segBase[Seg.CS] + this.eip) | 0;
+    const cpl = this.cpl;
+    const page = (cpl === 3 ? this.mmu.tlbReadU : this.mmu.tlbReadS)[lin >>> 12];
+    // EFLAGS.AC: alignment checks name the instruction (`insn`), which only `step` keeps per instruction.
+    if (page < 0 || (this.eflags & EF.AC) !== 0) {
+      this.step();
+      return 1;
+    }
+    const host = page | (lin & 0xfff);
+    const code32 = this.code32;
+    const b = this.blockCache.lookup(host, (code32 ? 1 : 0) | (cpl << 1));
+    let eip = this.eip;
+    if (b.n === 0 || (!code32 && eip + b.lastOff > 0xffff)) {
+      this.step();
+      return 1;
+    }
+    this.phys.watch(host, host + b.bytes);
+    const insns = b.insns;
+    const hs = b.handlers;
+    const n = b.n < max ? b.n : max;
+    let k = 0;
+    let i = insns[0];
+    for (;;) {
+      this.insnEip = eip;
+      eip = code32 ? (eip + i.len) | 0 : (eip + i.len) & 0xffff;
+      this.eip = eip;
+      hs[k](this, i);
+      this.icount++;
+      // intrDirty: set by port I/O and MMIO, and by a store into this block (the code watch).
+      if (++k === n || this.eip !== eip || this.intrDirty) break;
+      i = insns[k];
+    }
+    this.insn = i;
+    if (i.entry!.blockEnd) {
+      this.trail[this.trailPos] = (this.segBase[Seg.CS] + this.eip) | 0;
+      this.trailPos = (this.trailPos + 1) & 63;
+    }
+    return k;
   }
 
   /**

@@ -22,6 +22,8 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const NPT_UNMAPPED = -1;
 export const NPT_RESERVED = -2;
 export const NPT_MMIO = -3;
+/** codePages value of a page marked only for the interpreter's code watch (the JIT writes 0/1). */
+export const CODE_WATCHED = 2;
 
 export class PhysMemory {
   readonly size: number;
@@ -32,11 +34,22 @@ export class PhysMemory {
   /** Nested page table: guest-physical page -> host page or NPT_* (see file comment). */
   readonly npt = new Int32Array(1 << 20);
   /**
-   * Pages holding translated code (set by the JIT). A write to such a page calls `onCodeWrite`
-   * before the write lands so the JIT can invalidate (self-modifying code).
+   * Pages holding translated code (set by the JIT: 0/1) or the interpreter's running block
+   * (CODE_WATCHED, see `watchLo`). A write to such a page calls `onCodeWrite` before the write
+   * lands so the JIT can invalidate (self-modifying code).
    */
   readonly codePages: Uint8Array;
   onCodeWrite: (physAddr: number, size: number) => void = () => {};
+  /**
+   * Code watch of the interpreter's running block (cpu/block-cache.ts): a store into host bytes
+   * [watchLo, watchHi) calls `onWatchHit`, and the block stops after the storing instruction. `watch`
+   * marks the block's page in `codePages` (CODE_WATCHED unless the JIT marked it) so that every
+   * store path reaches `codeWrite`; a page marked only for the watch is unmarked by the first store
+   * while another page is watched.
+   */
+  watchLo = 0;
+  watchHi = 0;
+  onWatchHit: () => void = () => {};
   /** Called for each guest write that hits the reserved region (the write is dropped). */
   onReservedWrite: (physAddr: number, size: number, value: number) => void = () => {};
   reservedReads = 0;
@@ -115,7 +128,7 @@ export class PhysMemory {
     const p = addr >>> PAGE_SHIFT;
     const e = this.npt[p];
     if (e >= 0) {
-      if (this.codePages[e] !== 0) this.onCodeWrite(addr >>> 0, 1);
+      if (this.codePages[e] !== 0) this.codeWrite(addr, 1, e);
       this.u8[(e << PAGE_SHIFT) | (addr & 0xfff)] = v;
       return;
     }
@@ -125,7 +138,7 @@ export class PhysMemory {
   write16(addr: number, v: number): void {
     const e = this.npt[addr >>> PAGE_SHIFT];
     if (e >= 0 && (addr & 0xfff) <= 0xffe) {
-      if (this.codePages[e] !== 0) this.onCodeWrite(addr >>> 0, 2);
+      if (this.codePages[e] !== 0) this.codeWrite(addr, 2, e);
       const h = (e << PAGE_SHIFT) | (addr & 0xfff);
       if ((h & 1) === 0) this.u16[h >>> 1] = v;
       else {
@@ -142,7 +155,7 @@ export class PhysMemory {
   write32(addr: number, v: number): void {
     const e = this.npt[addr >>> PAGE_SHIFT];
     if (e >= 0 && (addr & 0xfff) <= 0xffc) {
-      if (this.codePages[e] !== 0) this.onCodeWrite(addr >>> 0, 4);
+      if (this.codePages[e] !== 0) this.codeWrite(addr, 4, e);
       const h = (e << PAGE_SHIFT) | (addr & 0xfff);
       if ((h & 3) === 0) this.i32[h >>> 2] = v;
       else {
@@ -157,6 +170,26 @@ export class PhysMemory {
     if (e < 0 && (addr & 0xfff) <= 0xffc) return this.slowWrite(addr, 4, v);
     this.write16(addr, v);
     this.write16((addr + 2) | 0, v >> 16);
+  }
+
+  /** Watch host bytes [lo, hi) of one page for stores (see `watchLo`). */
+  watch(lo: number, hi: number): void {
+    this.watchLo = lo;
+    this.watchHi = hi;
+    const p = lo >>> PAGE_SHIFT;
+    if (this.codePages[p] === 0) this.codePages[p] = CODE_WATCHED;
+  }
+
+  /** A store of `size` bytes at guest-physical `addr` (host page `e`) is about to land in a marked page. */
+  private codeWrite(addr: number, size: number, e: number): void {
+    this.onCodeWrite(addr >>> 0, size);
+    const h = (e << PAGE_SHIFT) | (addr & 0xfff);
+    if (h < this.watchHi && h + size > this.watchLo) this.onWatchHit();
+    const mark = this.codePages[e];
+    if (e === this.watchLo >>> PAGE_SHIFT) {
+      // The JIT unmarks a page when its last block goes: the watch still needs the mark.
+      if (mark === 0) this.codePages[e] = CODE_WATCHED;
+    } else if (mark === CODE_WATCHED) this.codePages[e] = 0;
   }
 
   /** Copy host bytes into guest-physical memory through the NPT (loaders, DMA). */
