@@ -1,6 +1,6 @@
 /**
- * Stack instructions: PUSH/POP of a segment register, PUSHA POPA PUSHF POPF ENTER (SDM Vol. 2);
- * PUSH/POP of registers, memory and immediates and LEAVE are templates (sem/stack.ts).
+ * Stack instructions: PUSH/POP of a segment register, PUSHA POPA POPF ENTER (SDM Vol. 2); PUSH/POP
+ * of registers, memory and immediates, PUSHF and LEAVE are templates (sem/stack.ts).
  *
  * The element size is the operand size; the stack pointer is ESP or SP per SS.B (cpu.stack32).
  * Precise faults: every stack access is made at an explicit offset first and ESP is committed last,
@@ -74,12 +74,6 @@ def(Mn.POPA, (cpu, i) => {
 function vm86Sensitive(cpu: Cpu): void {
   if ((cpu.eflags & EF.VM) !== 0 && (cpu.eflags & EF.IOPL) !== EF.IOPL) raiseCode(cpu, Vec.GP, 0);
 }
-
-/** PUSHF/PUSHFD: the image has VM and RF cleared (SDM Vol. 2 PUSHF). */
-def(Mn.PUSHF, (cpu, i) => {
-  vm86Sensitive(cpu);
-  cpu.push(getEflags(cpu) & ~(EF.VM | EF.RF), i.osize);
-});
 
 /** Bits a 32-bit POPF may write before the privilege rules: all defined bits but RF VM VIF VIP. */
 const POPF_WRITABLE = 0x247fd5;

@@ -68,7 +68,7 @@ export const INT_TABLE: readonly string[] = [
   '88 /r MOV Eb,Gb', '89 /r MOV Ev,Gv', '8A /r MOV Gb,Eb', '8B /r MOV Gv,Ev',
   '8C /r MOVSEG Esw,Sw stop call', '8D /r LEA Gv,M0', '8E /r MOVSEG Sw,Ew end call', '8F /0 POP Ev',
   '90 NOP', 'F3 90 PAUSE call', ...[1, 2, 3, 4, 5, 6, 7].map((r) => `${hex(0x90 + r)} XCHG Zv,eAX`),
-  '98 CBW', '99 CWD', '9A CALLF Ap end call', '9B WAIT call', '9C PUSHF call', '9D POPF end call', '9E SAHF', '9F LAHF',
+  '98 CBW', '99 CWD', '9A CALLF Ap end call', '9B WAIT call', '9C PUSHF', '9D POPF end call', '9E SAHF', '9F LAHF',
   'A0 MOV AL,Ob', 'A1 MOV eAX,Ov', 'A2 MOV Ob,AL', 'A3 MOV Ov,eAX',
   'A4 MOVS - b', 'A5 MOVS', 'A6 CMPS - b', 'A7 CMPS', 'A8 TEST AL,Ib', 'A9 TEST eAX,Iz',
   'AA STOS - b', 'AB STOS', 'AC LODS - b', 'AD LODS', 'AE SCAS - b', 'AF SCAS',

@@ -452,9 +452,9 @@ class JitGen implements SemGen {
     return condition(this.em, this.i.cc);
   }
 
-  raise(vec: number): void {
+  raise(vec: number, code?: number): void {
     this.em.faultPoint();
-    this.em.line(`RAISE(cpu, ${vec});`);
+    this.em.line(code === undefined ? `RAISE(cpu, ${vec});` : `rt.raiseCode(cpu, ${vec}, ${code});`);
   }
 
   ifOpen(cond: string): void {

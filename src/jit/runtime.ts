@@ -6,6 +6,7 @@
  */
 import type { PhysMemory } from '../mem/phys.js';
 import { bulkMovs, bulkStos } from '../cpu/exec-string-bulk.js';
+import { raiseCode } from '../cpu/fault.js';
 
 export class JitRuntime {
   /** Set to 1 by the code-write hook when a store hit the page of the running block (SMC). */
@@ -19,6 +20,8 @@ export class JitRuntime {
    *  templates (sem/string.ts): elements moved at once, 0 = take one element inline. */
   readonly movs = bulkMovs;
   readonly stos = bulkStos;
+  /** fault.ts raiseCode: an exception with an error code, for templates (RAISE has none). */
+  readonly raiseCode = raiseCode;
 
   constructor(phys: PhysMemory) {
     this.u8 = phys.u8;

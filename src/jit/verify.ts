@@ -30,7 +30,7 @@ const PROPERTIES = new Set([
   // Mmu software TLB
   'tlbReadS', 'tlbReadU', 'tlbWriteS', 'tlbWriteU',
   // JitRuntime
-  'stop', 'codePages', 'u8', 'u16', 'i32', 'movs', 'stos',
+  'stop', 'codePages', 'u8', 'u16', 'i32', 'movs', 'stos', 'raiseCode',
 ]);
 
 export class VerifyError extends Error {}

@@ -58,8 +58,8 @@ export interface SemGen {
   flag(ix: number): string;
   /** The instruction's own condition (Insn.cc) as a boolean expression. */
   cond(): string;
-  /** Raise exception `vec` (fault.ts Vec) without an error code. */
-  raise(vec: number): void;
+  /** Raise exception `vec` (fault.ts Vec), with error code `code` when given. */
+  raise(vec: number, code?: number): void;
   /**
    * Structured conditionals: `if (cond) {` ... `} else {` ... `}`. A template uses these (not raw
    * `if` lines) around anything that calls put/store/flags/raise, so the JIT knows that flags set

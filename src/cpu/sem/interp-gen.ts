@@ -11,7 +11,7 @@
 import { OpKind, type Insn } from '../../frontend/insn.js';
 import { mnemonicName } from '../../frontend/mnemonics.js';
 import type { Cpu } from '../cpu.js';
-import { raise } from '../fault.js';
+import { raise, raiseCode } from '../fault.js';
 import { getAF, getCF, getOF, getPF, getSF, getZF, testCC } from '../flags.js';
 import { KEPT_BITS } from '../flag-exprs.js';
 import { def, handlers, type Handler } from '../handlers.js';
@@ -139,8 +139,8 @@ class InterpGen implements SemGen {
     return 'TC(cpu, i.cc)';
   }
 
-  raise(vec: number): void {
-    this.line(`RAISE(cpu, ${vec});`);
+  raise(vec: number, code?: number): void {
+    this.line(code === undefined ? `RAISE(cpu, ${vec});` : `RAISEC(cpu, ${vec}, ${code});`);
   }
 
   ifOpen(cond: string): void {
@@ -206,7 +206,7 @@ export function compileForm(t: Template, f: Insn): Handler {
     '};',
     `//# sourceURL=x86jit/interp/${name}.js`,
   ].join('\n');
-  return new Function('GF', 'TC', 'RAISE', 'BM', 'BS', src)(GF, testCC, raise, bulkMovs, bulkStos) as Handler;
+  return new Function('GF', 'TC', 'RAISE', 'RAISEC', 'BM', 'BS', src)(GF, testCC, raise, raiseCode, bulkMovs, bulkStos) as Handler;
 }
 
 /** The handler for decoded instruction `i` (cached in `i.x`): its form's compiled template, or the

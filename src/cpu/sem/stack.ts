@@ -1,5 +1,5 @@
 /**
- * Stack templates: PUSH and POP of a register, memory or an immediate, and LEAVE (SDM Vol. 2).
+ * Stack templates: PUSH and POP of a register, memory or an immediate, PUSHF, and LEAVE (SDM Vol. 2).
  * PUSH/POP of a segment register are system code and stay hand-written (exec-stack.ts).
  *
  * The element size is the operand size; the stack pointer is ESP or SP per SS.B (the generator's
@@ -8,6 +8,8 @@
  */
 import { OpKind, Seg } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
+import { Vec } from '../fault.js';
+import { EF } from '../state.js';
 import { defSem, let_ } from './gen.js';
 
 
@@ -25,6 +27,25 @@ defSem(
   },
   (f) => f.k0 !== OpKind.Sreg,
 );
+
+/**
+ * PUSHF/PUSHFD: the EFLAGS image with VM and RF cleared (SDM Vol. 2 PUSHF), the arithmetic flags
+ * read from the lazy state; in virtual-8086 mode with IOPL < 3, #GP(0) (SDM Vol. 3 §20.2.7; VME is
+ * not modelled).
+ */
+defSem(Mn.PUSHF, (g, f) => {
+  g.ifOpen(`(cpu.eflags & ${EF.VM}) !== 0 && (cpu.eflags & ${EF.IOPL}) !== ${EF.IOPL}`);
+  g.raise(Vec.GP, 0);
+  g.ifClose();
+  const size = f.osize;
+  const pos = [0, 2, 4, 6, 7, 11];
+  const arith = pos.map((p, ix) => (p === 0 ? g.flag(ix) : `(${g.flag(ix)} << ${p})`)).join(' | ');
+  const keep = ~(EF.VM | EF.RF | pos.reduce((m, p) => m | (1 << p), 0));
+  const v = let_(g, `(cpu.eflags & ${keep}) | 2 | ${arith}`);
+  const sp = let_(g, g.sp(-size));
+  g.store(Seg.SS, sp, size, v);
+  g.setSp(sp);
+});
 
 /**
  * POP. For a memory destination the address is computed with the incremented ESP (SDM Vol. 2 POP:
