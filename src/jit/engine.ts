@@ -100,6 +100,10 @@ export class Jit {
    * make it build (or extend) the page's region; 0 = no regions (every block its own function).
    */
   regionThreshold = 0;
+  /** A guest fault ends `run` by rethrowing FAULT, with EIP at the faulting instruction and the
+   *  exception in cpu.excVector, instead of being delivered (a debugger's stop on exception; the
+   *  CPU-level suites use it to run through the JIT as they run through Cpu.step). */
+  stopOnFault = false;
   /** A region holds only the blocks on a cycle through the block that made its page hot (along
    *  the chaining links the dispatcher recorded), not every translated block of the page. */
   regionLoops = true;
@@ -228,6 +232,7 @@ export class Jit {
         }
         if (e !== FAULT) throw e;
         cpu.eip = cpu.insnEip;
+        if (this.stopOnFault) throw e;
         deliverException(cpu);
         faults++;
         done = cpu.icount - start + faults;

@@ -14,6 +14,7 @@ import type { ExitHandler } from '../../src/hv/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import type { Mmu } from '../../src/mem/mmu.js';
 import { PhysMemory } from '../../src/mem/phys.js';
+import { runToEndJit } from './run-jit.js';
 
 export interface BareMachine {
   phys: PhysMemory;
@@ -59,12 +60,25 @@ export function put64(phys: PhysMemory, a: number, lo: number, hi: number): void
   phys.write32(a + 4, hi);
 }
 
+let engine: 'interp' | 'jit' = 'interp';
+
+/** From now on (in this test file) runToEnd runs code through the JIT at threshold 0 (run-jit.ts). */
+export function useJitEngine(): void {
+  engine = 'jit';
+}
+
+/** runToEnd goes through the JIT (useJitEngine). */
+export function runsThroughJit(): boolean {
+  return engine === 'jit';
+}
+
 /**
  * Load `code` at `at` and single-step until EIP reaches its end (or `maxSteps` instructions).
  * Returns the vector of a guest fault, with EIP rewound to the faulting instruction as the run loop
  * does, or -1.
  */
 export function runToEnd(cpu: Cpu, phys: PhysMemory, code: Uint8Array, at: number, maxSteps: number): number {
+  if (engine === 'jit') return runToEndJit(cpu, phys, code, at, maxSteps);
   phys.u8.set(code, at);
   cpu.eip = at;
   const end = at + code.length;
