@@ -20,7 +20,7 @@
  * in the same physical and linear page) is remembered in the block and entered next time without a
  * lookup. A block that branches to its own start runs as a loop inside its function, bounded by
  * the budget (the remaining budget is passed in; interrupts are checked at each iteration).
- * Regions (README.md "Regions", off unless `regionThreshold` > 0): after that many dispatcher
+ * Regions (README.md "Regions", `regionThreshold`, default 200; 0 = off): after that many dispatcher
  * entries into a page, the blocks on a cycle through the entered one become one function that
  * continues from block to block inside itself.
  * Self-modifying code: pages holding blocks are marked in PhysMemory.codePages; a write there calls
@@ -69,6 +69,10 @@ class CodePage extends PageHeat {
   }
 }
 
+/** Jit.regionThreshold's default: measured on the boot prefix and bench/jit-kernels.mjs
+ *  (README.md "Regions"). */
+export const REGION_THRESHOLD = 200;
+
 /** Size of the dispatcher's target cache, minus one. */
 const TARGET_MASK = 4095;
 
@@ -99,14 +103,11 @@ export class Jit {
    * Dispatcher entries into the translated blocks of a page (since its last region check) that
    * make it build (or extend) the page's region; 0 = no regions (every block its own function).
    */
-  regionThreshold = 0;
+  regionThreshold = REGION_THRESHOLD;
   /** A guest fault ends `run` by rethrowing FAULT, with EIP at the faulting instruction and the
    *  exception in cpu.excVector, instead of being delivered (a debugger's stop on exception; the
    *  CPU-level suites use it to run through the JIT as they run through Cpu.step). */
   stopOnFault = false;
-  /** A region holds only the blocks on a cycle through the block that made its page hot (along
-   *  the chaining links the dispatcher recorded), not every translated block of the page. */
-  regionLoops = true;
   private readonly pages = new Map<number, CodePage>();
   /** lookup()'s direct-mapped target cache, by linear address. */
   private readonly targets: (Block | null)[] = new Array<Block | null>(TARGET_MASK + 1).fill(null);
@@ -383,11 +384,11 @@ export class Jit {
     for (const m of page.blocks.values()) {
       if (m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta && m.lin >>> 12 === linPage) members.push(m);
     }
-    if (this.regionLoops) {
-      const loop = loopOf(b, new Set(members));
-      members.length = 0;
-      members.push(...loop);
-    }
+    // Only the blocks on a cycle through b along the chaining links (whole-page regions cost far
+    // more TurboFan time than they saved: README.md "Regions").
+    const loop = loopOf(b, new Set(members));
+    members.length = 0;
+    members.push(...loop);
     let fresh = 0;
     for (const m of members) if (m.region !== b.region || m.region === m.own) fresh++;
     if (fresh === 0 || members.length < 2) return;
@@ -546,7 +547,9 @@ export class Jit {
     const pct = (x: number) => (100 * x / Math.max(1, sh.inline + sh.handler)).toFixed(2);
     return [
       `JIT: ${s.blocksCompiled} blocks translated, ${s.blocksRun} dispatcher entries (${s.chainedRuns} chained, ${s.fastEntries} without the outer loop's checks), ${s.coldInstructions} cold instructions interpreted, ${s.invalidations} invalidations`,
-      `JIT: translated code retired ${Math.round(sh.inline + sh.handler + sh.fpu)} instructions: ${pct(sh.inline)}% inline, ${pct(sh.handler)}% through handlers (x87/SSE excluded; ${Math.round(sh.fpu)} x87/SSE handler calls)`,
+      this.counting
+        ? `JIT: translated code retired ${Math.round(sh.inline + sh.handler + sh.fpu)} instructions: ${pct(sh.inline)}% inline, ${pct(sh.handler)}% through handlers (x87/SSE excluded; ${Math.round(sh.fpu)} x87/SSE handler calls)`
+        : `JIT: per-block counts off (Jit.counting): no inline/handler shares`,
     ];
   }
 
