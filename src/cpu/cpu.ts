@@ -70,6 +70,15 @@ export class Cpu extends CpuState {
   /** Linear -> physical translation for this CPU (the Mmu reads CR0/CR3/CR4 and CPL from it). */
   readonly mmu: Mmu;
   private readonly phys: PhysMemory;
+  // The MMU's TLB tables and the RAM views, held here for readMem/writeMem's inline fast path.
+  private readonly tlbReadS: Int32Array;
+  private readonly tlbReadU: Int32Array;
+  private readonly tlbWriteS: Int32Array;
+  private readonly tlbWriteU: Int32Array;
+  private readonly codePages: Uint8Array;
+  private readonly u8: Uint8Array;
+  private readonly u16: Uint16Array;
+  private readonly i32: Int32Array;
 
   constructor(
     phys: PhysMemory,
@@ -82,6 +91,14 @@ export class Cpu extends CpuState {
     this.decodeCache = new DecodeCache(this.mmu, phys.u8);
     this.blockCache = new BlockCache(phys.u8);
     this.phys = phys;
+    this.tlbReadS = this.mmu.tlbReadS;
+    this.tlbReadU = this.mmu.tlbReadU;
+    this.tlbWriteS = this.mmu.tlbWriteS;
+    this.tlbWriteU = this.mmu.tlbWriteU;
+    this.codePages = phys.codePages;
+    this.u8 = phys.u8;
+    this.u16 = phys.u16;
+    this.i32 = phys.i32;
     // A store into the running block ends it: the run loop then polls (exact, merely early) and
     // fetches the next instruction anew.
     phys.onWatchHit = () => {
@@ -129,13 +146,11 @@ export class Cpu extends CpuState {
    */
   run(budget: number): number {
     let done = 0;
-    /** icount before the current instruction or block: a fault's retired count comes from it. */
-    let ic = 0;
     this.intrDirty = true;
     while (done < budget) {
       try {
         while (done < budget) {
-          ic = this.icount;
+          this.runIcount = this.icount;
           if (!this.intShadow) {
             if (this.intrDirty || this.intrPending) this.pollInterrupts();
             if (this.halted) return done;
@@ -154,7 +169,7 @@ export class Cpu extends CpuState {
         }
       } catch (e) {
         if (e !== FAULT) throw e;
-        done += this.icount - ic + 1;
+        done += (this.icount - this.runIcount + 1) | 0;
         this.eip = this.insnEip;
         this.deliverFault();
       }
@@ -246,6 +261,10 @@ export class Cpu extends CpuState {
   private deliverFault(): void {
     deliverException(this);
   }
+
+  /** `icount` before the block or instruction `run` is executing: a fault's retired count comes
+   *  from it (a field, not a local: a double local live in the catch would be boxed per block). */
+  private runIcount = 0;
 
   /** A single-step trap deferred past the instruction after MOV SS / POP SS (SDM Vol. 3 §6.8.3). */
   pendingStepTrap = false;
@@ -362,6 +381,15 @@ export class Cpu extends CpuState {
     if ((this.segAttr[seg] & 0x0a) === 0x08 && (this.cr0 & 1) !== 0 && (this.eflags & EF.VM) === 0) this.segFault(seg);
     const a = this.lin(seg, off, size);
     if ((this.eflags & EF.AC) !== 0) this.alignmentCheck(a, size);
+    // The MMU's fast path inline (a TLB hit on an aligned access); anything else through the MMU.
+    const h = (this.cpl === 3 ? this.tlbReadU : this.tlbReadS)[a >>> 12];
+    if (h >= 0) {
+      const o = h | (a & 0xfff);
+      if (size === 4) {
+        if ((a & 3) === 0) return this.i32[o >>> 2];
+      } else if (size === 1) return this.u8[o];
+      else if ((a & 1) === 0) return this.u16[o >>> 1];
+    }
     if (size === 4) return this.mmu.read32(a);
     if (size === 2) return this.mmu.read16(a);
     return this.mmu.read8(a);
@@ -373,6 +401,23 @@ export class Cpu extends CpuState {
     if ((this.segAttr[seg] & 0x0a) !== 0x02 && (this.cr0 & 1) !== 0 && (this.eflags & EF.VM) === 0) this.segFault(seg);
     const a = this.lin(seg, off, size);
     if ((this.eflags & EF.AC) !== 0) this.alignmentCheck(a, size);
+    // The MMU's fast path inline: a TLB hit on an aligned access to a page without code.
+    const h = (this.cpl === 3 ? this.tlbWriteU : this.tlbWriteS)[a >>> 12];
+    if (h >= 0 && this.codePages[h >>> 12] === 0) {
+      const o = h | (a & 0xfff);
+      if (size === 4) {
+        if ((a & 3) === 0) {
+          this.i32[o >>> 2] = v;
+          return;
+        }
+      } else if (size === 1) {
+        this.u8[o] = v;
+        return;
+      } else if ((a & 1) === 0) {
+        this.u16[o >>> 1] = v;
+        return;
+      }
+    }
     if (size === 4) this.mmu.write32(a, v);
     else if (size === 2) this.mmu.write16(a, v);
     else this.mmu.write8(a, v);
