@@ -76,6 +76,7 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
       console: (b) => process.stdout.write(b),
       jitThreshold: opts.jitThreshold,
       jitVerify: !!opts.jitVerify,
+      jitCounting: !!opts.stats,
       jitSourceMaps: opts.jitSourceMaps ? sourceMapOptions(opts.jitSourceMaps, opts.symbols, systemMap) : null,
       maxInstructions: opts.maxInstructions,
       trace: !!opts.trace,

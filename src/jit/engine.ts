@@ -48,6 +48,8 @@ export interface JitOptions {
   verify: boolean;
   /** Longest block, in instructions (default 64). */
   maxBlockInsns?: number;
+  /** Keep per-block counts from the start (`Jit.counting`; `--stats` reports inline shares from them). */
+  counting?: boolean;
 }
 
 /** Region (re)builds per physical page, at most (each rebuild retranslates every block of it and
@@ -139,6 +141,7 @@ export class Jit {
     this.rt = new JitRuntime(phys);
     this.decoder = new BlockDecoder(phys, opts.maxBlockInsns ?? 64);
     phys.onCodeWrite = (addr, size) => this.codeWritten(addr, size);
+    if (opts.counting === true) this.counting = true;
   }
 
   /** Run up to `budget` instructions; returns how many were retired (Cpu.run's contract). */

@@ -17,6 +17,8 @@ export interface Engine {
 export interface JitOptions {
   threshold: number;
   verify: boolean;
+  /** Per-block counts kept (for `--stats`' inline/handler shares; they cost a little per entry). */
+  counting?: boolean;
   /**
    * Source maps for the generated code (src/jit/compile.ts, source-map.ts): inline in every
    * generated function, and also one `.map` file per function in `dir` when given. `symbolize`

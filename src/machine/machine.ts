@@ -34,6 +34,8 @@ export interface MachineOptions {
   console: (bytes: Uint8Array) => void;
   jitThreshold: number;
   jitVerify: boolean;
+  /** The JIT keeps per-block counts (`--stats`). */
+  jitCounting?: boolean;
   /** Source maps for generated code (`--jit-source-maps`): see engine.ts JitOptions.sourceMaps. */
   jitSourceMaps?: JitOptions['sourceMaps'];
   /** Stop with exit status 124 after this many guest instructions (like timeout(1)). */
@@ -124,7 +126,7 @@ export class Machine {
   }
 
   async init(): Promise<void> {
-    this.engine = await createEngine(this.opts.mode, this.cpu, this.phys, { threshold: this.opts.jitThreshold, verify: this.opts.jitVerify, sourceMaps: this.opts.jitSourceMaps });
+    this.engine = await createEngine(this.opts.mode, this.cpu, this.phys, { threshold: this.opts.jitThreshold, verify: this.opts.jitVerify, counting: this.opts.jitCounting, sourceMaps: this.opts.jitSourceMaps });
   }
 
   /**
