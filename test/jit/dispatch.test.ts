@@ -7,11 +7,10 @@
  * stores into a chained successor, faults, and the counts when counting is on.
  */
 import { describe, expect, it } from 'vitest';
-import type { InterruptSource } from '../../src/cpu/cpu.js';
 import type { MmioBus } from '../../src/hv/mmio-bus.js';
 import { NPT_MMIO } from '../../src/mem/phys.js';
 import type { TestMachine } from '../cpu-int/harness.js';
-import { asm, DATA, expectSame, pair, runBoth, STUB, type Pair } from './helpers.js';
+import { asm, DATA, expectSame, pair, runBoth, STUB, type Pair, CountdownIrq } from './helpers.js';
 
 /** Short blocks ending in every kind of transfer (as bench/jit-dispatch.mjs). */
 const SHORT_BLOCKS = (passes: number, extra = '', pre = '') => `
@@ -44,20 +43,6 @@ function uncounted(src: string, setup: Parameters<typeof pair>[1] = () => {}, th
   const p = pair(asm(src), setup, threshold);
   p.engine.counting = false;
   return p;
-}
-
-/** Raises one interrupt (vector `vec`) after `after` calls to hasInterrupt. */
-class CountdownIrq implements InterruptSource {
-  calls = 0;
-  delivered = 0;
-  constructor(readonly after: number, readonly vec: number) {}
-  hasInterrupt(): boolean {
-    return this.delivered === 0 && ++this.calls > this.after;
-  }
-  acknowledge(): number {
-    this.delivered++;
-    return this.vec;
-  }
 }
 
 /** A do-nothing MMIO page at MMIO; every access sets cpu.intrDirty, as the machine's bus hook does. */

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { acorn } from './acorn.js';
 import { getEflags } from '../../src/cpu/flags.js';
 import { Jit } from '../../src/jit/engine.js';
+import type { InterruptSource } from '../../src/cpu/cpu.js';
 import { verifySource } from '../../src/jit/verify.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -165,4 +166,18 @@ export function check(src: string, setup: Parameters<typeof pair>[1] = () => {},
   expectSame(p);
   expectSourcesValid(p);
   return p;
+}
+
+/** Raises one interrupt (vector `vec`) after `after` calls to hasInterrupt. */
+export class CountdownIrq implements InterruptSource {
+  calls = 0;
+  delivered = 0;
+  constructor(readonly after: number, readonly vec: number) {}
+  hasInterrupt(): boolean {
+    return this.delivered === 0 && ++this.calls > this.after;
+  }
+  acknowledge(): number {
+    this.delivered++;
+    return this.vec;
+  }
 }

@@ -4,11 +4,10 @@
  * middle of a translated block faults, and when an external interrupt arrives.
  */
 import { describe, expect, it } from 'vitest';
-import { asm, DATA, expectSame, pair, runBoth, STUB, withPaging, useRegions, check } from './helpers.js';
+import { asm, DATA, expectSame, pair, runBoth, STUB, withPaging, useRegions, check, CountdownIrq } from './helpers.js';
 
 // Regions after a few dispatcher entries, so these tests also run region code.
 useRegions();
-import type { InterruptSource } from '../../src/cpu/cpu.js';
 
 describe('self-modifying code', () => {
   it('a loop patches an immediate of its own running block (before the store)', () => {
@@ -155,20 +154,6 @@ describe('precise faults in the middle of a block', () => {
     `, (t) => withPaging(t, [0x50]), 0);
   });
 });
-
-/** Raises one interrupt (vector `vec`) after `after` calls to hasInterrupt. */
-class CountdownIrq implements InterruptSource {
-  calls = 0;
-  delivered = 0;
-  constructor(readonly after: number, readonly vec: number) {}
-  hasInterrupt(): boolean {
-    return this.delivered === 0 && ++this.calls > this.after;
-  }
-  acknowledge(): number {
-    this.delivered++;
-    return this.vec;
-  }
-}
 
 describe('interrupts', () => {
   it('an external interrupt raised between run() calls is taken at the same instruction', () => {
