@@ -70,10 +70,10 @@ export function compare(s: Sequence, n: Outcome, i: InterpResult): Diff[] {
   const undef = i.traced ? i.undefFlags : s.undefFlags;
   const fm = EFLAGS_COMPARED & ~undef;
   if ((n.eflags & fm) !== (i.eflags & fm)) add(`eflags (mask ${hex(fm, 6)})`, `${hex(n.eflags & fm, 6)} ${flagNames(n.eflags & fm)}`, `${hex(i.eflags & fm, 6)} ${flagNames(i.eflags & fm)}`);
-  if (n.es !== i.es) add('es', hex(n.es, 4), hex(i.es, 4));
-  if (n.ds !== i.ds) add('ds', hex(n.ds, 4), hex(i.ds, 4));
-  if (n.fs !== i.fs) add('fs', hex(n.fs, 4), hex(i.fs, 4));
-  if (n.gs !== i.gs) add('gs', hex(n.gs, 4), hex(i.gs, 4));
+  if (!sameDataSelector(n.es, i.es)) add('es', hex(n.es, 4), hex(i.es, 4));
+  if (!sameDataSelector(n.ds, i.ds)) add('ds', hex(n.ds, 4), hex(i.ds, 4));
+  if (!sameDataSelector(n.fs, i.fs)) add('fs', hex(n.fs, 4), hex(i.fs, 4));
+  if (!sameDataSelector(n.gs, i.gs)) add('gs', hex(n.gs, 4), hex(i.gs, 4));
   compareMemory(s, n, i, add);
   if (s.fpu !== 'none' && (n.status === 0 || s.fpuAfterFault !== false)) compareFpu(s, n, i, add);
   return d;
@@ -211,4 +211,15 @@ export function reproducer(seed: number, s: Sequence, diffs: Diff[], withDisasse
   const w = Math.max(...diffs.map((d) => d.field.length));
   for (const d of diffs) lines.push(`  ${d.field.padEnd(w)}  native ${d.native}  interp ${d.interp}`);
   return lines.join('\n');
+}
+
+/**
+ * A data segment register, native vs interpreter. A null selector with a non-zero RPL (1-3) that
+ * the sequence loaded reads back as 0 natively when the host took an interrupt in the sequence:
+ * the kernel's IRET back to CPL 3 zeroes a data segment register whose cached DPL is below the new
+ * CPL (SDM Vol. 2 IRET, "return to outer privilege level"), which a null selector's cache is. Seen
+ * once in 160,000 sequences under CI load (LDS of selector 0002); the same sequence alone agrees.
+ */
+function sameDataSelector(native: number, interp: number): boolean {
+  return native === interp || (native === 0 && interp >= 1 && interp <= 3);
 }
