@@ -197,8 +197,8 @@ export class Jit {
 
           // ---- cold code: one instruction at a time until the block's end
           if (coldPage !== 0) {
-            cpu.step();
-            this.stats.coldInstructions++;
+            // A pre-decoded run up to the block's end (Cpu.runBlock: the same block ends, exact faults).
+            this.stats.coldInstructions += cpu.runBlock(budget - done);
             done = cpu.icount - start + faults;
             if (endsBlock(cpu.insn) || (((cpu.segBase[Seg.CS] + cpu.eip) >>> 12) + 1) !== coldPage) coldPage = 0;
             continue;
