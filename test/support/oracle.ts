@@ -4,11 +4,6 @@
  * what is missing and how to get it; under `CI=true` it fails the test file instead, loudly, so a
  * green CI run never hides an oracle that did not run (.ci/run installs what they need).
  */
-import { fileURLToPath } from 'node:url';
-
-/** ../shared/testsuites beside the repository (../shared/testsuites/README.md). */
-export const TESTSUITES = fileURLToPath(new URL('../../../shared/testsuites/', import.meta.url));
-
 /** True under CI (any non-empty CI other than "false"/"0"). */
 export function underCi(): boolean {
   const v = process.env.CI;
