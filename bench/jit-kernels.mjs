@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Jit } from '../dist/jit/engine.js';
 import { busyboxPath, gzipLoop, sha256Loop } from './kernels/busybox.mjs';
-import { crc32Loop, inflateLoop, kernelImage, memcpyLoop, memsetLoop } from './kernels/kernel.mjs';
+import { crc32Loop, inflateLoop, kernelImage, memcpyLoop, memsetLoop, mpiSubmulLoop } from './kernels/kernel.mjs';
 import { DRIVER, restart, runToHalt, stateDigest } from './kernels/machine.mjs';
 
 const argv = process.argv;
@@ -45,6 +45,7 @@ const loops = [
   memcpyLoop(ref),
   memsetLoop(ref),
   inflateLoop(ref),
+  mpiSubmulLoop(ref),
 ].filter((l) => !only || l.name.includes(only));
 
 /** One engine on one loop: check run, then timed runs. */

@@ -252,3 +252,66 @@ export function inflateLoop(ref, { bytes = 64 << 10, calls = 12 } = {}) {
     },
   };
 }
+
+/**
+ * mpihelp_submul_1(res, s1, n, limb): res[0..n) -= s1[0..n) * limb, returning the borrow limb. The
+ * reference boot retires a third of its instructions in this loop body (`x86jit profile` of the
+ * boot: the kernel's RSA/MPI code, built generically with 16-bit partial products on i386).
+ * 64-limb (2048-bit) operands, as an RSA-2048 step uses; the 4th argument goes on the stack (regparm 3).
+ */
+export function mpiSubmulLoop(ref, { limbs = 64, calls = 4000 } = {}) {
+  const res = DATA, s1 = DATA + 0x1000;
+  const r0 = jobData(limbs * 4, 0x5151), a = jobData(limbs * 4, 0x2323);
+  const limb = 0x9e3779b9;
+  const words = (b) => Array.from({ length: limbs }, (_, i) => b[i * 4] | (b[i * 4 + 1] << 8) | (b[i * 4 + 2] << 16) | (b[i * 4 + 3] << 24));
+  return {
+    name: `kernel mpihelp_submul_1, ${limbs} limbs`,
+    bytes: calls * limbs * 4,
+    build() {
+      const { m, sym, setup } = kernelMachine(ref);
+      const driver = asm(`
+        loop:
+          push ${hex(limb)}
+          mov eax, ${hex(HIGH + res)}
+          mov edx, ${hex(HIGH + s1)}
+          mov ecx, ${limbs}
+          call ${sym('mpihelp_submul_1')}
+          add esp, 4
+          add [${VAR}], eax
+          dec dword ptr [${CNT}]
+          jnz loop
+          hlt`, DRIVER);
+      // The host's result: the same `calls` subtractions, limb by limb, with BigInt.
+      const mask = (1n << 32n) - 1n;
+      const rv = words(r0).map((w) => BigInt(w >>> 0)), av = words(a).map((w) => BigInt(w >>> 0));
+      let borrows = 0n;
+      for (let c = 0; c < calls; c++) {
+        let carry = 0n;
+        for (let i = 0; i < limbs; i++) {
+          const p = av[i] * BigInt(limb) + carry;
+          const lo = p & mask;
+          carry = p >> 32n;
+          const d = rv[i] - lo;
+          if (d < 0n) carry++;
+          rv[i] = d & mask;
+        }
+        borrows = (borrows + carry) & mask;
+      }
+      return {
+        m, setup, driver,
+        reset() {
+          m.phys.i32[CNT >> 2] = calls;
+          m.phys.i32[VAR >> 2] = 0;
+          m.phys.u8.set(r0, res);
+          m.phys.u8.set(a, s1);
+        },
+        ranges: [[VAR, 4], [res, limbs * 4]],
+        check() {
+          if (BigInt(m.phys.i32[VAR >> 2] >>> 0) !== borrows) return `borrow sum ${hex(m.phys.i32[VAR >> 2])} != host ${hex(Number(borrows))}`;
+          for (let i = 0; i < limbs; i++) if (BigInt(m.phys.i32[(res >> 2) + i] >>> 0) !== rv[i]) return `limb ${i} differs from the host's`;
+          return null;
+        },
+      };
+    },
+  };
+}
