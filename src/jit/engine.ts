@@ -369,7 +369,7 @@ export class Jit {
     const b = this.compile(phys, lin, cpu.eip, mode);
     b.home = page;
     page.blocks.set(key, b);
-    this.phys.codePages[host] = 1;
+    this.phys.markJitCode(host, true);
     return b;
   }
 
@@ -506,7 +506,7 @@ export class Jit {
     }
     if (page.blocks.size === 0) {
       const host = this.phys.npt[pn];
-      if (host >= 0) this.phys.codePages[host] = 0;
+      if (host >= 0) this.phys.markJitCode(host, false);
     }
   }
 
@@ -518,7 +518,7 @@ export class Jit {
         b.valid = false;
       }
       const host = this.phys.npt[page.pageNumber];
-      if (host >= 0) this.phys.codePages[host] = 0;
+      if (host >= 0) this.phys.markJitCode(host, false);
     }
     this.pages.clear();
   }

@@ -172,6 +172,11 @@ export class PhysMemory {
     this.write16((addr + 2) | 0, v >> 16);
   }
 
+  /** The JIT marks (`on`) or unmarks host page `host` as holding translated code (`codePages`). */
+  markJitCode(host: number, on: boolean): void {
+    this.codePages[host] = on ? 1 : 0;
+  }
+
   /** Watch host bytes [lo, hi) of one page for stores (see `watchLo`). */
   watch(lo: number, hi: number): void {
     this.watchLo = lo;
