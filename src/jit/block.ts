@@ -43,6 +43,10 @@ export class Block {
   /** Successor blocks for Exit.TAKEN / Exit.FALLTHROUGH, set by the dispatcher (chaining). */
   next0: Block | null = null;
   next1: Block | null = null;
+  /** The link next0 / next1 leads to another linear or physical page: it is followed only while
+   *  that page still maps where the successor was decoded (engine.ts `mapped`). */
+  cross0 = false;
+  cross1 = false;
   /** Times the dispatcher entered the block, and guest instructions retired from those entries
    *  (in a region: also by the blocks it continued into) (for profiles). */
   runs = 0;
@@ -69,6 +73,9 @@ export class Block {
   ib = 0;
   /** The entry counter of the block's physical page (engine.ts: when to build its region). */
   home: PageHeat | null = null;
+  /** Region functions built with this block in them (engine.ts caps it: each build is another
+   *  TurboFan compile of the block's code). */
+  regionBuilds = 0;
   /** The block's own translation (kept while a region runs it, for when the region is dropped). */
   own: Region | null = null;
 
@@ -98,6 +105,14 @@ export class Block {
 export class Region {
   /** False once a write into one of its blocks dropped it. */
   valid = true;
+  /**
+   * For a region whose blocks lie in several linear pages with paging on: (linear page, physical
+   * page) pairs of its blocks, which must all still hold in the TLB when it is entered (the
+   * function continues from block to block without looking up; no mapping can change while it
+   * runs, as every instruction that flushes the TLB ends its block with an exit to the
+   * dispatcher). Null for one page, or with paging off (linear = physical).
+   */
+  span: Int32Array | null = null;
   constructor(
     readonly blocks: readonly Block[],
     readonly fn: RegionFn,

@@ -37,7 +37,7 @@ import { Block, Exit, PageHeat, Region, type BlockFn } from './block.js';
 import { endsBlock } from './block-end.js';
 import { BlockDecoder } from './discover.js';
 import { translateRegion } from './emit.js';
-import { codePhys, modeKey } from './mode.js';
+import { codePhys, ModeBit, modeKey } from './mode.js';
 import { JitRuntime } from './runtime.js';
 import { verifySource } from './verify.js';
 
@@ -52,11 +52,16 @@ export interface JitOptions {
   counting?: boolean;
 }
 
-/** Region (re)builds per physical page, at most (each rebuild retranslates every block of it and
- *  V8 optimises the new function again). */
-const MAX_REGION_BUILDS = 3;
+/** Region builds per block, at most (each build translates its blocks again and V8 optimises the
+ *  new function again); the other loops of its page still get theirs. */
+const MAX_BLOCK_REGION_BUILDS = 3;
+/** Region builds per physical page, at most. */
+const MAX_REGION_BUILDS = 32;
 /** Instructions in one region function, at most (H<k>/I<k> names have at most 4 digits). */
 const MAX_REGION_INSNS = 150;
+/** Linear pages a region may span: its blocks lie within fewer pages than this of the block
+ *  that made it. */
+const MAX_REGION_SPAN = 4;
 
 /** The blocks and hotness counters of one guest-physical page. */
 class CodePage extends PageHeat {
@@ -208,7 +213,7 @@ export class Jit {
           let b: Block | null = null;
           if (prev !== null) {
             const n: Block | null = prevExit === Exit.TAKEN ? prev.next0 : prevExit === Exit.FALLTHROUGH ? prev.next1 : null;
-            if (n !== null && n.valid && n.eip === cpu.eip) {
+            if (n !== null && n.valid && n.eip === cpu.eip && (!(prevExit === Exit.TAKEN ? prev.cross0 : prev.cross1) || this.mapped(n))) {
               b = n;
               this.stats.chainedRuns++;
             }
@@ -280,7 +285,14 @@ export class Jit {
     try {
       for (;;) {
         if (regionThreshold > 0 && ++b.home!.entries >= regionThreshold) this.pageHot(b.home as CodePage, b);
-        const region: Region = b.region!;
+        let region: Region = b.region!;
+        let index = b.index;
+        let ib = b.ib;
+        // A region over several mapped pages runs only while all of them map as when it was built.
+        if (region.span !== null && !this.spanMapped(region.span)) {
+          region = b.own!;
+          index = ib = 0;
+        }
         this.running = region;
         rt.stop = 0;
         entries++;
@@ -289,10 +301,10 @@ export class Jit {
           b.runs++;
           this.entered = b;
           const ic = (this.enteredAt = cpu.icount);
-          code = region.fn(cpu, rt, end - ic, b.index, b.ib);
+          code = region.fn(cpu, rt, end - ic, index, ib);
           b.retired += cpu.icount - ic;
           this.entered = null;
-        } else code = region.fn(cpu, rt, end - cpu.icount, b.index, b.ib);
+        } else code = region.fn(cpu, rt, end - cpu.icount, index, ib);
         const p = region.blocks[code >> 2];
         const x = code & 3;
         // The crash report's trail of block starts, as Cpu.step keeps it.
@@ -302,7 +314,7 @@ export class Jit {
         this.last = p;
         this.lastExit = x;
         let n: Block | null = x === Exit.TAKEN ? p.next0 : x === Exit.FALLTHROUGH ? p.next1 : null;
-        if (n !== null && n.valid && n.eip === cpu.eip) chained++;
+        if (n !== null && n.valid && n.eip === cpu.eip && (!(x === Exit.TAKEN ? p.cross0 : p.cross1) || this.mapped(n))) chained++;
         else {
           if (x === Exit.OTHER && !p.nearExit) return;
           n = this.cached(lin, p.mode);
@@ -380,21 +392,23 @@ export class Jit {
    */
   private pageHot(page: CodePage, b: Block): void {
     page.entries = 0;
-    if (page.regionBuilds >= MAX_REGION_BUILDS) return;
-    const members: Block[] = [];
+    if (page.regionBuilds >= MAX_REGION_BUILDS || b.regionBuilds >= MAX_BLOCK_REGION_BUILDS) return;
     const delta = (b.lin - b.eip) | 0;
     const linPage = b.lin >>> 12;
-    for (const m of page.blocks.values()) {
-      if (m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta && m.lin >>> 12 === linPage) members.push(m);
-    }
     // Only the blocks on a cycle through b along the chaining links (whole-page regions cost far
-    // more TurboFan time than they saved: README.md "Regions").
-    const loop = loopOf(b, new Set(members));
-    members.length = 0;
-    members.push(...loop);
+    // more TurboFan time than they saved: README.md "Regions"), in b's mode and CS base, within
+    // MAX_REGION_SPAN linear pages of b's: a loop may cross a page boundary (the region then
+    // checks its pages' mappings when entered: `Region.span`).
+    const members = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta &&
+      Math.abs((m.lin >>> 12) - linPage) < MAX_REGION_SPAN);
     let fresh = 0;
     for (const m of members) if (m.region !== b.region || m.region === m.own) fresh++;
-    if (fresh === 0 || members.length < 2) return;
+    if (members.length < 2) return;
+    if (fresh === 0) {
+      // b's cycles are all in its region already: look again much later (each look walks the links).
+      page.entries = -8 * this.regionThreshold;
+      return;
+    }
     members.sort((x, y) => x.phys - y.phys);
     let n = 0;
     let cut = members.length;
@@ -416,10 +430,12 @@ export class Jit {
     const t = translateRegion(members);
     if (this.opts.verify) verifySource(t.source);
     const region = new Region(members, t.fn, t.source);
+    region.span = regionSpan(members);
     let ib = 0;
     for (let j = 0; j < members.length; j++) {
       const m = members[j];
       m.region = region;
+      m.regionBuilds++;
       m.index = j;
       m.ib = ib;
       m.source = t.source;
@@ -456,12 +472,38 @@ export class Jit {
     return b;
   }
 
-  /** Chain `from` to `to` when both lie in the same physical and linear page (so no mapping
-   *  change can separate them without ending a block). */
+  /**
+   * Chain `from` to `to` (same mode and CS base). Within one physical and linear page no mapping
+   * change can separate them without ending a block; a link to another page is marked `cross`
+   * and followed only while that page maps as it did (`mapped`).
+   */
   private link(from: Block, exit: number, to: Block): void {
-    if (from.phys >>> 12 !== to.phys >>> 12 || from.lin >>> 12 !== to.lin >>> 12 || from.mode !== to.mode) return;
-    if (exit === Exit.TAKEN) from.next0 = to;
-    else from.next1 = to;
+    if (from.mode !== to.mode || ((from.lin - from.eip) | 0) !== ((to.lin - to.eip) | 0)) return;
+    const cross = from.phys >>> 12 !== to.phys >>> 12 || from.lin >>> 12 !== to.lin >>> 12;
+    if (exit === Exit.TAKEN) {
+      from.next0 = to;
+      from.cross0 = cross;
+    } else {
+      from.next1 = to;
+      from.cross1 = cross;
+    }
+  }
+
+  /** `b`'s linear address still maps to its physical address (a cross-page link's check). */
+  private mapped(b: Block): boolean {
+    return codePhys(this.cpu, b.lin) === b.phys;
+  }
+
+  /** Every (linear page, physical page) pair of a region's `span` holds in the TLB now. */
+  private spanMapped(span: Int32Array): boolean {
+    const cpu = this.cpu;
+    const mmu = cpu.mmu;
+    const tlb = cpu.cpl === 3 ? mmu.tlbReadU : mmu.tlbReadS;
+    for (let j = 0; j < span.length; j += 2) {
+      const vpn = span[j];
+      if (tlb[vpn] < 0 || mmu.tlbPhys[vpn] !== span[j + 1]) return false;
+    }
+    return true;
   }
 
   /**
@@ -475,33 +517,35 @@ export class Jit {
     const lo = addr >>> 0;
     const hi = lo + size;
     let hit = false;
+    const dropped = new Set<Region>();
     for (const [key, b] of page.blocks) {
       if (b.phys < hi && lo < b.phys + b.bytes) {
         this.retire(b);
         b.valid = false;
         page.blocks.delete(key);
         if (this.running !== null && this.running.blocks.includes(b)) this.rt.stop = 1;
+        if (b.region !== null && b.region !== b.own) dropped.add(b.region);
         hit = true;
       }
     }
     if (hit) {
       page.invalidations++;
       this.stats.invalidations++;
-      // Every region of the page may hold the dropped code: the remaining blocks go back to their
-      // own functions until the page's region is rebuilt.
-      const dropped = new Set<Region>();
-      for (const b of page.blocks.values()) {
-        const r = b.region;
-        if (r !== null && r !== b.own && b.own !== null) {
-          dropped.add(r);
-          b.region = b.own;
-          b.index = 0;
-          b.ib = 0;
-          b.fn = b.own.fn as BlockFn;
-          b.source = b.own.source;
+      // Every region of the page may hold the dropped code (and a region may reach into other
+      // pages): all their blocks go back to their own functions until a region is rebuilt.
+      for (const b of page.blocks.values()) if (b.region !== null && b.region !== b.own) dropped.add(b.region);
+      for (const r of dropped) {
+        r.valid = false;
+        for (const b of r.blocks) {
+          if (b.region === r && b.own !== null) {
+            b.region = b.own;
+            b.index = 0;
+            b.ib = 0;
+            b.fn = b.own.fn as BlockFn;
+            b.source = b.own.source;
+          }
         }
       }
-      for (const r of dropped) r.valid = false;
       this.stats.regionsDropped += dropped.size;
     }
     if (page.blocks.size === 0) {
@@ -550,6 +594,7 @@ export class Jit {
     const pct = (x: number) => (100 * x / Math.max(1, sh.inline + sh.handler)).toFixed(2);
     return [
       `JIT: ${s.blocksCompiled} blocks translated, ${s.blocksRun} dispatcher entries (${s.chainedRuns} chained, ${s.fastEntries} without the outer loop's checks), ${s.coldInstructions} cold instructions interpreted, ${s.invalidations} invalidations`,
+      `JIT: ${s.regionsBuilt} regions built (${s.regionBlocks} blocks in all), ${s.regionsDropped} dropped by writes into their code`,
       this.counting
         ? `JIT: translated code retired ${Math.round(sh.inline + sh.handler + sh.fpu)} instructions: ${pct(sh.inline)}% inline, ${pct(sh.handler)}% through handlers (x87/SSE excluded; ${Math.round(sh.fpu)} x87/SSE handler calls)`
         : `JIT: per-block counts off (Jit.counting): no inline/handler shares`,
@@ -575,13 +620,13 @@ function addShare(t: { inline: number; handler: number; fpu: number }, b: Block)
  * direct-branch and fall-through successors the dispatcher has seen taken): the strongly connected
  * component of `b` in that graph.
  */
-function loopOf(b: Block, eligible: Set<Block>): Block[] {
+function loopOf(b: Block, eligible: (m: Block) => boolean): Block[] {
   const fwd = new Set<Block>([b]);
   const work = [b];
   while (work.length > 0) {
     const x = work.pop()!;
     for (const n of [x.next0, x.next1]) {
-      if (n !== null && n.valid && eligible.has(n) && !fwd.has(n)) {
+      if (n !== null && n.valid && !fwd.has(n) && eligible(n)) {
         fwd.add(n);
         work.push(n);
       }
@@ -599,4 +644,20 @@ function loopOf(b: Block, eligible: Set<Block>): Block[] {
     }
   }
   return [...fwd].filter((x) => back.has(x));
+}
+
+/** Region.span of `members`: their (linear page, physical page) pairs when they lie in more than
+ *  one linear page with paging on; null otherwise (nothing to check at entry). */
+function regionSpan(members: readonly Block[]): Int32Array | null {
+  if ((members[0].mode & ModeBit.PG) === 0) return null;
+  const pages = new Map<number, number>();
+  for (const m of members) pages.set(m.lin >>> 12, m.phys >>> 12);
+  if (pages.size === 1) return null;
+  const span = new Int32Array(pages.size * 2);
+  let j = 0;
+  for (const [lin, phys] of pages) {
+    span[j++] = lin;
+    span[j++] = phys;
+  }
+  return span;
 }
