@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-concurrent-recompilation
+#!/usr/bin/env node
 /**
  * x86jit command line (commander). Wiring only: parse options, build a Machine, connect the
  * terminal to the guest's serial console, report how the guest stopped.
