@@ -282,6 +282,9 @@ export class Jit {
     let entries = 0;
     let chained = 0;
     let b = first;
+    // The last block run and its exit (this.last / this.lastExit once the chain ends).
+    let last: Block = first;
+    let lastExit: number = Exit.OTHER;
     try {
       for (;;) {
         if (regionThreshold > 0 && ++b.home!.entries >= regionThreshold) this.pageHot(b.home as CodePage, b);
@@ -311,8 +314,8 @@ export class Jit {
         const lin = (segBase[Seg.CS] + cpu.eip) | 0;
         trail[pos] = lin;
         pos = (pos + 1) & 63;
-        this.last = p;
-        this.lastExit = x;
+        last = p;
+        lastExit = x;
         let n: Block | null = x === Exit.TAKEN ? p.next0 : x === Exit.FALLTHROUGH ? p.next1 : null;
         if (n !== null && n.valid && n.eip === cpu.eip && (!(x === Exit.TAKEN ? p.cross0 : p.cross1) || this.mapped(n))) chained++;
         else {
@@ -325,6 +328,8 @@ export class Jit {
         b = n;
       }
     } finally {
+      this.last = last;
+      this.lastExit = lastExit;
       cpu.trailPos = pos;
       this.stats.blocksRun += entries;
       this.stats.chainedRuns += chained;
