@@ -43,6 +43,7 @@ const FLAG_GETTERS = [getCF, getPF, getAF, getZF, getSF, getOF];
 
 const PLACE_RELOAD = '\u0001RELOAD';
 
+
 export class BlockEmitter {
   private readonly out: string[] = [];
   /** Registers the block keeps in locals / has ever written / written since the last sync. */
@@ -130,20 +131,21 @@ export class BlockEmitter {
 
   /**
    * Leave the block after `retired` instructions of this pass. `eip` is an expression for the next
-   * EIP, or null when a handler has already set cpu.eip. `code` is an Exit code or an expression.
+   * EIP, or null when a handler has already set cpu.eip (read into `xe` by the caller). `code` is
+   * an Exit code. Every exit only assigns number literals (or locals) to `xe xn xc` and breaks to
+   * the function's one epilogue, which writes back registers and flags and sets eip/insnEip/icount:
+   * a path that first runs after TurboFan compiled the function then meets no operation without
+   * type feedback (a first-time keyed store, named store or `+` deoptimises the function).
    */
-  exit(eip: string | null, retired: number, code: string | number): void {
-    let s = flushText(this) + this.writeBack();
-    if (eip !== null) s += `cpu.eip = ${eip}; `;
-    s += `cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${this.base + retired}; return ${this.code(code)};`;
+  exit(eip: string | null, retired: number, code: number): void {
+    let s = eip !== null && eip !== 'xe' ? `xe = ${eip}; ` : '';
+    s += `xn = ${this.base + retired}; xc = ${this.code(code)}; break out;`;
     this.line(s);
   }
 
   /** A return code: this block's index in the region times 4 plus the Exit code. */
-  private code(code: string | number): string {
-    const hi = this.bi << 2;
-    if (typeof code === 'number') return String(hi | code);
-    return hi === 0 ? code : `${hi} + (${code})`;
+  private code(code: number): number {
+    return (this.bi << 2) | code;
   }
 
   /**
@@ -164,15 +166,16 @@ export class BlockEmitter {
     const dst = plan.blocks[j];
     const d = this.base + retired - plan.base[j];
     // The flags stay in the locals (the blocks of a looped function start in state FLAGS_DYN);
-    // leaving flushes them.
-    if (d !== 0) this.line(`ic0 += ${d};`);
-    const leave = `${flushText(this)}${this.writeBack()}cpu.eip = ${target}; cpu.insnEip = ${this.eipAt(retired - 1)}; cpu.icount = ic0 + ${plan.base[j]}; return ${this.code(code)};`;
+    // leaving flushes them (the epilogue). The budget check is made before ic0 moves to the
+    // target block's numbering (ic0 + d > ie - (base + length)), so the exit is the ordinary one.
+    const leave = this.exitText(String(target), retired, code);
     const stop = storeBefore ? ' || rt.stop !== 0' : '';
     // Interrupts: the dispatcher polled before entering (Cpu.pollInterrupts), so whatever was
     // pending then is not deliverable (IF, the NMI block, TF/RF/DR7 and interrupt shadows cannot
     // change inside a region); only a change at the controllers (intrDirty: MMIO, delivery, a new
     // slice) can make something deliverable.
-    this.line(`if (ic0 > ie - ${plan.base[j] + dst.length} || cpu.intrDirty${stop}) { ${leave} }`);
+    this.line(`if (ic0 > ie - ${plan.base[j] + dst.length + d} || cpu.intrDirty${stop}) { ${leave} }`);
+    if (d !== 0) this.line(`ic0 += ${d};`);
     if (plan.blocks.length === 1) this.line(`continue;`);
     else if (!(last && j === this.bi + 1)) this.line(`pc = ${j}; continue;`);
   }
@@ -188,7 +191,7 @@ export class BlockEmitter {
     this.line(`if (rt.stop !== 0 || cpu.intrDirty) { ${this.exitText(String(this.eipAt(k + 1)), k + 1, Exit.OTHER)} }`);
   }
 
-  private exitText(eip: string | null, retired: number, code: string | number): string {
+  private exitText(eip: string | null, retired: number, code: number): string {
     const n = this.out.length;
     this.exit(eip, retired, code);
     return this.out.splice(n, 1)[0];
@@ -218,7 +221,8 @@ export class BlockEmitter {
       // yielding after a chunk rewinds it to itself): leave the block then, as after a store into
       // the running block or an MMIO access (stopCheck).
       const next = this.eipAt(k + 1);
-      this.line(`if (rt.stop !== 0 || cpu.eip !== ${next} || cpu.intrDirty) { ${this.exitText(null, k + 1, Exit.OTHER)} }`);
+      this.line(`xe = cpu.eip;`);
+      this.line(`if (rt.stop !== 0 || xe !== ${next} || cpu.intrDirty) { ${this.exitText(null, k + 1, Exit.OTHER)} }`);
     }
   }
 
@@ -229,6 +233,7 @@ export class BlockEmitter {
    */
   private handlerExit(i: Insn): void {
     const k = this.k;
+    this.line(`xe = cpu.eip;`);
     if (i.k0 !== OpKind.Rel) {
       this.exit(null, k + 1, Exit.OTHER);
       return;
@@ -238,18 +243,19 @@ export class BlockEmitter {
     const plan = this.plan;
     if (plan.index.has(t) || plan.index.has(fall)) {
       // The handler may have stored (CALL in a non-flat mode): the transfer checks rt.stop.
-      this.line(`if (cpu.eip === ${t}) {`);
+      this.line(`if (xe === ${t}) {`);
       this.transfer(t, k + 1, Exit.TAKEN, false, true);
       this.line(`}`);
       if (fall !== t) {
-        this.line(`if (cpu.eip === ${fall}) {`);
+        this.line(`if (xe === ${fall}) {`);
         this.transfer(fall, k + 1, Exit.FALLTHROUGH, false, true);
         this.line(`}`);
       }
       this.exit(null, k + 1, Exit.OTHER);
       return;
     }
-    this.exit(null, k + 1, `cpu.eip === ${t} ? ${Exit.TAKEN} : cpu.eip === ${fall} ? ${Exit.FALLTHROUGH} : ${Exit.OTHER}`);
+    // Both comparisons run on every pass (no first-time compare on a rare side).
+    this.line(`xn = ${this.base + k + 1}; xc = xe === ${fall} ? ${this.code(Exit.FALLTHROUGH)} : ${this.code(Exit.OTHER)}; if (xe === ${t}) xc = ${this.code(Exit.TAKEN)}; break out;`);
   }
 
   /** Number of lines emitted so far. */
@@ -491,7 +497,7 @@ function assemble(plan: RegionPlan, ems: BlockEmitter[], looped: boolean): strin
   // the budget allows.
   const scratch = multi ? ['ic0 = cpu.icount - ib'] : ['ic0 = cpu.icount'];
   if (looped) scratch.push(multi ? 'ie = ic0 + ib + lim' : 'ie = ic0 + lim');
-  scratch.push('k = 0', 'c = 0');
+  scratch.push('k = 0', 'c = 0', 'xe = 0', 'xn = 0', 'xc = 0');
   // The catch flushes the flag locals whenever the body keeps flags in them (fo).
   const fo = uses('fo');
   for (const v of ['a', 'o', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx']) if (uses(v) || (fo && v[0] === 'f')) scratch.push(`${v} = 0`);
@@ -512,15 +518,22 @@ function assemble(plan: RegionPlan, ems: BlockEmitter[], looped: boolean): strin
     `let ${scratch.join(', ')};`,
     loads.length > 0 ? `let ${loads.join(', ')};` : '',
     `try {`,
+    `out: {`,
     looped ? `for (;;) {` : '',
     multi ? `switch (pc) {` : '',
   ];
   const url = multi
     ? `region_${hex(first.phys >>> 12).padStart(5, '0')}_${first.mode}`
     : `block_${hex(first.phys).padStart(8, '0')}_${first.mode}`;
+  // The one epilogue (BlockEmitter.exit): every exit sets xe (next EIP), xn (region-wide index
+  // after the last instruction retired) and xc (the return code) and breaks here. Every register
+  // the function writes is written back: one the exiting path did not change holds what R holds.
+  const epilogue = `${catchWb.join(' ')}${fo ? ' if (fo >= 0) FL(cpu, fo, fa, fb, fr, fx);' : ''} cpu.eip = xe; cpu.insnEip = X[xn - 1]; cpu.icount = ic0 + xn; return xc;`;
   const tail = [
     multi ? `}` : '',
     looped ? `}` : '',
+    `}`,
+    epilogue.trimStart(),
     `} catch (e) { if (c === 0) { ${catchWb.join(' ')}${fo ? ' if (fo >= 0) FL(cpu, fo, fa, fb, fr, fx);' : ''} } cpu.icount = ic0 + k; cpu.insnEip = X[k]; throw e; }`,
     `});`,
     `//# sourceURL=x86jit/${url}.js`,

@@ -14,6 +14,8 @@ const IDENTIFIERS = new Set([
   // locals
   'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'o', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx', 'fo',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
+  // the exit's next EIP, retired index and code (the epilogue)
+  'xe', 'xn', 'xc',
 ]);
 /** H<k> / I<k>: the handler and the decoded instruction of instruction k of the block. */
 const PER_INSN = /^([HI](0|[1-9][0-9]{0,3})|q(0|[1-9][0-9]?))$/;
@@ -73,6 +75,7 @@ const CHILDREN: Record<string, readonly string[]> = {
   IfStatement: ['test', 'consequent', 'alternate'],
   ContinueStatement: [],
   BreakStatement: [],
+  LabeledStatement: ['body'],
   SwitchStatement: ['discriminant', 'cases'],
   SwitchCase: ['test', 'consequent'],
   AssignmentExpression: ['left', 'right'],
@@ -122,6 +125,14 @@ function walk(node: acorn.Node, parent: acorn.Node | null): void {
       } finally {
         fnDepth--;
       }
+      return;
+    }
+    case 'LabeledStatement':
+    case 'BreakStatement': {
+      // One label: `out`, the block holding the body, left by every exit for the epilogue.
+      const label = n.label as { name: string } | null;
+      if (label !== null && label.name !== 'out') fail(node, `label ${label.name} not allowed`);
+      if (node.type === 'LabeledStatement') walk(n.body as acorn.Node, node);
       return;
     }
     case 'MemberExpression': {
