@@ -8,12 +8,16 @@
  *   const b = cache.lookup(host, mode);   // host = host byte offset of CS:EIP; null: single-step
  *
  * Blocks are direct-mapped by host address (so paging changes are covered: the caller translates
- * first) and keyed by the mode the decode and the handler choice depend on (CS.D and CPL). Validity
- * needs no invalidation protocol for code that is not running: a block keeps a copy of the aligned
- * words that hold its bytes and compares them on every lookup, so code changed by any path (guest
- * stores, DMA, a test writing `phys.u8`) is simply decoded again. Code that changes while its block
- * runs is caught by PhysMemory's code watch (`watch`): a store into the running block's bytes makes
- * the block stop after the storing instruction, as the next instruction must be fetched anew.
+ * first) and keyed by the mode the decode and the handler choice depend on (CS.D and CPL). Validity:
+ * a block notes the generation of its page (`PhysMemory.codeGen`) when it is decoded or checked,
+ * arming the page (CODE_BLOCKS; arming a disarmed page starts a new generation), and the next store
+ * into the page by any store path disarms it. A lookup that finds the page armed at the block's
+ * generation returns the block at once; otherwise the block's copy of the aligned words that hold its bytes is compared (the ground truth: a page that
+ * also holds data sees stores that leave the code alone), and the block is decoded again only if
+ * they differ. Code written behind the store paths (a host writing `phys.u8`) needs
+ * `PhysMemory.codeChanged` (or `clear` here). Code that changes while its block runs is caught by
+ * PhysMemory's code watch (`watch`): a store into the running block's bytes makes the block stop
+ * after the storing instruction, as the next instruction must be fetched anew.
  *
  * An instruction that crosses the page end, an over-long one (more than 15 bytes: #GP) and an
  * instruction whose bytes cannot be read are left out; a block with no instruction (`n = 0`) tells
@@ -24,6 +28,7 @@ import { Insn, type ByteSource } from '../frontend/insn.js';
 import { raiseCode, Vec } from './fault.js';
 import type { Handler } from './handlers.js';
 import { bindHandler } from './sem/interp-gen.js';
+import { CODE_BLOCKS, CODE_GEN_MAX, type PhysMemory } from '../mem/phys.js';
 
 /** Slots of the direct-mapped table. */
 const BITS = 16;
@@ -52,6 +57,8 @@ export class IBlock {
   w0 = 0;
   nw = 0;
   words = new Int32Array(0);
+  /** `PhysMemory.codeGen` of the block's page when its words were last found current; -1: none. */
+  gen = -1;
 }
 
 /** Reads one host page by page offset; notes an attempt to read past its end. */
@@ -73,13 +80,20 @@ export class BlockCache {
   private readonly slots: (IBlock | null)[] = new Array<IBlock | null>(MASK + 1).fill(null);
   private readonly src: HostPage;
   private readonly i32: Int32Array;
-  /** Blocks decoded (misses, stale copies included) and lookups that found a valid block. */
+  private readonly codePages: Uint8Array;
+  private readonly codeGen: Int32Array;
+  /** Blocks decoded (misses, stale copies included), lookups that found a valid block, and of
+   *  those, the ones that compared the block's words (the page's generation had moved). */
   builds = 0;
   hits = 0;
+  compares = 0;
 
-  constructor(readonly u8: Uint8Array) {
+  constructor(phys: PhysMemory) {
+    const u8 = phys.u8;
     this.src = new HostPage(u8);
-    this.i32 = new Int32Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 2);
+    this.i32 = phys.i32;
+    this.codePages = phys.codePages;
+    this.codeGen = phys.codeGen;
   }
 
   /** The block at host offset `host` in decode mode `mode`, decoded now if absent or stale. */
@@ -88,19 +102,48 @@ export class BlockCache {
     let b = this.slots[slot];
     if (b === null) b = this.slots[slot] = new IBlock();
     else if (b.host === host && b.mode === mode) {
-      const words = b.words;
-      const i32 = this.i32;
-      const w0 = b.w0;
-      let k = 0;
-      const nw = b.nw;
-      while (k < nw && i32[w0 + k] === words[k]) k++;
-      if (k === nw) {
+      const p = host >>> 12;
+      if (b.gen === this.codeGen[p] && (this.codePages[p] & CODE_BLOCKS) !== 0) {
         this.hits++;
+        return b;
+      }
+      if (this.current(b)) {
+        this.hits++;
+        this.compares++;
+        this.arm(b);
         return b;
       }
     }
     this.build(b, host, mode);
     return b;
+  }
+
+  /** The block's bytes are still those it was decoded from (word by word). */
+  private current(b: IBlock): boolean {
+    const words = b.words;
+    const i32 = this.i32;
+    const w0 = b.w0;
+    let k = 0;
+    const nw = b.nw;
+    while (k < nw && i32[w0 + k] === words[k]) k++;
+    return k === nw;
+  }
+
+  /** `b` is current: arm its page (a new generation if it was disarmed) and note the generation
+   *  in `b` (PhysMemory.codeGen). */
+  private arm(b: IBlock): void {
+    const p = b.host >>> 12;
+    const m = this.codePages[p];
+    if ((m & CODE_BLOCKS) === 0) {
+      const g = this.codeGen[p];
+      if (g === CODE_GEN_MAX) {
+        b.gen = -1;
+        return;
+      }
+      this.codeGen[p] = g + 1;
+      this.codePages[p] = m | CODE_BLOCKS;
+    }
+    b.gen = this.codeGen[p];
   }
 
   /** Drop every block (their memory stays allocated for reuse). */
@@ -147,5 +190,6 @@ export class BlockCache {
     for (let k = 0; k < nw; k++) words[k] = this.i32[w0 + k];
     b.w0 = w0;
     b.nw = nw;
+    this.arm(b);
   }
 }

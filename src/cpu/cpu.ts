@@ -89,7 +89,7 @@ export class Cpu extends CpuState {
     // The CPU owns its MMU: the two reference each other, so the MMU is built here, on `this`.
     this.mmu = new Mmu(phys, this);
     this.decodeCache = new DecodeCache(this.mmu, phys.u8);
-    this.blockCache = new BlockCache(phys.u8);
+    this.blockCache = new BlockCache(phys);
     this.phys = phys;
     this.tlbReadS = this.mmu.tlbReadS;
     this.tlbReadU = this.mmu.tlbReadU;

@@ -6,7 +6,9 @@
  *
  * A chunk is taken only when it is plainly safe: an expand-up writable data segment with the whole
  * chunk inside its limit (and no wrap of the offset), elements inside one page (an element that straddles two pages goes element by element), RAM
- * behind the page (no MMIO, reserved region or page holding translated code), and for MOVS no
+ * behind the page (no MMIO, reserved region, page holding translated code or the running
+ * interpreter block: `PhysMemory.bulkWritable`, which also disarms the page's pre-decoded blocks
+ * since these stores bypass write8..32), and for MOVS no
  * overlap that an element-by-element copy in that direction would treat differently from memmove.
  * Anything else returns 0 and the caller takes the per-element path, which raises faults at the
  * exact element. Translation goes through `Mmu.translate`, so paging faults, A/D bits and the TLB
@@ -43,7 +45,7 @@ function hostOf(cpu: Cpu, lin: number, write: boolean): number {
   const mmu = cpu.mmu;
   const phys = mmu.phys;
   const host = phys.hostOffset(mmu.translate(lin, write, cpu.cpl === 3));
-  if (host < 0 || (write && phys.codePages[host >>> 12] !== 0)) return -1;
+  if (host < 0 || (write && phys.codePages[host >>> 12] !== 0 && !phys.bulkWritable(host >>> 12))) return -1;
   return host;
 }
 

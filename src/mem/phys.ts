@@ -22,8 +22,16 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const NPT_UNMAPPED = -1;
 export const NPT_RESERVED = -2;
 export const NPT_MMIO = -3;
-/** codePages value of a page marked only for the interpreter's code watch (the JIT writes 0/1). */
+/**
+ * Bits of `codePages` (any non-zero value sends stores to the page down the slow path, `codeWrite`):
+ * translated code (the JIT, through `markJitCode`), the interpreter's running block (`watch`), and
+ * pre-decoded interpreter blocks whose write generation is armed (`codeGen`).
+ */
+export const CODE_JIT = 1;
 export const CODE_WATCHED = 2;
+export const CODE_BLOCKS = 4;
+/** `codeGen` stops here: the page's blocks are then compared word by word on every lookup. */
+export const CODE_GEN_MAX = 0x7fffffff;
 
 export class PhysMemory {
   readonly size: number;
@@ -34,18 +42,32 @@ export class PhysMemory {
   /** Nested page table: guest-physical page -> host page or NPT_* (see file comment). */
   readonly npt = new Int32Array(1 << 20);
   /**
-   * Pages holding translated code (set by the JIT: 0/1) or the interpreter's running block
-   * (CODE_WATCHED, see `watchLo`). A write to such a page calls `onCodeWrite` before the write
-   * lands so the JIT can invalidate (self-modifying code).
+   * Per host page, CODE_* bits: translated code (CODE_JIT), the interpreter's running block
+   * (CODE_WATCHED, see `watchLo`), armed pre-decoded blocks (CODE_BLOCKS, see `codeGen`). Every
+   * store path (write8..32 here, the MMU's and the CPU's TLB fast paths, the JIT's inline stores,
+   * the bulk string paths through `bulkWritable`) takes the slow path `codeWrite` when the page's
+   * byte is non-zero. Written only by the methods here. A write to a CODE_JIT page calls
+   * `onCodeWrite` before the write lands so the JIT can invalidate (self-modifying code).
    */
   readonly codePages: Uint8Array;
+  /**
+   * Per host page, the generation of the interpreter's pre-decoded blocks (cpu/block-cache.ts).
+   * A block cache arms a page (sets CODE_BLOCKS, moving its generation on) and notes the generation
+   * in the blocks it decodes or checks there; the first store into an armed page disarms it (every
+   * store path reaches `codeWrite`), so a page that mixes code and hot data sends one store per
+   * check down the slow path, not every store. A block is current while its page is armed at its
+   * generation: any disarm (a store, `bulkWritable`, `codeChanged`, a host clearing `codePages`)
+   * ends that, and re-arming starts a new generation. Writes that bypass the store paths (a host
+   * writing `u8` directly) are not seen: call `codeChanged` after them. Saturates at CODE_GEN_MAX
+   * (the page is then never armed again: its blocks are compared on every lookup).
+   */
+  readonly codeGen: Int32Array;
   onCodeWrite: (physAddr: number, size: number) => void = () => {};
   /**
    * Code watch of the interpreter's running block (cpu/block-cache.ts): a store into host bytes
    * [watchLo, watchHi) calls `onWatchHit`, and the block stops after the storing instruction. `watch`
-   * marks the block's page in `codePages` (CODE_WATCHED unless the JIT marked it) so that every
-   * store path reaches `codeWrite`; a page marked only for the watch is unmarked by the first store
-   * while another page is watched.
+   * marks the block's page CODE_WATCHED so that every store path reaches `codeWrite`; the mark is
+   * dropped by the first store into the page while another page is watched.
    */
   watchLo = 0;
   watchHi = 0;
@@ -65,6 +87,7 @@ export class PhysMemory {
     this.u16 = new Uint16Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
     this.codePages = new Uint8Array(sizeBytes >>> PAGE_SHIFT);
+    this.codeGen = new Int32Array(sizeBytes >>> PAGE_SHIFT);
     this.npt.fill(NPT_UNMAPPED);
     // Identity-map all RAM; the machine then carves holes (VGA, BIOS), MMIO and the reserved region.
     for (let p = 0; p < sizeBytes >>> PAGE_SHIFT; p++) this.npt[p] = p;
@@ -174,27 +197,59 @@ export class PhysMemory {
 
   /** The JIT marks (`on`) or unmarks host page `host` as holding translated code (`codePages`). */
   markJitCode(host: number, on: boolean): void {
-    this.codePages[host] = on ? 1 : 0;
+    if (on) this.codePages[host] |= CODE_JIT;
+    else this.codePages[host] &= ~CODE_JIT;
   }
 
   /** Watch host bytes [lo, hi) of one page for stores (see `watchLo`). */
   watch(lo: number, hi: number): void {
     this.watchLo = lo;
     this.watchHi = hi;
-    const p = lo >>> PAGE_SHIFT;
-    if (this.codePages[p] === 0) this.codePages[p] = CODE_WATCHED;
+    this.codePages[lo >>> PAGE_SHIFT] |= CODE_WATCHED;
+  }
+
+  /**
+   * Host bytes [host, host+len) were written behind the store paths (a loader or a test writing
+   * `u8`): pre-decoded blocks there are checked again before they run. Translated code is not
+   * told (the JIT has its own `flush`).
+   */
+  codeChanged(host: number, len: number): void {
+    if (len <= 0) return;
+    const last = Math.min((host + len - 1) >>> PAGE_SHIFT, this.codeGen.length - 1);
+    for (let p = host >>> PAGE_SHIFT; p <= last; p++) this.disarm(p);
+  }
+
+  /**
+   * A bulk store path (REP STOS/MOVS chunks) is about to write host page `p` directly: true when it
+   * may (the page's pre-decoded blocks are disarmed first), false when the stores must go one by one
+   * through write8..32 (translated code, whose writes the JIT must see, or the running block, whose
+   * watch must see them).
+   */
+  bulkWritable(p: number): boolean {
+    let m = this.codePages[p];
+    if (m === 0) return true;
+    if ((m & CODE_JIT) !== 0) return false;
+    if ((m & CODE_WATCHED) !== 0) {
+      if (p === this.watchLo >>> PAGE_SHIFT) return false;
+      m &= ~CODE_WATCHED;
+    }
+    this.codePages[p] = m & ~CODE_BLOCKS;
+    return true;
+  }
+
+  /** Page `p`'s pre-decoded blocks are no longer known current (see `codeGen`). */
+  private disarm(p: number): void {
+    this.codePages[p] &= ~CODE_BLOCKS;
   }
 
   /** A store of `size` bytes at guest-physical `addr` (host page `e`) is about to land in a marked page. */
   private codeWrite(addr: number, size: number, e: number): void {
-    this.onCodeWrite(addr >>> 0, size);
+    if ((this.codePages[e] & CODE_JIT) !== 0) this.onCodeWrite(addr >>> 0, size);
     const h = (e << PAGE_SHIFT) | (addr & 0xfff);
     if (h < this.watchHi && h + size > this.watchLo) this.onWatchHit();
-    const mark = this.codePages[e];
-    if (e === this.watchLo >>> PAGE_SHIFT) {
-      // The JIT unmarks a page when its last block goes: the watch still needs the mark.
-      if (mark === 0) this.codePages[e] = CODE_WATCHED;
-    } else if (mark === CODE_WATCHED) this.codePages[e] = 0;
+    // Disarm the pre-decoded blocks; keep the watch mark only on the watched page.
+    const m = this.codePages[e];
+    this.codePages[e] = e !== this.watchLo >>> PAGE_SHIFT ? m & ~(CODE_BLOCKS | CODE_WATCHED) : m & ~CODE_BLOCKS;
   }
 
   /** Copy host bytes into guest-physical memory through the NPT (loaders, DMA). */

@@ -3,7 +3,8 @@
  * exactly what single steps with the run loop's checks between them do (the reference loop below is
  * the run loop as it was before blocks): same registers, flags, memory, EIP, instruction count,
  * faults and thrown errors, including stores into the running block, stores into a block that is
- * not running, code changed behind the CPU's back, page-crossing instructions and 16-bit code.
+ * not running, code changed behind the CPU's back (PhysMemory.codeChanged), the bulk string paths,
+ * pages mixing code and data, page-crossing instructions and 16-bit code.
  */
 import { describe, expect, test } from 'vitest';
 import { FAULT } from '../../src/cpu/fault.js';
@@ -12,6 +13,7 @@ import { getEflags } from '../../src/cpu/flags.js';
 import { deliverException } from '../../src/cpu/system/interrupts.js';
 import { asm, CODE, DATA, machine, type TestMachine } from '../cpu-int/harness.js';
 import { generate } from '../jit/fuzz.js';
+import { CODE_GEN_MAX } from '../../src/mem/phys.js';
 
 /** Cpu.run before blocks: poll, then one step, per instruction. */
 function stepRun(cpu: Cpu, budget: number): number {
@@ -91,15 +93,111 @@ describe('self-modifying code', () => {
     expect(t.cpu.blockCache.hits).toBeGreaterThan(0);
   });
 
-  test('code rewritten by the host between runs is decoded again', () => {
+  /** Run `code` at CODE three times (so its block is decoded and then found), then rewrite it with `patch`
+   *  and run again: EAX tells which code ran. */
+  function rewrite(first: string, patch: (t: TestMachine, code: Uint8Array) => void): number {
     const t = machine();
-    load(t, asm('mov eax, 1\nhlt'));
-    t.cpu.run(10);
-    expect(t.cpu.regs[0]).toBe(1);
+    load(t, asm(first));
+    for (let k = 0; k < 3; k++) {
+      t.cpu.halted = false;
+      t.cpu.eip = CODE;
+      t.cpu.run(10);
+    }
+    expect(t.cpu.blockCache.hits).toBeGreaterThan(0);
+    patch(t, asm('mov eax, 2\nhlt'));
     t.cpu.halted = false;
-    load(t, asm('mov eax, 2\nhlt'));
+    t.cpu.eip = CODE;
     t.cpu.run(10);
-    expect(t.cpu.regs[0]).toBe(2);
+    return t.cpu.regs[0];
+  }
+
+  test('code rewritten by the host between runs is decoded again after PhysMemory.codeChanged', () => {
+    expect(rewrite('mov eax, 1\nhlt', (t, c) => {
+      t.phys.u8.set(c, CODE);
+      t.phys.codeChanged(CODE, c.length);
+    })).toBe(2);
+  });
+
+  test('code rewritten through PhysMemory.write8 (DMA) between runs is decoded again', () => {
+    expect(rewrite('mov eax, 1\nhlt', (t, c) => c.forEach((v, k) => t.phys.write8(CODE + k, v)))).toBe(2);
+  });
+
+  test('a host clearing codePages makes every block be checked again', () => {
+    expect(rewrite('mov eax, 1\nhlt', (t, c) => {
+      t.phys.u8.set(c, CODE);
+      t.phys.codePages.fill(0);
+    })).toBe(2);
+  });
+
+  test('code rewritten by a guest REP MOVSB and REP STOSB (the bulk paths) in another block is decoded again', () => {
+    // The code at CODE + 0x100 copies the patch over CODE's block, runs it, then fills it with
+    // INC EAX (0x40) and runs it again.
+    const patch = asm('mov eax, 2\nhlt');
+    const t = machine();
+    const target = asm('mov eax, 1\nret');
+    t.phys.u8.set(target, CODE);
+    t.phys.u8.set(patch, DATA);
+    load(t, asm(`
+      mov esp, ${DATA + 0x1000}
+      mov ebx, ${CODE}
+      call ebx
+      call ebx
+      mov esi, ${DATA}
+      mov edi, ${CODE}
+      mov ecx, 5
+      cld
+      rep movsb
+      mov byte ptr [${CODE + 5}], 0xc3
+      call ebx
+      mov edx, eax
+      mov edi, ${CODE}
+      mov al, 0x40
+      mov ecx, 5
+      rep stosb
+      xor eax, eax
+      call ebx
+      hlt`), CODE + 0x100);
+    t.cpu.run(1000);
+    expect(t.cpu.regs[2]).toBe(2);
+    expect(t.cpu.regs[0]).toBe(5);
+  });
+
+  test('a page holding code and data: stores next to the code leave its blocks valid, and the run agrees with single steps', () => {
+    const code = asm(`
+      mov ecx, 40
+    l:
+      mov [${CODE + 0x800}], ecx
+      add eax, [${CODE + 0x800}]
+      dec ecx
+      jnz l
+      mov byte ptr [${CODE + 0x40}], 0x90
+      hlt`);
+    const a = machine();
+    const b = machine();
+    load(a, code);
+    load(b, code);
+    expect(outcome(a, () => a.cpu.run(1000))).toBe(outcome(b, () => stepRun(b.cpu, 1000)));
+    expect(a.cpu.blockCache.compares).toBeGreaterThan(30);
+    expect(a.cpu.blockCache.builds).toBeLessThan(6);
+  });
+
+  test('the JIT marking and unmarking a page leaves its pre-decoded blocks tracked', () => {
+    expect(rewrite('mov eax, 1\nhlt', (t, c) => {
+      t.phys.markJitCode(CODE >>> 12, true);
+      t.phys.markJitCode(CODE >>> 12, false);
+      c.forEach((v, k) => t.phys.write8(CODE + k, v));
+    })).toBe(2);
+  });
+
+  test('a page whose generation saturates is checked word by word from then on', () => {
+    expect(rewrite('mov eax, 1\nhlt', (t, c) => {
+      t.phys.codeGen[CODE >>> 12] = CODE_GEN_MAX;
+      t.phys.write8(CODE + 0x800, 0); // disarm: the next arm finds the generation saturated
+      t.cpu.eip = CODE;
+      t.cpu.halted = false;
+      t.cpu.run(10);
+      t.phys.u8.set(c, CODE); // behind the CPU's back, no codeChanged: the word compare sees it
+    })).toBe(2);
   });
 });
 
