@@ -26,6 +26,8 @@ export function runToEndJit(cpu: Cpu, phys: PhysMemory, code: Uint8Array, at: nu
   const end = at + code.length;
   const saved = phys.u8.slice(end, end + 2);
   phys.u8.set([0x0f, 0x0b], end); // ud2
+  // Written behind the interpreter's pre-decoded blocks too (test RAM is identity-mapped: host = physical).
+  phys.codeChanged(at, code.length + 2);
   cpu.eip = at;
   // A new engine for every piece of code: the code was written behind any old engine's back. A
   // code-write hook the test installed keeps being called.
@@ -57,5 +59,6 @@ export function runToEndJit(cpu: Cpu, phys: PhysMemory, code: Uint8Array, at: nu
     jitUse.blocksCompiled += jit.stats.blocksCompiled;
     jitUse.blocksRun += jit.stats.blocksRun;
     phys.u8.set(saved, end);
+    phys.codeChanged(end, 2);
   }
 }
