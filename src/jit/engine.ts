@@ -212,8 +212,8 @@ export class Jit {
           // ---- find the block: chained successor, else lookup (which may translate it)
           let b: Block | null = null;
           if (prev !== null) {
-            const n: Block | null = prevExit === Exit.TAKEN ? prev.next0 : prevExit === Exit.FALLTHROUGH ? prev.next1 : null;
-            if (n !== null && n.valid && n.eip === cpu.eip && (!(prevExit === Exit.TAKEN ? prev.cross0 : prev.cross1) || this.mapped(n))) {
+            const n = this.successor(prev, prevExit);
+            if (n !== null) {
               b = n;
               this.stats.chainedRuns++;
             }
@@ -316,8 +316,8 @@ export class Jit {
         pos = (pos + 1) & 63;
         last = p;
         lastExit = x;
-        let n: Block | null = x === Exit.TAKEN ? p.next0 : x === Exit.FALLTHROUGH ? p.next1 : null;
-        if (n !== null && n.valid && n.eip === cpu.eip && (!(x === Exit.TAKEN ? p.cross0 : p.cross1) || this.mapped(n))) chained++;
+        let n = this.successor(p, x);
+        if (n !== null) chained++;
         else {
           if (x === Exit.OTHER && !p.nearExit) return;
           n = this.cached(lin, p.mode);
@@ -492,6 +492,14 @@ export class Jit {
       from.next1 = to;
       from.cross1 = cross;
     }
+  }
+
+  /** The block `p` is chained to for exit `x`, if it is still valid, starts at EIP and (for a
+   *  link to another page) still maps where it was decoded; else null. */
+  private successor(p: Block, x: number): Block | null {
+    const n = x === Exit.TAKEN ? p.next0 : x === Exit.FALLTHROUGH ? p.next1 : null;
+    if (n === null || !n.valid || n.eip !== this.cpu.eip) return null;
+    return !(x === Exit.TAKEN ? p.cross0 : p.cross1) || this.mapped(n) ? n : null;
   }
 
   /** `b`'s linear address still maps to its physical address (a cross-page link's check). */

@@ -29,8 +29,8 @@ start:
   hlt
 `;
 
-/** The regions built in `p` whose blocks lie in more than one page. */
-function crossRegions(p: Pair, seen: Region[]): Region[] {
+/** The regions of `seen` whose blocks lie in more than one page. */
+function crossRegions(seen: Region[]): Region[] {
   return seen.filter((r) => new Set(r.blocks.map((b) => b.lin >>> 12)).size > 1);
 }
 
@@ -40,28 +40,28 @@ function watch(p: Pair): Region[] {
   return seen;
 }
 
+/** STRADDLE to its end on both engines (same count and state); the regions built over two pages. */
+function runStraddle(setup: Parameters<typeof pair>[1] = () => {}): { p: Pair; cross: Region[] } {
+  const p = pair(asm(STRADDLE), setup);
+  const seen = watch(p);
+  const n = runBoth(p);
+  expect(n.jit).toBe(n.interp);
+  expectSame(p);
+  const cross = crossRegions(seen);
+  expect(cross.length).toBeGreaterThan(0);
+  return { p, cross };
+}
+
 describe('loops across a page boundary', () => {
   it('paging off: the loop runs as one region over two pages, no span check needed', () => {
-    const p = pair(asm(STRADDLE));
-    const seen = watch(p);
-    const n = runBoth(p);
-    expect(n.jit).toBe(n.interp);
-    expectSame(p);
-    const cross = crossRegions(p, seen);
-    expect(cross.length).toBeGreaterThan(0);
+    const { p, cross } = runStraddle();
     expect(cross[0].span).toBeNull();
     // 3000 iterations of two or three blocks: inside the region, far fewer dispatcher entries.
     expect(p.engine.stats.blocksRun).toBeLessThan(1000);
   });
 
   it('paging on: the region records its (linear, physical) pages and still runs inside itself', () => {
-    const p = pair(asm(STRADDLE), (t) => withPaging(t));
-    const seen = watch(p);
-    const n = runBoth(p);
-    expect(n.jit).toBe(n.interp);
-    expectSame(p);
-    const cross = crossRegions(p, seen);
-    expect(cross.length).toBeGreaterThan(0);
+    const { p, cross } = runStraddle((t) => withPaging(t));
     const span = Array.from(cross[0].span ?? []);
     expect(span).toEqual([CODE >>> 12, CODE >>> 12, (CODE >>> 12) + 1, (CODE >>> 12) + 1]);
     expect(p.engine.stats.blocksRun).toBeLessThan(1000);
@@ -72,7 +72,7 @@ describe('loops across a page boundary', () => {
     const seen = watch(p);
     expect(p.engine.run(4000)).toBe(p.interp.cpu.run(4000));
     expectSame(p);
-    expect(crossRegions(p, seen).length).toBeGreaterThan(0);
+    expect(crossRegions(seen).length).toBeGreaterThan(0);
     // Copy the second page to physical 0x70000 with `add edx, 0x12345678` changed, map it there
     // and flush the TLB, on both machines (the interpreter's bytes and registers are the reference).
     const second = CODE + 0x1000;
@@ -93,7 +93,8 @@ describe('loops across a page boundary', () => {
     const n = runBoth(p);
     expect(n.jit).toBe(n.interp);
     expectSame(p);
-    // The remapped code ran: EDX gained 1 per iteration after the switch, not 0x12345678.
-    expect(p.jit.cpu.regs[2]).toBe(p.interp.cpu.regs[2]);
+    // The remapped code ran (the state equality above is then meaningful): without the switch EDX
+    // would end at 3000 * 0x12345678.
+    expect(p.interp.cpu.regs[2] >>> 0).not.toBe(Number((3000n * 0x12345678n) & 0xffffffffn));
   });
 });
