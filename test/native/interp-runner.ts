@@ -223,6 +223,9 @@ export class InterpRunner {
     // JIT: a `jmp $+2` after the sequence ends its last block there (a block that decoded into
     // the INT3 filler would be longer than the budget, and run cold, instruction by instruction)
     if (jit !== null) u8.set([0xeb, 0x00], HOST_CODE * 4096 + s.code.length);
+    // written behind the CPU's back: the interpreter's pre-decoded blocks (the JIT's cold path)
+    // are valid by page generation, which only PhysMemory sees changes through (6a0214a)
+    this.phys.codeChanged(HOST_CODE * 4096, 4096);
     let error = '';
     if (s.fpu !== 'none') {
       u8.set(s.fsave, HOST_AUX * 4096 + AUX_FPU_IN);
