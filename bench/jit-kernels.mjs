@@ -55,6 +55,7 @@ function measure(loop, mode) {
   const { cpu, phys } = m;
   const jit = mode === 'jit' ? new Jit(cpu, phys, { threshold, verify: false }) : null;
   if (jit && regionThreshold !== null) jit.regionThreshold = regionThreshold;
+  if (jit && dumpDir) jit.counting = true; // --dump ranks blocks by instructions retired
   const engine = jit ?? cpu;
   const start = b.start ?? (() => restart(cpu, DRIVER));
   if (b.setup) {
@@ -62,7 +63,12 @@ function measure(loop, mode) {
     restart(cpu, DRIVER);
     runToHalt(cpu, cpu); // paging on etc. (interpreter: not part of the loop)
   }
-  if (b.driver) phys.u8.set(b.driver, DRIVER);
+  if (b.driver) {
+    // written behind the CPU's back over the setup code: PhysMemory must hear of it (the
+    // interpreter's pre-decoded blocks are valid by page generation)
+    phys.u8.set(b.driver, DRIVER);
+    phys.codeChanged(DRIVER, b.driver.length);
+  }
   const once = () => {
     b.reset();
     start();
@@ -93,7 +99,7 @@ function measure(loop, mode) {
   if (jit && dumpDir) {
     // --dump DIR: the generated source of the hottest blocks (by instructions retired), to read.
     mkdirSync(dumpDir, { recursive: true });
-    const hot = [...jit.blocks()].filter((x) => x.fn !== null).sort((x, y) => y.retired - x.retired).slice(0, 5);
+    const hot = [...jit.blocks()].filter((x) => x.fn !== null).sort((x, y) => y.retired - x.retired).slice(0, Number(process.env.DUMP_N ?? 5));
     hot.forEach((x, r) => writeFileSync(`${dumpDir}/${loop.name.replace(/[^a-z0-9]+/gi, '_')}.${r}.js`, x.source));
   }
   const cpuMs = (c1.user + c1.system) / 1000;

@@ -47,6 +47,11 @@ export class Block {
    *  that page still maps where the successor was decoded (engine.ts `mapped`). */
   cross0 = false;
   cross1 = false;
+  /** The last two distinct blocks the dispatcher found after an indirect exit of this block (RET,
+   *  JMP/CALL through a register or memory): the predictions a region checks such an exit
+   *  against to continue inside its function (emit.ts transferIndirect). */
+  nextI: Block | null = null;
+  nextI2: Block | null = null;
   /** Times the dispatcher entered the block, and guest instructions retired from those entries
    *  (in a region: also by the blocks it continued into) (for profiles). */
   runs = 0;

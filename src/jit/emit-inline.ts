@@ -630,7 +630,7 @@ function emitControl(em: BlockEmitter, i: Insn): boolean {
       em.line(`a = ${em.r(4)};`);
       emitLoad(em, Seg.SS, 'a', 4, 't');
       em.line(`${em.w(4)} = (a + ${4 + extra}) | 0;`);
-      em.exit('t', k + 1, Exit.OTHER);
+      em.transferIndirect('t', k + 1, false);
       return true;
     }
     default:

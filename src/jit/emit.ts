@@ -35,6 +35,9 @@ import { Flag } from '../frontend/table-types.js';
 import { Mn, mnemonicName } from '../frontend/mnemonics.js';
 import { compileGenerated } from './compile.js';
 
+/** Predicted targets an indirect exit of a region block is compared with, at most. */
+const MAX_INDIRECT_TARGETS = 4;
+
 /** Parameters of a block factory (README.md: the runtime API). */
 export const BLOCK_FACTORY_PARAMS = ['H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY'] as const;
 
@@ -181,6 +184,25 @@ export class BlockEmitter {
   }
 
   /**
+   * Leave the block after `retired` instructions for the EIP in local `t`, reached by an indirect
+   * near branch (RET; JMP/CALL through a register or memory, run by their handler): a region first
+   * compares `t` with the blocks predicted for it (RegionPlan.indirect) and continues inside the
+   * function at a match, under transfer()'s conditions. Same page mappings (Region.span), mode and
+   * CS base hold for every block of the region, so the EIP alone identifies the block.
+   */
+  transferIndirect(t: string, retired: number, storeBefore: boolean): void {
+    const plan = this.plan;
+    const stop = storeBefore ? ' && rt.stop === 0' : '';
+    for (const j of plan.indirect[this.bi]) {
+      this.transfers++;
+      const dst = plan.blocks[j];
+      const d = this.base + retired - plan.base[j];
+      this.line(`if (${t} === ${dst.eips[0]} && ic0 <= ie - ${plan.base[j] + dst.length + d} && !cpu.intrDirty${stop}) { ${d !== 0 ? `ic0 += ${d}; ` : ''}pc = ${j}; continue; }`);
+    }
+    this.exit(t, retired, Exit.OTHER);
+  }
+
+  /**
    * The check after an instruction that stored: into a page holding code (SMC, rt.stop), or into
    * MMIO, which may have made an interrupt deliverable (the machine sets cpu.intrDirty on every
    * MMIO access; it is clear at every block entry, as the dispatcher polls first): leave, so the
@@ -235,7 +257,8 @@ export class BlockEmitter {
     const k = this.k;
     this.line(`xe = cpu.eip;`);
     if (i.k0 !== OpKind.Rel) {
-      this.exit(null, k + 1, Exit.OTHER);
+      // The handler may have stored (CALL's return address): the checks test rt.stop.
+      this.transferIndirect('xe', k + 1, true);
       return;
     }
     const fall = this.eipAt(k + 1);
@@ -374,6 +397,14 @@ export class RegionPlan {
   readonly count: number;
   readonly eips: Int32Array;
 
+  /**
+   * Per block ending in an indirect near branch: the blocks of the region its target is checked
+   * against to continue inside the function (transferIndirect). They are the successors the
+   * dispatcher last saw (Block.nextI/nextI2) and, after a RET, the return sites of the region's
+   * CALLs; at most MAX_INDIRECT_TARGETS.
+   */
+  readonly indirect: number[][];
+
   constructor(readonly blocks: readonly Block[]) {
     this.base = new Int32Array(blocks.length);
     let n = 0;
@@ -385,6 +416,22 @@ export class RegionPlan {
     this.count = n;
     this.eips = new Int32Array(n + 1);
     for (let j = 0; j < blocks.length; j++) this.eips.set(blocks[j].eips.subarray(0, blocks[j].length), this.base[j]);
+    const returnSites: number[] = [];
+    for (const b of blocks) {
+      const j = b.length > 0 && b.insns[b.length - 1].mn === Mn.CALL ? this.index.get(b.eips[b.length]) : undefined;
+      if (j !== undefined && !returnSites.includes(j)) returnSites.push(j);
+    }
+    this.indirect = blocks.map((b) => {
+      const out: number[] = [];
+      if (blocks.length < 2 || !b.nearExit) return out;
+      const lastMn = b.insns[b.length - 1].mn;
+      const add = (j: number | undefined): void => {
+        if (j !== undefined && !out.includes(j) && out.length < MAX_INDIRECT_TARGETS) out.push(j);
+      };
+      for (const p of [b.nextI, b.nextI2]) if (p !== null && blocks[this.index.get(p.eip) ?? -1] === p) add(this.index.get(p.eip));
+      if (lastMn === Mn.RET) for (const j of returnSites) add(j);
+      return out;
+    });
   }
 }
 

@@ -58,10 +58,11 @@ const MAX_BLOCK_REGION_BUILDS = 3;
 /** Region builds per physical page, at most. */
 const MAX_REGION_BUILDS = 32;
 /** Instructions in one region function, at most (H<k>/I<k> names have at most 4 digits). */
-const MAX_REGION_INSNS = 150;
-/** Linear pages a region may span: its blocks lie within fewer pages than this of the block
- *  that made it. */
+const MAX_REGION_INSNS = 400;
+/** Linear pages a region's blocks may lie in, at most (each is checked when it is entered). */
 const MAX_REGION_SPAN = 4;
+/** Blocks loopOf looks at from the hot block, at most (each look walks the links). */
+const MAX_LOOP_WALK = 512;
 
 /** The blocks and hotness counters of one guest-physical page. */
 class CodePage extends PageHeat {
@@ -71,6 +72,8 @@ class CodePage extends PageHeat {
   invalidations = 0;
   /** Regions built for this page. */
   regionBuilds = 0;
+  /** Region checks in a row that built nothing (each waits twice as long as the one before). */
+  idleLooks = 0;
   constructor(readonly pageNumber: number) {
     super();
   }
@@ -322,7 +325,13 @@ export class Jit {
           if (x === Exit.OTHER && !p.nearExit) return;
           n = this.cached(lin, p.mode);
           if (n === null) return;
-          if (x !== Exit.OTHER && p.valid) this.link(p, x, n);
+          if (x !== Exit.OTHER) {
+            if (p.valid) this.link(p, x, n);
+          } else if (p.nextI !== n) {
+            // An indirect exit's successor: a region checks its exit against the last two seen.
+            p.nextI2 = p.nextI;
+            p.nextI = n;
+          }
         }
         if (cpu.intrDirty || cpu.intrPending || n.fn === null || n.length > end - cpu.icount) return;
         b = n;
@@ -386,6 +395,7 @@ export class Jit {
     const b = this.compile(phys, lin, cpu.eip, mode);
     b.home = page;
     page.blocks.set(key, b);
+    page.idleLooks = 0; // a new block may close a new cycle
     this.phys.markJitCode(host, true);
     return b;
   }
@@ -401,20 +411,27 @@ export class Jit {
     const delta = (b.lin - b.eip) | 0;
     const linPage = b.lin >>> 12;
     // Only the blocks on a cycle through b along the chaining links (whole-page regions cost far
-    // more TurboFan time than they saved: README.md "Regions"), in b's mode and CS base, within
-    // MAX_REGION_SPAN linear pages of b's: a loop may cross a page boundary (the region then
-    // checks its pages' mappings when entered: `Region.span`).
-    const members = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta &&
-      Math.abs((m.lin >>> 12) - linPage) < MAX_REGION_SPAN);
+    // more TurboFan time than they saved: README.md "Regions"), in b's mode and CS base. A loop
+    // may cross page boundaries and call functions elsewhere (the region then checks its pages'
+    // mappings when entered: `Region.span`): at most MAX_REGION_SPAN linear pages, b's first,
+    // then those holding most of the loop's instructions.
+    let members = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta);
+    const weight = new Map<number, number>();
+    for (const m of members) weight.set(m.lin >>> 12, (weight.get(m.lin >>> 12) ?? 0) + m.length);
+    weight.set(linPage, Infinity);
+    if (weight.size > MAX_REGION_SPAN) {
+      const kept = new Set([...weight].sort((x, y) => y[1] - x[1]).slice(0, MAX_REGION_SPAN).map((e) => e[0]));
+      members = members.filter((m) => kept.has(m.lin >>> 12));
+    }
     let fresh = 0;
     for (const m of members) if (m.region !== b.region || m.region === m.own) fresh++;
-    if (members.length < 2) return;
-    if (fresh === 0) {
-      // b's cycles are all in its region already: look again much later (each look walks the links).
-      page.entries = -8 * this.regionThreshold;
+    if (members.length < 2 || fresh === 0) {
+      this.lookLater(page);
       return;
     }
-    members.sort((x, y) => x.phys - y.phys);
+    // b's page first (the instruction cap below keeps the front), in address order within a page
+    // (a fall-through into the next case needs no jump).
+    members.sort((x, y) => ((x.lin >>> 12) === linPage ? 0 : 1) - ((y.lin >>> 12) === linPage ? 0 : 1) || x.phys - y.phys);
     let n = 0;
     let cut = members.length;
     for (let j = 0; j < members.length; j++) {
@@ -424,10 +441,25 @@ export class Jit {
         break;
       }
     }
-    if (cut < 2) return;
+    if (cut < 2) {
+      this.lookLater(page);
+      return;
+    }
     members.length = cut;
     page.regionBuilds++;
+    page.idleLooks = 0;
     this.buildRegion(members);
+  }
+
+  /**
+   * No region to build from the page's hot block: look again after exponentially more entries
+   * (8x the threshold, doubling up to 1024x). Each look walks the chaining links; looking every
+   * threshold entries cost busybox gzip 7.6% of its time, its hot blocks being entered from
+   * many places without a cycle through them.
+   */
+  private lookLater(page: CodePage): void {
+    page.entries = -(this.regionThreshold << (3 + (page.idleLooks < 7 ? page.idleLooks : 7)));
+    page.idleLooks++;
   }
 
   /** Translate `members` into one region function and enter them through it from now on. */
@@ -543,6 +575,7 @@ export class Jit {
     }
     if (hit) {
       page.invalidations++;
+      page.idleLooks = 0;
       this.stats.invalidations++;
       // Every region of the page may hold the dropped code (and a region may reach into other
       // pages): all their blocks go back to their own functions until a region is rebuilt.
@@ -630,29 +663,42 @@ function addShare(t: { inline: number; handler: number; fpu: number }, b: Block)
 
 /**
  * The blocks of `eligible` on a cycle through `b` along the chaining links (next0/next1: the
- * direct-branch and fall-through successors the dispatcher has seen taken): the strongly connected
- * component of `b` in that graph.
+ * direct-branch and fall-through successors the dispatcher has seen taken; nextI/nextI2: those of
+ * indirect exits): the strongly connected component of `b` in that graph, found among the first
+ * MAX_LOOP_WALK blocks reachable from `b`.
  */
 function loopOf(b: Block, eligible: (m: Block) => boolean): Block[] {
+  // Also the indirect exits' last successors (nextI/nextI2): a loop that calls a function
+  // returns through RET, and its cycle passes through the return.
   const fwd = new Set<Block>([b]);
   const work = [b];
   while (work.length > 0) {
     const x = work.pop()!;
-    for (const n of [x.next0, x.next1]) {
-      if (n !== null && n.valid && !fwd.has(n) && eligible(n)) {
+    for (const n of [x.next0, x.next1, x.nextI, x.nextI2]) {
+      if (n !== null && n.valid && !fwd.has(n) && fwd.size < MAX_LOOP_WALK && eligible(n)) {
         fwd.add(n);
         work.push(n);
       }
     }
   }
+  // Backwards from b over the reversed links among `fwd`: linear in the links, where iterating
+  // to a fixpoint was quadratic in a long chain.
+  const preds = new Map<Block, Block[]>();
+  for (const x of fwd) {
+    for (const n of [x.next0, x.next1, x.nextI, x.nextI2]) {
+      if (n === null || !fwd.has(n)) continue;
+      const p = preds.get(n);
+      if (p === undefined) preds.set(n, [x]);
+      else p.push(x);
+    }
+  }
   const back = new Set<Block>([b]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const x of fwd) {
-      if (back.has(x)) continue;
-      if ((x.next0 !== null && back.has(x.next0)) || (x.next1 !== null && back.has(x.next1))) {
-        back.add(x);
-        changed = true;
+  work.push(b);
+  while (work.length > 0) {
+    for (const p of preds.get(work.pop()!) ?? []) {
+      if (!back.has(p)) {
+        back.add(p);
+        work.push(p);
       }
     }
   }
