@@ -11,16 +11,23 @@ export class GuestSession {
   readonly proc: ChildProcess;
   out = '';
   err = '';
+  /** The start of an escape sequence cut off at the end of the last stdout chunk. */
+  private held = '';
   private waiters: (() => void)[] = [];
   readonly exited: Promise<number>;
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.proc = spawn(process.execPath, ['--no-concurrent-recompilation', CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.proc = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc.stdout!.setEncoding('latin1');
     this.proc.stderr!.setEncoding('latin1');
     this.proc.stdout!.on('data', (d: string) => {
-      // busybox's line editor sends terminal queries (ESC [ 6 n) with each prompt: drop CSI sequences.
-      this.out += d.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      // busybox's line editor sends terminal queries (ESC [ 6 n) with each prompt: drop CSI
+      // sequences, holding back one cut off at the end of a chunk (a CI run once saw the ESC and
+      // "[6n" arrive apart, and "# [6n" never matched the prompt).
+      const text = this.held + d;
+      const cut = /\x1b(\[[0-9;?]*)?$/.exec(text);
+      this.held = cut ? cut[0] : '';
+      this.out += (cut ? text.slice(0, cut.index) : text).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
       this.wake();
     });
     this.proc.stderr!.on('data', (d: string) => {
