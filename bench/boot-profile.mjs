@@ -25,7 +25,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
 const argv = process.argv.slice(2);
 let node = process.execPath;
-let flags = ['--no-concurrent-recompilation'];
+let flags = []; // the CLI's: Node's defaults (concurrent recompilation on)
 let extra = ['boot', '--append', 'console=ttyS0 quiet x86jit.poweroff', '--stats'];
 let keep = '';
 for (let i = 0; i < argv.length; i++) {

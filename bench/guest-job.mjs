@@ -19,8 +19,8 @@
  *   correct, and identical in both engines), and the compressed sizes agree across rounds and
  *   engines.
  * - Each engine runs in a child process of its own (a fresh V8 heap and code space; a second boot
- *   in the same process runs differently), started with `--no-concurrent-recompilation` as the CLI
- *   is; deterministic clock, kernel decompressed on the host (the boot is not timed anyway).
+ *   in the same process runs differently), with Node's default V8 flags as the CLI (concurrent
+ *   recompilation on); deterministic clock, kernel decompressed on the host (the boot is not timed anyway).
  *
  * Also a module: profile-overhead.mjs uses jobInitrd() and runGuestJob().
  */
@@ -208,7 +208,7 @@ async function main() {
   console.log(`guest job: sha256sum + gzip -c of ${job.bytes} bytes (host sha256 ${job.sha256.slice(0, 16)}..., host gzip -6 ${gzipSync(sample, { level: 6 }).length} bytes), ${rounds} rounds; JIT threshold ${threshold}`);
   const results = [];
   for (const mode of modes) {
-    const p = spawnSync(process.execPath, ['--no-concurrent-recompilation', fileURLToPath(import.meta.url), '--child', mode, '--mb', String(mb), '--rounds', String(rounds), '--threshold', String(threshold)], {
+    const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, '--mb', String(mb), '--rounds', String(rounds), '--threshold', String(threshold)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 26,

@@ -117,7 +117,7 @@ function timePair(code, mode, check) {
 
 /**
  * The guest job, once per configuration, each in a child process of its own (fresh V8 heap and
- * code space, `--no-concurrent-recompilation` as the CLI): seconds between the job's markers.
+ * code space, Node's default V8 flags as the CLI): seconds between the job's markers.
  * Configurations:
  *   off       no profiler: the product without --profile;
  *   on        profiled from power-on, samples + exact block counts (`boot --profile`);
@@ -158,7 +158,7 @@ async function jobChild(config) {
 }
 
 function runJobChild(config) {
-  const p = spawnSync(process.execPath, ['--no-concurrent-recompilation', fileURLToPath(import.meta.url), '--job-child', config, '--job', String(JOB_MB), '--job-rounds', String(JOB_ROUNDS), '--period', String(PERIOD)], {
+  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--job-child', config, '--job', String(JOB_MB), '--job-rounds', String(JOB_ROUNDS), '--period', String(PERIOD)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 26,

@@ -411,41 +411,38 @@ export class Jit {
     const delta = (b.lin - b.eip) | 0;
     const linPage = b.lin >>> 12;
     // Only the blocks on a cycle through b along the chaining links (whole-page regions cost far
-    // more TurboFan time than they saved: README.md "Regions"), in b's mode and CS base. A loop
-    // may cross page boundaries and call functions elsewhere (the region then checks its pages'
-    // mappings when entered: `Region.span`): at most MAX_REGION_SPAN linear pages, b's first,
-    // then those holding most of the loop's instructions.
-    let members = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta);
-    const weight = new Map<number, number>();
-    for (const m of members) weight.set(m.lin >>> 12, (weight.get(m.lin >>> 12) ?? 0) + m.length);
-    weight.set(linPage, Infinity);
-    if (weight.size > MAX_REGION_SPAN) {
-      const kept = new Set([...weight].sort((x, y) => y[1] - x[1]).slice(0, MAX_REGION_SPAN).map((e) => e[0]));
-      members = members.filter((m) => kept.has(m.lin >>> 12));
+    // more TurboFan time than they saved: README.md "Regions"), in b's mode and CS base, nearest
+    // first (loopOf's order: an inner loop through b before the loop around it). A loop may cross
+    // page boundaries and call functions elsewhere (the region then checks its pages' mappings
+    // when entered: `Region.span`): at most MAX_REGION_SPAN linear pages and MAX_REGION_INSNS.
+    // Blocks another region holds stay there: taking them would leave that region with holes,
+    // to be rebuilt, taking them back (zlib inflate rebuilt 100-block regions on every run).
+    const cycle = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta &&
+      (m.region === m.own || m.region === b.region));
+    const pages: number[] = [];
+    const members: Block[] = [];
+    let n = 0;
+    for (const m of cycle) {
+      const lp = m.lin >>> 12;
+      if (!pages.includes(lp)) {
+        if (pages.length >= MAX_REGION_SPAN) continue;
+        pages.push(lp);
+      }
+      if (n + m.length > MAX_REGION_INSNS) break;
+      n += m.length;
+      members.push(m);
     }
+    // Nothing to build when b's region already holds all of them: a rebuild would only be another
+    // function to warm up in V8 (rebuilding a cut-down set over and over cost zlib inflate 4x).
     let fresh = 0;
     for (const m of members) if (m.region !== b.region || m.region === m.own) fresh++;
     if (members.length < 2 || fresh === 0) {
       this.lookLater(page);
       return;
     }
-    // b's page first (the instruction cap below keeps the front), in address order within a page
-    // (a fall-through into the next case needs no jump).
+    // In address order within b's page and then the others (a fall-through into the next case
+    // needs no jump).
     members.sort((x, y) => ((x.lin >>> 12) === linPage ? 0 : 1) - ((y.lin >>> 12) === linPage ? 0 : 1) || x.phys - y.phys);
-    let n = 0;
-    let cut = members.length;
-    for (let j = 0; j < members.length; j++) {
-      n += members[j].length;
-      if (n > MAX_REGION_INSNS) {
-        cut = j;
-        break;
-      }
-    }
-    if (cut < 2) {
-      this.lookLater(page);
-      return;
-    }
-    members.length = cut;
     page.regionBuilds++;
     page.idleLooks = 0;
     this.buildRegion(members);
@@ -670,14 +667,17 @@ function addShare(t: { inline: number; handler: number; fpu: number }, b: Block)
 function loopOf(b: Block, eligible: (m: Block) => boolean): Block[] {
   // Also the indirect exits' last successors (nextI/nextI2): a loop that calls a function
   // returns through RET, and its cycle passes through the return.
+  // Breadth-first: fwd's insertion order is by distance from b (fwdDist, in the same order).
   const fwd = new Set<Block>([b]);
-  const work = [b];
-  while (work.length > 0) {
-    const x = work.pop()!;
+  const order = [b];
+  const fwdDist = [0];
+  for (let q = 0; q < order.length; q++) {
+    const x = order[q];
     for (const n of [x.next0, x.next1, x.nextI, x.nextI2]) {
       if (n !== null && n.valid && !fwd.has(n) && fwd.size < MAX_LOOP_WALK && eligible(n)) {
         fwd.add(n);
-        work.push(n);
+        order.push(n);
+        fwdDist.push(fwdDist[q] + 1);
       }
     }
   }
@@ -692,17 +692,30 @@ function loopOf(b: Block, eligible: (m: Block) => boolean): Block[] {
       else p.push(x);
     }
   }
-  const back = new Set<Block>([b]);
-  work.push(b);
-  while (work.length > 0) {
-    for (const p of preds.get(work.pop()!) ?? []) {
+  const back = new Map<Block, number>([[b, 0]]);
+  const queue = [b];
+  for (let q = 0; q < queue.length; q++) {
+    const x = queue[q];
+    for (const p of preds.get(x) ?? []) {
       if (!back.has(p)) {
-        back.add(p);
-        work.push(p);
+        back.set(p, back.get(x)! + 1);
+        queue.push(p);
       }
     }
   }
-  return [...fwd].filter((x) => back.has(x));
+  // Nearest first: links from b plus links back to b.
+  const out: Block[] = [];
+  const dist = new Map<Block, number>();
+  let i = 0;
+  for (const x of fwd) {
+    const d = back.get(x);
+    if (d !== undefined) {
+      out.push(x);
+      dist.set(x, fwdDist[i] + d);
+    }
+    i++;
+  }
+  return out.sort((x, y) => dist.get(x)! - dist.get(y)!);
 }
 
 /** Region.span of `members`: their (linear page, physical page) pairs when they lie in more than
