@@ -13,9 +13,10 @@
  * insnEip and deliver). Inline code performs every access that can fault before it changes a
  * register, like the handlers (handlers.ts contract).
  *
- * Regions (README.md "Regions"): several blocks of one page translated into one function, one
- * `case` per block inside `for (;;) switch (pc)`; instruction indexes (H/I/X, `k`) are region-wide,
- * and a direct branch or fall-through to a block of the function continues there (transfer()).
+ * Regions (README.md "Regions"): several blocks translated into one function, one `case` per
+ * block inside `for (;;) switch (pc)`; instruction indexes (H/I/X, `k`) are region-wide, and a
+ * direct branch or fall-through to a block of the function continues there (transfer()), as does
+ * an indirect one to a predicted block (transferIndirect()).
  *
  * Generated shape of one block (see README.md for the runtime API and test/jit for snapshots):
  *   "use strict"; const H0 = H[0], I0 = I[0], ...;
@@ -467,9 +468,10 @@ function emitBlock(plan: RegionPlan, bi: number, initialDirty: number, looped: b
 type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, gf: typeof FLAG_GETTERS, fl: typeof flushLocalFlags, rs: typeof raise, par: Uint8Array) => RegionFn;
 
 /**
- * Translate `blocks` (one block, or the blocks of a region: same physical page, mode, linear page
- * and CS base) into one function and its source. A block's direct branches and fall-through to a
- * block of the same function continue inside it (README.md "Regions").
+ * Translate `blocks` (one block, or the blocks of a region: same mode and CS base, up to 4 linear
+ * pages) into one function and its source. A block's direct branches and fall-through to a block of
+ * the same function continue inside it, and so do its predicted indirect branches (README.md
+ * "Regions").
  */
 export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; source: string; calls: Set<number> } {
   const plan = new RegionPlan(blocks);
