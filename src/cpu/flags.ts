@@ -75,6 +75,24 @@ export const getZF: Getter = compileGetter(FlagIx.ZF);
 export const getSF: Getter = compileGetter(FlagIx.SF);
 export const getPF: Getter = compileGetter(FlagIx.PF);
 
+/**
+ * The same getters over translated code's flag locals (src/jit: `fo fa fb fr fx`, the kind,
+ * operands, result and kept bits of flags still pending in locals; `op < 0`: they are in
+ * `cpu.lf`/`cpu.eflags`, read by the getter above). A block entered from another block of its
+ * region finds the flags there in an unknown kind: reading one through these costs no store.
+ */
+type LocalGetter = (cpu: CpuState, op: number, a: number, b: number, r: number, x: number) => number;
+
+function compileLocalGetter(ix: number, inCpu: Getter): LocalGetter {
+  let cases = '';
+  for (let op = 0; op < LF_KINDS; op++) cases += `case ${op}: return ${bindFlagExpr(FLAG_EXPR[op][ix], 'a', 'b', 'r', 'x')};\n`;
+  const src = `"use strict"; return function localFlag(cpu, op, a, b, r, x) { switch (op) {\n${cases}} return inCpu(cpu); };`;
+  return new Function('PARITY', 'inCpu', src)(PARITY, inCpu) as LocalGetter;
+}
+
+/** By FlagIx: CF PF AF ZF SF OF. */
+export const LOCAL_FLAG_GETTERS: readonly LocalGetter[] = [getCF, getPF, getAF, getZF, getSF, getOF].map((g, ix) => compileLocalGetter(ix, g));
+
 // ------------------------------------------------------------------ whole EFLAGS
 
 /**
@@ -185,4 +203,16 @@ export const testCC: (cpu: CpuState, cc: number) => boolean = (() => {
   }
   const src = `"use strict"; return function testCC(cpu, cc) { const lf = cpu.lf; switch (lf.op) {\n${kinds}} return false; };`;
   return new Function('PARITY', src)(PARITY) as (cpu: CpuState, cc: number) => boolean;
+})();
+
+/** testCC over translated code's flag locals (LOCAL_FLAG_GETTERS; `op < 0`: testCC on cpu). */
+export const testLocalCC: (cpu: CpuState, cc: number, op: number, a: number, b: number, r: number, x: number) => boolean = (() => {
+  let kinds = '';
+  for (let op = 0; op < LF_KINDS; op++) {
+    let ccs = '';
+    for (let cc = 0; cc < 16; cc++) ccs += `case ${cc}: return ${bindFlagExpr(condExpr(op, cc), 'a', 'b', 'r', 'x')};\n`;
+    kinds += `case ${op}: switch (cc) {\n${ccs}} break;\n`;
+  }
+  const src = `"use strict"; return function testLocalCC(cpu, cc, op, a, b, r, x) { switch (op) {\n${kinds}} return testCC(cpu, cc); };`;
+  return new Function('PARITY', 'testCC', src)(PARITY, testCC) as (cpu: CpuState, cc: number, op: number, a: number, b: number, r: number, x: number) => boolean;
 })();

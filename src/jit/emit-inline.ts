@@ -434,7 +434,8 @@ class JitGen implements SemGen {
 
   private flagText(ix: number): string {
     const em = this.em;
-    if (em.flagOp === FLAGS_DYN) flushFlags(em);
+    // Unknown kind (a block entered from another block of its region): read it from the locals.
+    if (em.flagOp === FLAGS_DYN) return `LG[${ix}](cpu, fo, fa, fb, fr, fx)`;
     const op = em.flagOp;
     if (op === FLAGS_IN_CPU) return `GF[${ix}](cpu)`;
     return localFlag(FLAG_EXPR[op][ix]);
@@ -540,7 +541,7 @@ class JitGen implements SemGen {
 
 /** A JS condition for cc from the current flag state. */
 function condition(em: BlockEmitter, cc: number): string {
-  if (em.flagOp === FLAGS_DYN) flushFlags(em);
+  if (em.flagOp === FLAGS_DYN) return `LT(cpu, ${cc}, fo, fa, fb, fr, fx)`;
   const op = em.flagOp;
   if (op === FLAGS_IN_CPU) return `TC(cpu, ${cc})`;
   return localFlag(condExpr(op, cc));

@@ -26,7 +26,7 @@
  *   //# sourceURL=x86jit/block_<physaddr hex>.js
  */
 import { OpKind, type Insn } from '../frontend/insn.js';
-import { flushLocalFlags, getAF, getCF, getOF, getPF, getSF, getZF, PARITY, testCC } from '../cpu/flags.js';
+import { flushLocalFlags, getAF, getCF, getOF, getPF, getSF, getZF, LOCAL_FLAG_GETTERS, PARITY, testCC, testLocalCC } from '../cpu/flags.js';
 import { raise } from '../cpu/fault.js';
 import { bindHandler } from '../cpu/sem/interp-gen.js';
 import { Block, Exit, type RegionFn } from './block.js';
@@ -40,7 +40,7 @@ import { compileGenerated } from './compile.js';
 const MAX_INDIRECT_TARGETS = 4;
 
 /** Parameters of a block factory (README.md: the runtime API). */
-export const BLOCK_FACTORY_PARAMS = ['H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY'] as const;
+export const BLOCK_FACTORY_PARAMS = ['H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY', 'LG', 'LT'] as const;
 
 /** Flag getters by flag-exprs.ts FlagIx (GF). */
 const FLAG_GETTERS = [getCF, getPF, getAF, getZF, getSF, getOF];
@@ -289,7 +289,7 @@ export class BlockEmitter {
 
   /**
    * Drop, among the lines emitted since `from`, assignments `qN = <expr>;` to a scratch that no
-   * later line reads, when `<expr>` calls nothing but the flag getters (GF) (e.g. the old flags a
+   * later line reads, when `<expr>` calls nothing but the flag getters (GF, LG) (e.g. the old flags a
    * template gathered for a flag write that dead-flag elimination dropped). Loads stay: they fault.
    */
   dropDeadScratch(from: number): void {
@@ -298,7 +298,7 @@ export class BlockEmitter {
       changed = false;
       for (let n = out.length - 1; n >= from; n--) {
         const m = /^(q\d+) = ([^;]*);$/.exec(out[n]);
-        if (m === null || /[A-Za-z_$\]]\s*\(/.test(m[2].replace(/GF\[\d\]\(cpu\)/g, '0'))) continue;
+        if (m === null || /[A-Za-z_$\]]\s*\(/.test(m[2].replace(/L?G[F]?\[\d\]\(cpu(, fo, fa, fb, fr, fx)?\)/g, '0'))) continue;
         const re = new RegExp(`\\b${m[1]}\\b`);
         let read = false;
         for (let j = n + 1; j < out.length && !read; j++) read = re.test(out[j]);
@@ -465,7 +465,7 @@ function emitBlock(plan: RegionPlan, bi: number, initialDirty: number, looped: b
 }
 
 /** Factory of a translated function. */
-type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, gf: typeof FLAG_GETTERS, fl: typeof flushLocalFlags, rs: typeof raise, par: Uint8Array) => RegionFn;
+type Factory = (h: unknown[], i: Insn[], x: Int32Array, tc: typeof testCC, gf: typeof FLAG_GETTERS, fl: typeof flushLocalFlags, rs: typeof raise, par: Uint8Array, lg: typeof LOCAL_FLAG_GETTERS, lt: typeof testLocalCC) => RegionFn;
 
 /**
  * Translate `blocks` (one block, or the blocks of a region: same mode and CS base, up to 4 linear
@@ -494,7 +494,7 @@ export function translateRegion(blocks: readonly Block[]): { fn: RegionFn; sourc
   const hs = insns.map((i) => bindHandler(i));
   const calls = new Set<number>();
   for (const em of ems) for (const g of em.calls) calls.add(g);
-  return { fn: factory(hs, insns, plan.eips, testCC, FLAG_GETTERS, flushLocalFlags, raise, PARITY), source, calls };
+  return { fn: factory(hs, insns, plan.eips, testCC, FLAG_GETTERS, flushLocalFlags, raise, PARITY, LOCAL_FLAG_GETTERS, testLocalCC), source, calls };
 }
 
 /** Assemble the function source from the emitted blocks. */

@@ -10,7 +10,7 @@ import * as acorn from 'acorn';
 /** Identifiers a generated function may use (parameters, locals, runtime objects). */
 const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
-  'H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY', 'Math', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
+  'H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY', 'LG', 'LT', 'Math', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
   // locals
   'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'o', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx', 'fo',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
@@ -45,7 +45,7 @@ export function verifySource(source: string): void {
   let ast: acorn.Node;
   try {
     // The body is wrapped the way `new Function` wraps it, so `return` is legal.
-    ast = acorn.parse(`(function (H, I, X, TC, GF, FL, RAISE, PARITY) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
+    ast = acorn.parse(`(function (H, I, X, TC, GF, FL, RAISE, PARITY, LG, LT) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
   } catch (e) {
     throw new VerifyError(`generated source does not parse: ${(e as Error).message}`);
   }

@@ -38,6 +38,34 @@ describe('regions', () => {
     expect(p.engine.stats.blocksRun).toBeLessThan(3000);
   });
 
+  it('blocks entered from another block of the region read the flags it left from the locals (LG/LT), in every kind', () => {
+    // Label 2 is reached after ADD or after CMP (two kinds), so its Jcc and the INC after it (CF
+    // kept) find flags of a kind not known when translating; SBB/ADC chains the same way.
+    const p = check(`
+      mov ecx, 3000
+    1:
+      add eax, ecx
+      test ecx, 3
+      jz 2f
+      cmp ebx, eax
+    2:
+      jb 3f
+      inc esi
+      adc edx, 0
+    3:
+      sbb edi, ebx
+      dec ecx
+      jnz 1b
+      hlt
+    `);
+    const region = p.sources.filter((x) => x.includes('function region('));
+    expect(region.length).toBeGreaterThan(0);
+    expect(region.some((x) => /LT\(cpu, 2, fo, fa, fb, fr, fx\)/.test(x)), 'JB from the locals').toBe(true);
+    expect(region.some((x) => x.includes('LG[0](cpu, fo, fa, fb, fr, fx)')), "INC's kept CF from the locals").toBe(true);
+    // ... and no flush of the locals into cpu.lf inside the loop for them
+    expect(region.every((x) => !/if \(fo >= 0\) FL\(cpu, fo, fa, fb, fr, fx\); fo = -1;/.test(x))).toBe(true);
+  });
+
   it('a #PF in the second block of a region: registers, EIP, icount and CR2 as the interpreter', () => {
     const p = check(`
       mov ecx, 50
