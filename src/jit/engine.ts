@@ -364,19 +364,19 @@ export class Jit {
     // valid when the block is, and the linear address still maps to its physical address in its mode.
     const slot = (lin ^ (lin >>> 12)) & TARGET_MASK;
     const hit = this.targets[slot];
-    if (hit !== null && hit.lin === lin && hit.phys === phys && hit.valid && hit.eip === cpu.eip && hit.mode === modeKey(cpu)) return hit;
-    const b = this.lookupSlow(lin, phys);
+    const mode = modeKey(cpu);
+    if (hit !== null && hit.lin === lin && hit.phys === phys && hit.valid && hit.eip === cpu.eip && hit.mode === mode) return hit;
+    const b = this.lookupSlow(lin, phys, mode);
     if (b !== null) this.targets[slot] = b;
     return b;
   }
 
   /** lookup() through the page maps, translating a block once it is hot. */
-  private lookupSlow(lin: number, phys: number): Block | null {
+  private lookupSlow(lin: number, phys: number, mode: number): Block | null {
     const cpu = this.cpu;
     const pn = phys >>> 12;
     const host = this.phys.npt[pn];
     if (host < 0) return null; // not RAM (ROM/MMIO holes): always interpreted
-    const mode = modeKey(cpu);
     const key = ((phys & 0xfff) << 10) | mode;
     let page = this.pages.get(pn);
     if (page !== undefined) {
