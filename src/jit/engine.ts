@@ -415,14 +415,16 @@ export class Jit {
     // first (loopOf's order: an inner loop through b before the loop around it). A loop may cross
     // page boundaries and call functions elsewhere (the region then checks its pages' mappings
     // when entered: `Region.span`): at most MAX_REGION_SPAN linear pages and MAX_REGION_INSNS.
-    // Blocks another region holds stay there: taking them would leave that region with holes,
-    // to be rebuilt, taking them back (zlib inflate rebuilt 100-block regions on every run).
-    const cycle = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta &&
-      (m.region === m.own || m.region === b.region));
+    const cycle = loopOf(b, (m) => m.fn !== null && m.valid && m.mode === b.mode && ((m.lin - m.eip) | 0) === delta);
     const pages: number[] = [];
     const members: Block[] = [];
     let n = 0;
     for (const m of cycle) {
+      // Blocks another region holds stay there (an inner loop, say): taking them would leave that
+      // region with holes, to be rebuilt, taking them back (zlib inflate rebuilt 100-block
+      // regions on every run). The cycle still runs through them; the rest of it becomes this
+      // region, which leaves to theirs and is re-entered from it.
+      if (m.region !== m.own && m.region !== b.region) continue;
       const lp = m.lin >>> 12;
       if (!pages.includes(lp)) {
         if (pages.length >= MAX_REGION_SPAN) continue;
