@@ -39,6 +39,8 @@ function codeFlat(em: BlockEmitter): boolean {
 function isControl(em: BlockEmitter, i: Insn): boolean {
   switch (i.mn) {
     case Mn.JMP:
+      // JMP rel32, and JMP r/m32 (FF /4: an indirect transfer, no CS limit to check in flat code)
+      return codeFlat(em) && i.osize === 4 && (i.k0 === OpKind.Rel || i.k0 === OpKind.Reg || i.k0 === OpKind.Mem);
     case Mn.Jcc:
     case Mn.JCXZ:
     case Mn.LOOP:
@@ -46,7 +48,7 @@ function isControl(em: BlockEmitter, i: Insn): boolean {
     case Mn.LOOPNE:
       return codeFlat(em) && i.k0 === OpKind.Rel && i.osize === 4;
     case Mn.CALL:
-      return codeFlat(em) && em.stack32 && i.k0 === OpKind.Rel && i.osize === 4;
+      return codeFlat(em) && em.stack32 && i.osize === 4 && (i.k0 === OpKind.Rel || i.k0 === OpKind.Reg || i.k0 === OpKind.Mem);
     case Mn.RET:
       return codeFlat(em) && em.stack32 && i.osize === 4 && (i.k0 === OpKind.None || i.k0 === OpKind.Imm);
     default:
@@ -577,12 +579,27 @@ export function emitInline(em: BlockEmitter, i: Insn, last: boolean): boolean {
 /** Condition code E/Z (SDM Vol. 2 Table B-1; NE = CC_E + 1). */
 const CC_E = 4;
 
-/** JMP/Jcc/JCXZ/LOOPcc/CALL rel and RET near in flat 32-bit code: the block's exit. */
+/** `t = ` the 32-bit target of JMP/CALL r/m32 (a register, or a load that may fault). */
+function indirectTarget(em: BlockEmitter, i: Insn): void {
+  if (i.k0 === OpKind.Reg) {
+    em.line(`t = ${em.r(i.v0)};`);
+    return;
+  }
+  emitEa(em, i, 'a');
+  emitLoad(em, i.seg, 'a', 4, 't');
+}
+
+/** JMP/Jcc/JCXZ/LOOPcc/CALL rel, JMP/CALL r/m32 and RET near in flat 32-bit code: the block's exit. */
 function emitControl(em: BlockEmitter, i: Insn): boolean {
   const k = em.k;
   const next = em.eipAt(k + 1);
   switch (i.mn) {
     case Mn.JMP:
+      if (i.k0 !== OpKind.Rel) {
+        indirectTarget(em, i);
+        em.transferIndirect('t', k + 1, false);
+        return true;
+      }
       em.transfer(relTarget(i, next), k + 1, Exit.TAKEN, true, false);
       return true;
     case Mn.Jcc: {
@@ -618,6 +635,16 @@ function emitControl(em: BlockEmitter, i: Insn): boolean {
       return true;
     }
     case Mn.CALL: {
+      if (i.k0 !== OpKind.Rel) {
+        // SDM Vol. 2 CALL: the target is read first (a fault there leaves ESP alone), then the
+        // return address is pushed; `call esp` jumps to ESP's value before the push.
+        indirectTarget(em, i);
+        em.line(`a = (${em.r(4)} - 4) | 0;`);
+        emitStore(em, Seg.SS, 'a', 4, String(next));
+        em.line(`${em.w(4)} = a;`);
+        em.transferIndirect('t', k + 1, true);
+        return true;
+      }
       const target = relTarget(i, next);
       em.line(`a = (${em.r(4)} - 4) | 0;`);
       emitStore(em, Seg.SS, 'a', 4, String(next));

@@ -100,8 +100,7 @@ describe('regions through CALL and RET', () => {
     expect(p.jit.cpu.regs[4]).toBe(p.interp.cpu.regs[4]);
   });
 
-  it('an indirect JMP through a register between two targets continues inside the region (handler exit, predicted)', () => {
-    const { p, seen } = runWatched(`
+  const JMP_ESI = `
       mov ecx, 2000
       mov esi, offset 2f
       mov edi, offset 3f
@@ -117,10 +116,67 @@ describe('regions through CALL and RET', () => {
       dec ecx
       jnz 1b
       hlt
-    `);
-    const r = seen.find((x) => x.source.includes('if (xe === '));
-    expect(r, 'a region whose JMP ESI checks its predicted targets').toBeDefined();
+    `;
+
+  it('an indirect JMP through a register between two targets: inline, and continuing inside the region at both', () => {
+    const { p, seen } = runWatched(JMP_ESI);
+    const r = seen.find((x) => x.source.includes('t = r6;'));
+    expect(r, 'a region with JMP ESI translated inline').toBeDefined();
+    expect(r!.source.match(/if \(t === \d+ && ic0 <= ie - \d+ && !cpu\.intrDirty\)/g)?.length, 'both targets predicted').toBe(2);
     expect(p.engine.stats.blocksRun).toBeLessThan(400);
+  });
+
+  it('the same JMP run by its handler (ES not flat, so no inline transfers): the handler exit checks the predictions', () => {
+    const { p, seen } = runWatched(JMP_ESI, (t) => {
+      t.cpu.segBase[0] = 0x10000; // ES: the block's mode is not flat
+    });
+    const r = seen.find((x) => x.source.includes('if (xe === '));
+    expect(r, 'a region whose handler-run JMP ESI checks its predicted targets').toBeDefined();
+    expect(p.engine.stats.blocksRun).toBeLessThan(400);
+  });
+
+  it('CALL through a register and through memory, inline, with the return predicted', () => {
+    const { p, seen } = runWatched(`
+      mov ecx, 1500
+      mov esi, offset f
+      mov dword ptr [0x20000], offset g
+    1:
+      call esi
+      call dword ptr [0x20000]
+      dec ecx
+      jnz 1b
+      hlt
+    f:
+      add eax, ecx
+      ret
+    g:
+      xor ebx, eax
+      ret
+    `);
+    const r = seen.find((x) => x.source.includes('t = r6;') && /t = h >= 0 && \(l & 3\) === 0 \? M32/.test(x.source));
+    expect(r, 'a region with both indirect CALLs inline').toBeDefined();
+    expect(p.engine.stats.blocksRun).toBeLessThan(300);
+  });
+
+  it('CALL through memory that faults (#PF on the target read): ESP and EIP as the interpreter', () => {
+    const { p } = runWatched(`
+      mov ecx, 200
+      mov dword ptr [0x20000], offset f
+    1:
+      mov esi, 0x20000
+      cmp ecx, 7
+      jne 2f
+      mov esi, 0x50000
+    2:
+      call dword ptr [esi]
+      dec ecx
+      jnz 1b
+      hlt
+    f:
+      ret
+    `, (t) => withPaging(t, [0x50]));
+    expect(p.interp.cpu.cr2, "the interpreter faulted").toBe(0x50000);
+    expect(p.jit.cpu.cr2).toBe(0x50000);
   });
 
   it('the budget running out at a predicted RET: every run() stops where the interpreter does', () => {
