@@ -220,7 +220,8 @@ function emitLoad(em: BlockEmitter, seg: number, off: string, size: number, dst:
 function emitStore(em: BlockEmitter, seg: number, off: string, size: number, v: string): void {
   em.faultPoint();
   em.stored = true;
-  const slow = `cpu.writeMem(${seg}, ${off}, ${size}, ${v});`;
+  // `sw`: a store took the slow path (stopCheck tests it first)
+  const slow = `{ cpu.writeMem(${seg}, ${off}, ${size}, ${v}); sw = 1; }`;
   const lin = fastLinear(em, seg, off);
   if (lin === null) {
     em.line(slow);

@@ -207,11 +207,13 @@ export class BlockEmitter {
    * The check after an instruction that stored: into a page holding code (SMC, rt.stop), or into
    * MMIO, which may have made an interrupt deliverable (the machine sets cpu.intrDirty on every
    * MMIO access; it is clear at every block entry, as the dispatcher polls first): leave, so the
-   * interrupt is taken after this instruction as the interpreter takes it.
+   * interrupt is taken after this instruction as the interpreter takes it. Only a store that took
+   * cpu.writeMem can have done either (the fast path writes RAM of a page without code), and it
+   * sets `sw`: a loop of fast stores then tests one local instead of two fields.
    */
   stopCheck(): void {
     const k = this.k;
-    this.line(`if (rt.stop !== 0 || cpu.intrDirty) { ${this.exitText(String(this.eipAt(k + 1)), k + 1, Exit.OTHER)} }`);
+    this.line(`if (sw !== 0 && (rt.stop !== 0 || cpu.intrDirty)) { ${this.exitText(String(this.eipAt(k + 1)), k + 1, Exit.OTHER)} }`);
   }
 
   private exitText(eip: string | null, retired: number, code: number): string {
@@ -549,7 +551,7 @@ function assemble(plan: RegionPlan, ems: BlockEmitter[], looped: boolean): strin
   scratch.push('k = 0', 'c = 0', 'xe = 0', 'xn = 0', 'xc = 0');
   // The catch flushes the flag locals whenever the body keeps flags in them (fo).
   const fo = uses('fo');
-  for (const v of ['a', 'o', 'l', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx']) if (uses(v) || (fo && v[0] === 'f')) scratch.push(`${v} = 0`);
+  for (const v of ['a', 'o', 'l', 'h', 't', 'u', 'sw', 'fa', 'fb', 'fr', 'fx']) if (uses(v) || (fo && v[0] === 'f')) scratch.push(`${v} = 0`);
   if (fo) scratch.push('fo = -1');
   let tmps = 0;
   for (const em of ems) tmps = Math.max(tmps, em.tmps);

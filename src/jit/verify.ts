@@ -12,7 +12,7 @@ const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
   'H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY', 'LG', 'LT', 'Math', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
   // locals
-  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'o', 'h', 't', 'u', 'fa', 'fb', 'fr', 'fx', 'fo',
+  'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'o', 'h', 't', 'u', 'sw', 'fa', 'fb', 'fr', 'fx', 'fo',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
   // the exit's next EIP, retired index and code (the epilogue)
   'xe', 'xn', 'xc',
