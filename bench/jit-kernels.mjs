@@ -63,12 +63,9 @@ function measure(loop, mode) {
     restart(cpu, DRIVER);
     runToHalt(cpu, cpu); // paging on etc. (interpreter: not part of the loop)
   }
-  if (b.driver) {
-    // written behind the CPU's back over the setup code: PhysMemory must hear of it (the
-    // interpreter's pre-decoded blocks are valid by page generation)
-    phys.u8.set(b.driver, DRIVER);
-    phys.codeChanged(DRIVER, b.driver.length);
-  }
+  // Over the setup code, through the store path: the interpreter's pre-decoded blocks of it are
+  // disarmed (a plain u8.set would leave them to run the setup's bytes again).
+  if (b.driver) phys.writeBytes(DRIVER, b.driver);
   const once = () => {
     b.reset();
     start();

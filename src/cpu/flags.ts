@@ -61,10 +61,26 @@ export function signShift(size: number): number {
 
 type Getter = (cpu: CpuState) => number;
 
-function compileGetter(ix: number): Getter {
+/** `case <kind>: return <flag ix>;` for every lazy-flag kind, A B R E bound to the given names. */
+function flagCases(ix: number, a: string, b: string, r: string, e: string): string {
   let cases = '';
-  for (let op = 0; op < LF_KINDS; op++) cases += `case ${op}: return ${bindFlagExpr(FLAG_EXPR[op][ix], 'lf.a', 'lf.b', 'lf.res', 'cpu.eflags')};\n`;
-  const src = `"use strict"; return function getFlag(cpu) { const lf = cpu.lf; switch (lf.op) {\n${cases}} return 0; };`;
+  for (let op = 0; op < LF_KINDS; op++) cases += `case ${op}: return ${bindFlagExpr(FLAG_EXPR[op][ix], a, b, r, e)};\n`;
+  return cases;
+}
+
+/** Per kind, `case <kind>: switch (cc) { case <cc>: return <condition>; ... } break;`, bound likewise. */
+function conditionCases(a: string, b: string, r: string, e: string): string {
+  let kinds = '';
+  for (let op = 0; op < LF_KINDS; op++) {
+    let ccs = '';
+    for (let cc = 0; cc < 16; cc++) ccs += `case ${cc}: return ${bindFlagExpr(condExpr(op, cc), a, b, r, e)};\n`;
+    kinds += `case ${op}: switch (cc) {\n${ccs}} break;\n`;
+  }
+  return kinds;
+}
+
+function compileGetter(ix: number): Getter {
+  const src = `"use strict"; return function getFlag(cpu) { const lf = cpu.lf; switch (lf.op) {\n${flagCases(ix, 'lf.a', 'lf.b', 'lf.res', 'cpu.eflags')}} return 0; };`;
   return new Function('PARITY', src)(PARITY) as Getter;
 }
 
@@ -84,9 +100,7 @@ export const getPF: Getter = compileGetter(FlagIx.PF);
 type LocalGetter = (cpu: CpuState, op: number, a: number, b: number, r: number, x: number) => number;
 
 function compileLocalGetter(ix: number, inCpu: Getter): LocalGetter {
-  let cases = '';
-  for (let op = 0; op < LF_KINDS; op++) cases += `case ${op}: return ${bindFlagExpr(FLAG_EXPR[op][ix], 'a', 'b', 'r', 'x')};\n`;
-  const src = `"use strict"; return function localFlag(cpu, op, a, b, r, x) { switch (op) {\n${cases}} return inCpu(cpu); };`;
+  const src = `"use strict"; return function localFlag(cpu, op, a, b, r, x) { switch (op) {\n${flagCases(ix, 'a', 'b', 'r', 'x')}} return inCpu(cpu); };`;
   return new Function('PARITY', 'inCpu', src)(PARITY, inCpu) as LocalGetter;
 }
 
@@ -195,24 +209,12 @@ export function setResultFlags(cpu: CpuState, res: number, cfofaf: number): void
 /** Condition code cc (0-15: O NO B AE E NE BE A S NS P NP L GE LE G), SDM Vol. 1 Appendix B;
  *  compiled from flag-exprs.ts condExpr. */
 export const testCC: (cpu: CpuState, cc: number) => boolean = (() => {
-  let kinds = '';
-  for (let op = 0; op < LF_KINDS; op++) {
-    let ccs = '';
-    for (let cc = 0; cc < 16; cc++) ccs += `case ${cc}: return ${bindFlagExpr(condExpr(op, cc), 'lf.a', 'lf.b', 'lf.res', 'cpu.eflags')};\n`;
-    kinds += `case ${op}: switch (cc) {\n${ccs}} break;\n`;
-  }
-  const src = `"use strict"; return function testCC(cpu, cc) { const lf = cpu.lf; switch (lf.op) {\n${kinds}} return false; };`;
+  const src = `"use strict"; return function testCC(cpu, cc) { const lf = cpu.lf; switch (lf.op) {\n${conditionCases('lf.a', 'lf.b', 'lf.res', 'cpu.eflags')}} return false; };`;
   return new Function('PARITY', src)(PARITY) as (cpu: CpuState, cc: number) => boolean;
 })();
 
 /** testCC over translated code's flag locals (LOCAL_FLAG_GETTERS; `op < 0`: testCC on cpu). */
 export const testLocalCC: (cpu: CpuState, cc: number, op: number, a: number, b: number, r: number, x: number) => boolean = (() => {
-  let kinds = '';
-  for (let op = 0; op < LF_KINDS; op++) {
-    let ccs = '';
-    for (let cc = 0; cc < 16; cc++) ccs += `case ${cc}: return ${bindFlagExpr(condExpr(op, cc), 'a', 'b', 'r', 'x')};\n`;
-    kinds += `case ${op}: switch (cc) {\n${ccs}} break;\n`;
-  }
-  const src = `"use strict"; return function testLocalCC(cpu, cc, op, a, b, r, x) { switch (op) {\n${kinds}} return testCC(cpu, cc); };`;
+  const src = `"use strict"; return function testLocalCC(cpu, cc, op, a, b, r, x) { switch (op) {\n${conditionCases('a', 'b', 'r', 'x')}} return testCC(cpu, cc); };`;
   return new Function('PARITY', 'testCC', src)(PARITY, testCC) as (cpu: CpuState, cc: number, op: number, a: number, b: number, r: number, x: number) => boolean;
 })();

@@ -300,7 +300,7 @@ export class BlockEmitter {
       changed = false;
       for (let n = out.length - 1; n >= from; n--) {
         const m = /^(q\d+) = ([^;]*);$/.exec(out[n]);
-        if (m === null || /[A-Za-z_$\]]\s*\(/.test(m[2].replace(/L?G[F]?\[\d\]\(cpu(, fo, fa, fb, fr, fx)?\)/g, '0'))) continue;
+        if (m === null || /[A-Za-z_$\]]\s*\(/.test(m[2].replace(/GF\[\d\]\(cpu\)|LG\[\d\]\(cpu, fo, fa, fb, fr, fx\)/g, '0'))) continue;
         const re = new RegExp(`\\b${m[1]}\\b`);
         let read = false;
         for (let j = n + 1; j < out.length && !read; j++) read = re.test(out[j]);
@@ -431,7 +431,10 @@ export class RegionPlan {
       const add = (j: number | undefined): void => {
         if (j !== undefined && !out.includes(j) && out.length < MAX_INDIRECT_TARGETS) out.push(j);
       };
-      for (const p of [b.nextI, b.nextI2]) if (p !== null && blocks[this.index.get(p.eip) ?? -1] === p) add(this.index.get(p.eip));
+      for (const p of [b.nextI, b.nextI2]) {
+        const j = p !== null ? this.index.get(p.eip) : undefined;
+        if (j !== undefined && blocks[j] === p) add(j);
+      }
       if (lastMn === Mn.RET) for (const j of returnSites) add(j);
       return out;
     });

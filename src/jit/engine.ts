@@ -402,8 +402,9 @@ export class Jit {
 
   /**
    * The dispatcher entered the blocks of `page` regionThreshold times since the last check (the
-   * last, `b`): build its region (the translated blocks with b's mode, linear page and CS base)
-   * when some of them are not in b's region yet, at most MAX_REGION_BUILDS times per page.
+   * last, `b`): build a region of the blocks on a cycle through b (below) when some of them are
+   * not in b's region yet, at most MAX_REGION_BUILDS times per page and MAX_BLOCK_REGION_BUILDS
+   * per block.
    */
   private pageHot(page: CodePage, b: Block): void {
     page.entries = 0;
@@ -667,27 +668,23 @@ function addShare(t: { inline: number; handler: number; fpu: number }, b: Block)
  * MAX_LOOP_WALK blocks reachable from `b`.
  */
 function loopOf(b: Block, eligible: (m: Block) => boolean): Block[] {
-  // Also the indirect exits' last successors (nextI/nextI2): a loop that calls a function
-  // returns through RET, and its cycle passes through the return.
-  // Breadth-first: fwd's insertion order is by distance from b (fwdDist, in the same order).
-  const fwd = new Set<Block>([b]);
+  // Breadth-first from b: the distance of each block reached (its insertion order is that order).
+  const fwd = new Map<Block, number>([[b, 0]]);
   const order = [b];
-  const fwdDist = [0];
   for (let q = 0; q < order.length; q++) {
     const x = order[q];
-    for (const n of [x.next0, x.next1, x.nextI, x.nextI2]) {
+    for (const n of linksOf(x)) {
       if (n !== null && n.valid && !fwd.has(n) && fwd.size < MAX_LOOP_WALK && eligible(n)) {
-        fwd.add(n);
+        fwd.set(n, fwd.get(x)! + 1);
         order.push(n);
-        fwdDist.push(fwdDist[q] + 1);
       }
     }
   }
   // Backwards from b over the reversed links among `fwd`: linear in the links, where iterating
   // to a fixpoint was quadratic in a long chain.
   const preds = new Map<Block, Block[]>();
-  for (const x of fwd) {
-    for (const n of [x.next0, x.next1, x.nextI, x.nextI2]) {
+  for (const x of order) {
+    for (const n of linksOf(x)) {
       if (n === null || !fwd.has(n)) continue;
       const p = preds.get(n);
       if (p === undefined) preds.set(n, [x]);
@@ -706,18 +703,14 @@ function loopOf(b: Block, eligible: (m: Block) => boolean): Block[] {
     }
   }
   // Nearest first: links from b plus links back to b.
-  const out: Block[] = [];
-  const dist = new Map<Block, number>();
-  let i = 0;
-  for (const x of fwd) {
-    const d = back.get(x);
-    if (d !== undefined) {
-      out.push(x);
-      dist.set(x, fwdDist[i] + d);
-    }
-    i++;
-  }
-  return out.sort((x, y) => dist.get(x)! - dist.get(y)!);
+  const dist = (x: Block): number => fwd.get(x)! + back.get(x)!;
+  return order.filter((x) => back.has(x)).sort((x, y) => dist(x) - dist(y));
+}
+
+/** The chaining links of `x` (loopOf): the direct successors, then the indirect exits' last two.
+ *  A loop that calls a function returns through RET: its cycle passes through the return. */
+function linksOf(x: Block): (Block | null)[] {
+  return [x.next0, x.next1, x.nextI, x.nextI2];
 }
 
 /** Region.span of `members`: their (linear page, physical page) pairs when they lie in more than

@@ -6,11 +6,12 @@
  * indexing typed arrays with an expression.
  */
 import * as acorn from 'acorn';
+import { BLOCK_FACTORY_PARAMS } from './emit.js';
 
 /** Identifiers a generated function may use (parameters, locals, runtime objects). */
 const IDENTIFIERS = new Set([
   // factory parameters and block-function parameters
-  'H', 'I', 'X', 'TC', 'GF', 'FL', 'RAISE', 'PARITY', 'LG', 'LT', 'Math', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
+  ...BLOCK_FACTORY_PARAMS, 'Math', 'cpu', 'rt', 'lim', 'pc', 'ib', 'block', 'region', 'e',
   // locals
   'R', 'LF', 'M', 'TR', 'TW', 'CP', 'SB', 'l', 'M8', 'M16', 'M32', 'ic0', 'ie', 'k', 'c', 'a', 'o', 'h', 't', 'u', 'sw', 'fa', 'fb', 'fr', 'fx', 'fo',
   'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7',
@@ -45,7 +46,7 @@ export function verifySource(source: string): void {
   let ast: acorn.Node;
   try {
     // The body is wrapped the way `new Function` wraps it, so `return` is legal.
-    ast = acorn.parse(`(function (H, I, X, TC, GF, FL, RAISE, PARITY, LG, LT) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
+    ast = acorn.parse(`(function (${BLOCK_FACTORY_PARAMS.join(', ')}) {\n${source}\n})`, { ecmaVersion: 2022, sourceType: 'script' });
   } catch (e) {
     throw new VerifyError(`generated source does not parse: ${(e as Error).message}`);
   }
