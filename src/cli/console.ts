@@ -21,7 +21,7 @@ export function attachConsole(machine: Machine, stdin: NodeJS.ReadStream): () =>
       if (escape) {
         escape = false;
         if (b === 0x78 || b === 0x58) {
-          machine.requestStop(new MachineStop(0, 'quit from the console (Ctrl-A X)'));
+          machine.requestStop(new MachineStop(0, 'quit from the console (Ctrl-A X)', 'quit'));
           continue;
         }
         if (b === CTRL_A) out.push(CTRL_A);

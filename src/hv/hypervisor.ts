@@ -13,7 +13,7 @@ import { hypercall, HypercallEnv } from './hypercall.js';
 /** Thrown when the guest triple-faults: the machine reports registers and stops (non-zero). */
 export class TripleFault extends MachineStop {
   constructor() {
-    super(3, 'guest triple fault (an exception occurred while delivering a double fault)');
+    super(3, 'guest triple fault (an exception occurred while delivering a double fault)', 'triple-fault');
   }
 }
 

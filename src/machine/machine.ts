@@ -8,7 +8,7 @@ import { Cpu } from '../cpu/cpu.js';
 import { EF } from '../cpu/state.js';
 import { createPcPlatform, type PcPlatform } from '../devices/platform.js';
 import { CpuidPolicy } from '../hv/cpuid.js';
-import { MachineStop } from '../hv/exit.js';
+import { MachineStop, type StopKind } from '../hv/exit.js';
 import { Hypervisor } from '../hv/hypervisor.js';
 import { IoBus } from '../hv/io-bus.js';
 import { MmioBus } from '../hv/mmio-bus.js';
@@ -53,6 +53,7 @@ export const MIN_MEM = 1024 * 1024;
 export interface RunResult {
   exitCode: number;
   why: string;
+  kind: StopKind;
 }
 
 /** A guest-visible problem reported as one clear message plus the guest register dump. */
@@ -77,12 +78,12 @@ export class Machine {
 
   constructor(readonly opts: MachineOptions) {
     if (!(opts.memBytes >= MIN_MEM) || opts.memBytes > MAX_MEM || opts.memBytes % 4096 !== 0) {
-      throw new MachineStop(1, `--mem must be a multiple of 4K between 1M and 3G (got ${opts.memBytes} bytes)`);
+      throw new MachineStop(1, `--mem must be a multiple of 4K between 1M and 3G (got ${opts.memBytes} bytes)`, 'setup');
     }
     try {
       this.phys = new PhysMemory(opts.memBytes, this.mmio);
     } catch (e) {
-      throw new MachineStop(1, `cannot allocate ${opts.memBytes >>> 20} MiB of guest RAM on this host (${(e as Error).message})`);
+      throw new MachineStop(1, `cannot allocate ${opts.memBytes >>> 20} MiB of guest RAM on this host (${(e as Error).message})`, 'setup');
     }
     this.clock = new VirtualClock(opts.clock);
     const timeSource = { tsc: () => this.clock.tsc() + this.msrs.tscOffset };
@@ -97,9 +98,9 @@ export class Machine {
       ramBytes: opts.memBytes,
       console: { write: (b) => this.consoleOut(b) },
       testDevices: opts.testDevices,
-      onReset: () => this.requestStop(new MachineStop(0, 'guest requested a reset (i8042 0xFE); stopping')),
+      onReset: () => this.requestStop(new MachineStop(0, 'guest requested a reset (i8042 0xFE); stopping', 'reset')),
       onPowerOff: () => this.requestStop(new MachineStop(0, 'guest powered off')),
-      onDebugExit: (code: number) => this.requestStop(new MachineStop((code << 1) | 1, `guest wrote ${code} to isa-debug-exit`)),
+      onDebugExit: (code: number) => this.requestStop(new MachineStop((code << 1) | 1, `guest wrote ${code} to isa-debug-exit`, 'debug-exit')),
     });
     this.cpu.intr = this.platform.interrupts;
     this.mmio.onAccess = () => {
@@ -114,7 +115,7 @@ export class Machine {
       readPhys: (a, n) => this.phys.readBytes(a, n),
       consoleWrite: (b) => this.opts.console(b),
       powerOff: (status) => {
-        throw new MachineStop(status, `guest powered off by hypercall (status ${status})`);
+        throw new MachineStop(status, `guest powered off by hypercall (status ${status})`, 'poweroff');
       },
     });
     if (opts.trace) this.hv.trace = (line) => process.stderr.write(`[${this.cpu.icount}] ${line}\n`);
@@ -180,7 +181,7 @@ export class Machine {
         }
         if (cpu.halted && !(cpu.eflags & EF.IF ? cpu.intr.hasInterrupt() : false)) {
           if ((cpu.eflags & EF.IF) === 0) {
-            throw new GuestError(1, 'guest halted with interrupts disabled: nothing can wake it (machine stopped)');
+            throw new GuestError(1, 'guest halted with interrupts disabled: nothing can wake it (machine stopped)', 'halt');
           }
           if (next !== Infinity) clock.skipTo(next);
           else {
@@ -192,7 +193,7 @@ export class Machine {
           continue;
         }
         if (this.opts.maxInstructions !== undefined && cpu.icount >= this.opts.maxInstructions) {
-          this.requestStop(new MachineStop(124, `stopped after ${cpu.icount} guest instructions (--max-instructions)`));
+          this.requestStop(new MachineStop(124, `stopped after ${cpu.icount} guest instructions (--max-instructions)`, 'limit'));
           continue;
         }
         const budget = Math.min(SLICE, clock.insnsUntil(next));
@@ -207,14 +208,14 @@ export class Machine {
     } catch (e) {
       this.flushConsole();
       if (e instanceof MachineStop) {
-        if (e.exitCode === 0 || e.why.startsWith('guest wrote') || e.why.startsWith('guest powered off')) return { exitCode: e.exitCode, why: e.why };
-        return { exitCode: e.exitCode || 1, why: formatCrashReport(cpu, e.why, disassembleAt) };
+        if (e.exitCode === 0 || e.kind === 'debug-exit' || e.kind === 'poweroff') return { exitCode: e.exitCode, why: e.why, kind: e.kind };
+        return { exitCode: e.exitCode || 1, why: formatCrashReport(cpu, e.why, disassembleAt), kind: e.kind };
       }
       const err = e as Error;
-      return { exitCode: 2, why: formatCrashReport(cpu, `emulator error: ${err?.message ?? String(e)}`, disassembleAt) + `\n--- host stack ---\n${err?.stack ?? ''}` };
+      return { exitCode: 2, kind: 'error', why: formatCrashReport(cpu, `emulator error: ${err?.message ?? String(e)}`, disassembleAt) + `\n--- host stack ---\n${err?.stack ?? ''}` };
     }
     this.flushConsole();
-    return { exitCode: this.stop!.exitCode, why: this.stop!.why };
+    return { exitCode: this.stop!.exitCode, why: this.stop!.why, kind: this.stop!.kind };
   }
 }
 
