@@ -18,7 +18,7 @@ import { loadMachine } from '../dist/profiler/profile-command.js';
 import { MachineStop } from '../dist/hv/exit.js';
 import { compileGenerated } from '../dist/jit/compile.js';
 import { loadSymbolFile } from '../dist/profiler/symbols.js';
-import { GuestPeek } from '../dist/profiler/guest-peek.js';
+import { GuestPeek } from '../dist/cpu/guest-peek.js';
 import { decode } from '../dist/frontend/decoder.js';
 import { Insn } from '../dist/frontend/insn.js';
 import { formatInsn } from '../dist/frontend/disasm.js';

@@ -44,7 +44,7 @@ export async function createEngine(mode: EngineMode, cpu: Cpu, phys: PhysMemory,
 async function enableSourceMaps(cpu: Cpu, phys: PhysMemory, o: NonNullable<JitOptions['sourceMaps']>): Promise<void> {
   const [{ setSourceMaps }, { GuestPeek }, { decode }, { Insn, Seg }, { formatInsn }] = await Promise.all([
     import('../jit/compile.js'),
-    import('../profiler/guest-peek.js'),
+    import('../cpu/guest-peek.js'),
     import('../frontend/decoder.js'),
     import('../frontend/insn.js'),
     import('../frontend/disasm.js'),

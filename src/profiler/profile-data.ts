@@ -13,7 +13,7 @@ import { formatInsn } from '../frontend/disasm.js';
 import { Insn } from '../frontend/insn.js';
 import { endsBlock } from '../jit/block-end.js';
 import type { ProfiledBlock } from './block-counter.js';
-import { GuestPeek } from './guest-peek.js';
+import { GuestPeek } from '../cpu/guest-peek.js';
 import type { Profiler } from './profiler.js';
 import { hex32, type SymbolTable } from './symbols.js';
 

@@ -23,7 +23,7 @@ import type { Cpu } from '../cpu/cpu.js';
 import { Seg } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
 import type { Engine } from '../machine/engine.js';
-import { GuestPeek } from './guest-peek.js';
+import { GuestPeek } from '../cpu/guest-peek.js';
 
 export interface SamplerOptions {
   /** Guest instructions per sample (>= 1). */

@@ -1,5 +1,5 @@
 /**
- * Side-effect-free reads of guest linear memory for the profiler (stack walks, disassembly of hot
+ * Side-effect-free reads of guest linear memory for the profiler and the source maps (stack walks, disassembly of hot
  * blocks): a page walk of its own that never faults, never sets accessed/dirty bits, never fills the
  * MMU's TLB, and reads RAM only (an MMIO page could have side effects; reserved pages read nothing).
  *
@@ -9,8 +9,8 @@
  * 32-bit paging with 4 KiB and (CR4.PSE) 4 MiB pages, SDM Vol. 3 §4.3; without CR0.PG linear =
  * physical. Present bits are checked; privilege is not (the profiler is the hypervisor, it may look).
  */
-import type { CpuState } from '../cpu/state.js';
-import { CR0, CR4 } from '../cpu/state.js';
+import type { CpuState } from './state.js';
+import { CR0, CR4 } from './state.js';
 import type { ByteSource } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
 

@@ -1,7 +1,7 @@
 /** GuestPeek: reads through 32-bit paging without faults and without touching the page tables. */
 import { describe, expect, it } from 'vitest';
 import { CR0, CR4 } from '../../src/cpu/state.js';
-import { GuestPeek } from '../../src/profiler/guest-peek.js';
+import { GuestPeek } from '../../src/cpu/guest-peek.js';
 import { machine } from '../cpu-int/harness.js';
 
 const PD = 0x40000, PT = 0x41000;
