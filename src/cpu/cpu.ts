@@ -107,6 +107,13 @@ export class Cpu extends CpuState {
     this.reset();
   }
 
+  /** The MMU's page fault (mem/mmu.ts PagingCpu): CR2 = the faulting linear address, then #PF
+   *  with the walk's error code (SDM Vol. 3 §4.7). */
+  pageFault(lin: number, code: number): never {
+    this.cr2 = lin | 0;
+    raiseCode(this, Vec.PF, code);
+  }
+
   /** Power-on state (SDM Vol. 3 §9.1.1, Table 9-1): real mode at F000:FFF0, base FFFF0000. */
   reset(): void {
     this.regs.fill(0);

@@ -6,6 +6,7 @@
  * Segment registers are kept as their hidden descriptor caches (SDM Vol. 3 §3.4.3): selector, base,
  * limit (byte granular, already expanded for G=1) and attributes.
  */
+import { CR0, CR4 } from '../arch/control-regs.js';
 import { LazyFlags } from './flags.js';
 import { FpuState } from './fpu/state.js';
 import { SseState } from './sse/state.js';
@@ -52,8 +53,8 @@ export const EF = {
   ID: 1 << 21,
 } as const;
 
-export const CR0 = { PE: 1 << 0, MP: 1 << 1, EM: 1 << 2, TS: 1 << 3, ET: 1 << 4, NE: 1 << 5, WP: 1 << 16, AM: 1 << 18, NW: 1 << 29, CD: 1 << 30, PG: 1 << 31 } as const;
-export const CR4 = { VME: 1 << 0, PVI: 1 << 1, TSD: 1 << 2, DE: 1 << 3, PSE: 1 << 4, PAE: 1 << 5, MCE: 1 << 6, PGE: 1 << 7, PCE: 1 << 8, OSFXSR: 1 << 9, OSXMMEXCPT: 1 << 10 } as const;
+/** The control-register bits live in a leaf module (the MMU reads them too); re-exported for the CPU's users. */
+export { CR0, CR4 };
 
 export class CpuState {
   /** EAX ECX EDX EBX ESP EBP ESI EDI, as int32. */

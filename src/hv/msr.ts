@@ -2,7 +2,13 @@
  * Model-specific registers the guest may use (SDM Vol. 4). Anything not in this table raises #GP(0)
  * in the guest (SDM Vol. 2B RDMSR/WRMSR) and is counted, so a surprising MSR shows in --stats.
  */
-import type { CpuState } from '../cpu/state.js';
+/** The CPU state the MSRs hold (SYSENTER, SDM Vol. 3 §5.8.7): defined here, implemented by the
+ *  CPU, so the hypervisor does not import the CPU (DESIGN.md "Layers"). */
+export interface MsrCpuState {
+  sysenterCs: number;
+  sysenterEsp: number;
+  sysenterEip: number;
+}
 
 export const Msr = {
   TSC: 0x10,
@@ -43,7 +49,7 @@ export class MsrTable {
   private readonly k7Pmu = new Float64Array(K7_PMU_COUNT);
 
   constructor(
-    private readonly cpu: CpuState,
+    private readonly cpu: MsrCpuState,
     private readonly clock: TscSource,
     private readonly apic: ApicBaseRegister | null,
   ) {}

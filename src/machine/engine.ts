@@ -5,6 +5,7 @@
  */
 import type { Cpu } from '../cpu/cpu.js';
 import type { PhysMemory } from '../mem/phys.js';
+import type { JitOptions as JitEngineOptions } from '../jit/engine.js';
 
 export type EngineMode = 'jit' | 'interp';
 
@@ -14,11 +15,8 @@ export interface Engine {
   statsLines?(): string[];
 }
 
-export interface JitOptions {
-  threshold: number;
-  verify: boolean;
-  /** Per-block counts kept (for `--stats`' inline/handler shares; they cost a little per entry). */
-  counting?: boolean;
+/** The JIT's options (src/jit/engine.ts) and, for the machine, its source maps. */
+export interface JitOptions extends JitEngineOptions {
   /**
    * Source maps for the generated code (src/jit/compile.ts, source-map.ts): inline in every
    * generated function, and also one `.map` file per function in `dir` when given. `symbolize`
@@ -30,10 +28,9 @@ export interface JitOptions {
 export async function createEngine(mode: EngineMode, cpu: Cpu, phys: PhysMemory, opts: JitOptions): Promise<Engine> {
   if (mode === 'interp') return cpu;
   // Loaded lazily so the interpreter-only path does not pay for the JIT's module graph.
-  const modPath = '../jit/engine.js';
-  const mod = (await import(modPath)) as { Jit: new (cpu: Cpu, phys: PhysMemory, o: JitOptions) => Engine };
+  const { Jit } = await import('../jit/engine.js');
   if (opts.sourceMaps) await enableSourceMaps(cpu, phys, opts.sourceMaps);
-  return new mod.Jit(cpu, phys, opts);
+  return new Jit(cpu, phys, opts);
 }
 
 /**

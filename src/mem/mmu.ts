@@ -17,10 +17,21 @@
  * CR4.PGE), so a CR3 write touches only the non-global pages filled since the last one (CR3 writes
  * are frequent under Linux, whose kernel mappings are global).
  */
-import type { ByteSource } from '../frontend/insn.js';
-import { CR0, CR4, type CpuState } from '../cpu/state.js';
-import { raiseCode } from '../cpu/fault.js';
+import { CR0, CR4 } from '../arch/control-regs.js';
 import type { PhysMemory } from './phys.js';
+
+/**
+ * What the MMU reads of the CPU (its control registers and privilege), and how it reports a page
+ * fault: the CPU implements this, so the MMU never imports the CPU (DESIGN.md "Layers").
+ */
+export interface PagingCpu {
+  readonly cr0: number;
+  readonly cr3: number;
+  readonly cr4: number;
+  readonly cpl: number;
+  /** #PF (SDM Vol. 3 §4.7): CR2 = `lin`, vector 14 with error code `code`; does not return. */
+  pageFault(lin: number, code: number): never;
+}
 
 /** #PF error code bits (SDM Vol. 3 §4.7). */
 export const PfErr = { P: 1, W: 2, U: 4, RSVD: 8 } as const;
@@ -34,7 +45,6 @@ const PTE_D = 0x40;
 const PDE_PS = 0x80;
 const PTE_G = 0x100;
 
-const PF_VECTOR = 14;
 const TLB_SIZE = 1 << 20;
 /** How many filled pages we track before a flush simply clears the whole tables. */
 const FILLED_MAX = 32768;
@@ -43,7 +53,8 @@ const TF_LISTED = 1;
 const TF_GLOBAL = 2;
 const TF_LISTED_G = 4;
 
-export class Mmu implements ByteSource {
+/** Also the CPU's instruction-byte source (frontend's ByteSource: `fetch8`). */
+export class Mmu {
   /** Host byte offset of the page for supervisor reads, or -1. Index: linear >>> 12. */
   readonly tlbReadS = new Int32Array(TLB_SIZE).fill(-1);
   readonly tlbWriteS = new Int32Array(TLB_SIZE).fill(-1);
@@ -68,7 +79,7 @@ export class Mmu implements ByteSource {
 
   constructor(
     readonly phys: PhysMemory,
-    readonly cpu: CpuState,
+    readonly cpu: PagingCpu,
   ) {
     this.u8 = phys.u8;
     this.u16 = phys.u16;
@@ -305,8 +316,7 @@ export class Mmu implements ByteSource {
   }
 
   private pageFault(lin: number, code: number, write: boolean, user: boolean): never {
-    this.cpu.cr2 = lin | 0;
-    raiseCode(this.cpu, PF_VECTOR, code | (write ? PfErr.W : 0) | (user ? PfErr.U : 0));
+    this.cpu.pageFault(lin, code | (write ? PfErr.W : 0) | (user ? PfErr.U : 0));
   }
 
   /**

@@ -15,7 +15,13 @@
  * Fast path: aligned RAM accesses index typed arrays directly. The JIT and TLB use `npt` and the
  * views to build their own inline fast paths.
  */
-import type { MmioBus } from '../hv/mmio-bus.js';
+
+/** Where accesses to MMIO pages go (the hypervisor's MMIO bus implements it; memory does not import
+ *  the hypervisor: DESIGN.md "Layers"). */
+export interface MmioTarget {
+  read(addr: number, size: number): number;
+  write(addr: number, size: number, value: number): void;
+}
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -78,7 +84,7 @@ export class PhysMemory {
 
   constructor(
     sizeBytes: number,
-    private readonly mmio: MmioBus,
+    private readonly mmio: MmioTarget,
   ) {
     if (sizeBytes <= 0 || sizeBytes % PAGE_SIZE !== 0) throw new Error(`memory size must be a positive multiple of 4 KiB`);
     this.size = sizeBytes;
