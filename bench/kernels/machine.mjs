@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cpu } from '../../dist/cpu/cpu.js';
 import { getEflags, setEflags } from '../../dist/cpu/flags.js';
-import { ExitReason } from '../../dist/hv/exit.js';
+import { ExitReason } from '../../dist/cpu/exit.js';
 import { MmioBus } from '../../dist/hv/mmio-bus.js';
 import { PhysMemory } from '../../dist/mem/phys.js';
 

@@ -1,12 +1,12 @@
 /**
  * The interpreter CPU: fetch, decode (the one table), dispatch to the handler of the mnemonic, and
  * deliver faults and interrupts at instruction boundaries. The CPU knows no device: port I/O, CPUID,
- * MSRs, HLT... leave through `hv` as VM exits (hv/exit.ts).
+ * MSRs, HLT... leave through `hv` as VM exits (exit.ts).
  */
 import { BlockCache } from './block-cache.js';
 import { DecodeCache } from './decode-cache.js';
 import { Insn, OpKind, Seg } from '../frontend/insn.js';
-import { ExitHandler, VmExit } from '../hv/exit.js';
+import { ExitHandler, VmExit } from './exit.js';
 import { Mmu } from '../mem/mmu.js';
 import type { PhysMemory } from '../mem/phys.js';
 import { FAULT, raise, raiseCode, Vec } from './fault.js';
@@ -44,7 +44,7 @@ export class Cpu extends CpuState {
   readonly decodeCache: DecodeCache;
   /** Pre-decoded blocks for `run` / `runBlock` (block-cache.ts). */
   readonly blockCache: BlockCache;
-  /** The one VM exit record (hv/exit.ts). */
+  /** The one VM exit record (exit.ts). */
   readonly exit = new VmExit();
   intr: InterruptSource = noInterrupts;
   /**

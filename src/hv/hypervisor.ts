@@ -4,7 +4,8 @@
  * triple fault to a clear machine stop. Every exit is counted per reason; the counters live in the
  * hypervisor's reserved region of host memory (reserved.ts), out of the guest's reach.
  */
-import { ExitHandler, ExitReason, MachineStop, VmExit, exitReasonName, EXIT_REASON_COUNT } from './exit.js';
+import { ExitHandler, ExitReason, VmExit, exitReasonName, EXIT_REASON_COUNT } from '../cpu/exit.js';
+import { MachineStop } from './exit.js';
 import type { CpuidPolicy } from './cpuid.js';
 import type { MsrTable } from './msr.js';
 import type { IoBus } from './io-bus.js';

@@ -5,7 +5,7 @@
  * and its VM-exit counters — so a leak in either direction would show: the guest would read
  * something other than all-ones, or the counters would change under a guest write.
  */
-import { EXIT_REASON_COUNT } from './exit.js';
+import { EXIT_REASON_COUNT } from '../cpu/exit.js';
 import { NPT_RESERVED, PAGE_SIZE, PhysMemory } from '../mem/phys.js';
 
 export interface ReservedRegion {

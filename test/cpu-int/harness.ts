@@ -11,7 +11,7 @@
  */
 import type { Cpu } from '../../src/cpu/cpu.js';
 import { getEflags, setEflags } from '../../src/cpu/flags.js';
-import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
+import type { ExitHandler, VmExit } from '../../src/cpu/exit.js';
 import type { PhysMemory } from '../../src/mem/phys.js';
 import { assembleIntel } from '../support/asm.js';
 import { bareMachine, putFlatDescriptors, runToEnd, setFlatSegments } from '../support/machine.js';

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { oracle } from '../support/oracle.js';
 import { existsSync } from 'node:fs';
-import { ExitReason } from '../../src/hv/exit.js';
+import { ExitReason } from '../../src/cpu/exit.js';
 import { RESERVED_COUNTERS_OFFSET, RESERVED_MAGIC } from '../../src/hv/reserved.js';
 import { CLI, runCli } from '../e2e/session.js';
 import { assembleProgram, FLAT_ADDR, haveBinutils, parseReport, runFlat, writeTemp } from './guest.js';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { CpuidPolicy, Feat } from '../../src/hv/cpuid.js';
-import { ExitReason, MachineStop, VmExit } from '../../src/hv/exit.js';
+import { ExitReason, VmExit } from '../../src/cpu/exit.js';
+import { MachineStop } from '../../src/hv/exit.js';
 import { Hypervisor } from '../../src/hv/hypervisor.js';
 import { IoBus } from '../../src/hv/io-bus.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';

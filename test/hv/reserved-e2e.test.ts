@@ -15,7 +15,7 @@ import { describe, expect, test } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitReasonName, ExitReason } from '../../src/hv/exit.js';
+import { exitReasonName, ExitReason } from '../../src/cpu/exit.js';
 import { RESERVED_COUNTERS_OFFSET, RESERVED_MAGIC } from '../../src/hv/reserved.js';
 import { GuestSession, runCli } from '../e2e/session.js';
 import { parseExitStats } from './guest.js';

@@ -7,7 +7,7 @@
  * X86JIT_HV_FUZZ_CASES sets the number of sequences per configuration (default 100).
  */
 import { describe, expect, test } from 'vitest';
-import { ExitReason } from '../../src/hv/exit.js';
+import { ExitReason } from '../../src/cpu/exit.js';
 import { describeCase, fuzz, generate, makeRig, runCase, SINK, WIN_ALIAS, type FuzzCase, type Rig } from './reserved-fuzz.js';
 
 const CASES = Number(process.env.X86JIT_HV_FUZZ_CASES ?? 100);

@@ -24,7 +24,7 @@
  * on them either); every scratch byte that came from the region (or from unmapped space) is 0xFF;
  * every reported reserved write lies inside the region.
  */
-import { ExitReason, EXIT_REASON_COUNT, type VmExit } from '../../src/hv/exit.js';
+import { ExitReason, EXIT_REASON_COUNT, type VmExit } from '../../src/cpu/exit.js';
 import { RESERVED_COUNTERS_OFFSET, parseReserve, type ReservedRegion } from '../../src/hv/reserved.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { EngineMode } from '../../src/machine/engine.js';

@@ -15,7 +15,7 @@
  */
 import { Cpu } from '../../src/cpu/cpu.js';
 import { getEflags, setEflags } from '../../src/cpu/flags.js';
-import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
+import type { ExitHandler, VmExit } from '../../src/cpu/exit.js';
 import { Jit } from '../../src/jit/engine.js';
 import { PhysMemory } from '../../src/mem/phys.js';
 import { decode } from '../../src/frontend/decoder.js';

@@ -12,7 +12,7 @@ import { SourceMapConsumer, type RawSourceMap } from 'source-map';
 import { asm, CODE, pair } from './helpers.js';
 import { compileGenerated, setSourceMaps } from '../../src/jit/compile.js';
 import { bodyLineOffset, buildGuestSourceMap } from '../../src/jit/source-map.js';
-import type { VmExit } from '../../src/hv/exit.js';
+import type { VmExit } from '../../src/cpu/exit.js';
 import { arithLoop } from '../../bench/jit-programs.mjs';
 import { generatedUrls, loadGeneratedMaps, symbolizeHostProfile, type HostProfile, type SymbolizeOptions } from '../../src/profiler/host-profile.js';
 import { noSymbols } from '../../src/profiler/symbols.js';

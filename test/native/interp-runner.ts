@@ -21,7 +21,7 @@ import { Mn } from '../../src/frontend/mnemonics.js';
 import { entries } from '../../src/frontend/table.js';
 import { Jit } from '../../src/jit/engine.js';
 import { ModeBit } from '../../src/jit/mode.js';
-import type { ExitHandler, VmExit } from '../../src/hv/exit.js';
+import type { ExitHandler, VmExit } from '../../src/cpu/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import { NPT_UNMAPPED, PhysMemory } from '../../src/mem/phys.js';
 import { CODE_ADDR, FSAVE, initialScratch, type Outcome, RO_PAGE, SCRATCH_ADDR, SCRATCH_SIZE, type Sequence, STRADDLE_OFF, USER_CS, USER_DS, view, VIEW_SIZE } from './format.js';

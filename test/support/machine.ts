@@ -10,7 +10,7 @@
  */
 import { Cpu, type TimeSource } from '../../src/cpu/cpu.js';
 import { FAULT } from '../../src/cpu/fault.js';
-import type { ExitHandler } from '../../src/hv/exit.js';
+import type { ExitHandler } from '../../src/cpu/exit.js';
 import { MmioBus } from '../../src/hv/mmio-bus.js';
 import type { Mmu } from '../../src/mem/mmu.js';
 import { PhysMemory } from '../../src/mem/phys.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cpu } from '../../src/cpu/cpu.js';
 import { Seg } from '../../src/frontend/insn.js';
-import { ExitReason, type ExitHandler, type VmExit } from '../../src/hv/exit.js';
+import { ExitReason, type ExitHandler, type VmExit } from '../../src/cpu/exit.js';
 import type { Mmu } from '../../src/mem/mmu.js';
 import type { PhysMemory } from '../../src/mem/phys.js';
 import { bareMachine } from '../support/machine.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Seg } from '../../src/frontend/insn.js';
-import { ExitReason } from '../../src/hv/exit.js';
+import { ExitReason } from '../../src/cpu/exit.js';
 import { haveBinutils, runProgram } from './harness.js';
 import { oracle } from '../support/oracle.js';
 import { pmProgram } from './programs.js';

@@ -6,7 +6,7 @@
 import { Jit } from '../../src/jit/engine.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ExitReason } from '../../src/hv/exit.js';
+import { ExitReason } from '../../src/cpu/exit.js';
 import { makeBench, type Bench } from './harness.js';
 
 export const TEST386_DIR = fileURLToPath(new URL('../../../shared/testsuites/test386/', import.meta.url));

@@ -12,7 +12,7 @@
  */
 import { OpKind, type Insn } from '../../frontend/insn.js';
 import { Mn } from '../../frontend/mnemonics.js';
-import { ExitReason } from '../../hv/exit.js';
+import { ExitReason } from '../exit.js';
 import type { Cpu } from '../cpu.js';
 import { raise, raiseCode, Vec } from '../fault.js';
 import { def, isImplemented } from '../handlers.js';

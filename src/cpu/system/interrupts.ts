@@ -16,7 +16,7 @@
  */
 import type { Cpu } from '../cpu.js';
 import { Seg } from '../../frontend/insn.js';
-import { ExitReason } from '../../hv/exit.js';
+import { ExitReason } from '../exit.js';
 import { FAULT, raise, raiseCode, Vec } from '../fault.js';
 import { getEflags, setEflags } from '../flags.js';
 import { CR0, EF } from '../state.js';
