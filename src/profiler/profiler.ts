@@ -9,16 +9,15 @@
  * Nothing is installed unless attach is called, so a run without profiling pays nothing.
  */
 import type { Cpu } from '../cpu/cpu.js';
-import type { Engine } from '../machine/engine.js';
 import type { PhysMemory } from '../mem/phys.js';
 import { BlockCounter, isProfiledJit } from './block-counter.js';
-import { Sampler, SamplingEngine } from './sampler.js';
+import { Sampler, SamplingEngine, type ProfiledEngine } from './sampler.js';
 
 /** What the profiler needs of a machine (src/machine/machine.ts `Machine` has all of it). */
 export interface ProfiledMachine {
   readonly cpu: Cpu;
   readonly phys: PhysMemory;
-  engine: Engine;
+  engine: ProfiledEngine;
   readonly hv: { statsLines(): string[] };
 }
 

@@ -56,6 +56,12 @@ export class SymbolTable {
     return this.names.length;
   }
 
+  /** The same symbols `delta` bytes higher (a kernel the decompressor moved, KASLR: kaslr.ts). */
+  slid(delta: number): SymbolTable {
+    if (delta === 0) return this;
+    return new SymbolTable(this.names.map((name, i) => ({ addr: this.starts[i] + delta, name, size: this.ends[i] - this.starts[i] })));
+  }
+
   /** Index of the symbol containing `addr`, or -1. */
   indexOf(addr: number): number {
     const a = addr >>> 0;
