@@ -51,7 +51,7 @@ export class Profiler {
       textLow: opts.textLow,
       textHigh: opts.textHigh,
     });
-    this.blocks = opts.exactBlocks === false ? null : BlockCounter.attach(machine.engine);
+    this.blocks = opts.exactBlocks === false ? null : BlockCounter.attach(machine.engine, (phys, len) => copyGuestBytes(machine.phys, phys, len));
     this.engineName = isProfiledJit(machine.engine) ? 'jit' : 'interp';
     this.samplingEngine = new SamplingEngine(machine.engine, machine.cpu, this.sampler);
     machine.engine = this.samplingEngine;
@@ -80,4 +80,11 @@ export class Profiler {
     if (this.blocks !== null) this.blocks.detach();
     this.endTime = performance.now();
   }
+}
+
+/** Guest RAM bytes without touching devices (empty where there is no RAM). */
+function copyGuestBytes(ram: PhysMemory, phys: number, len: number): Uint8Array {
+  const h = ram.hostOffset(phys);
+  if (h < 0 || ram.hostOffset(phys + len - 1) !== h + len - 1) return new Uint8Array(0);
+  return ram.u8.slice(h, h + len);
 }
