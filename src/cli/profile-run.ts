@@ -83,7 +83,10 @@ export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Mach
     }
   }
   cmdline ??= 'console=ttyS0';
-  const symbols = loadGuestSymbols({ symbols: o.symbols, kernel: o.kernel, kernelImage: o.kernel ? (vmlinux ?? undefined) : undefined, fallbackMap: systemMap });
+  // The reference guest is named from its cached System.map unless --symbols says otherwise; then
+  // it is a kernel like any other (e.g. for Debian's placeholder System.map, its kallsyms).
+  const ownKernel = o.kernel ?? (o.symbols ? kernelPath : undefined);
+  const symbols = loadGuestSymbols({ symbols: o.symbols, kernel: ownKernel, kernelImage: vmlinux ?? undefined, fallbackMap: systemMap });
   const machine = new Machine({
     memBytes: mem,
     mode: o.mode ?? 'jit',

@@ -109,14 +109,15 @@ export function functionName(symbols: SymbolTable, addr: number, user: boolean):
     const early = symbols.nameOf((addr + KERNEL_PAGE_OFFSET) >>> 0);
     if (early !== null) return `${early} (physical)`;
   }
-  return hex32(addr & ~0xfff) + '-page';
+  return symbols.regionOf(addr) ?? hex32(addr & ~0xfff) + '-page';
 }
 
 /** `symbol+0xoff` of a kernel address, also for kernel code running at its physical address. */
 export function formatAddress(symbols: SymbolTable, addr: number): string {
   if (symbols.indexOf(addr) >= 0 || (addr >>> 0) >= 0x40000000) return symbols.format(addr);
   const early = (addr + KERNEL_PAGE_OFFSET) >>> 0;
-  return symbols.indexOf(early) >= 0 ? `${symbols.format(early)} (physical)` : symbols.format(addr);
+  if (symbols.indexOf(early) >= 0) return `${symbols.format(early)} (physical)`;
+  return symbols.regionOf(addr) ?? symbols.format(addr);
 }
 
 export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectOptions = {}): ProfileData {

@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { kernelSymbols } from '../guest/kallsyms.js';
+import { parseBzImage } from '../loader/bzimage.js';
 import { decompressKernel } from '../loader/decompress.js';
 import { readInputFile } from '../loader/files.js';
 import { noSymbols, parseElfSymbols, parseSystemMap, SymbolTable } from './symbols.js';
@@ -74,6 +75,17 @@ function kallsymsTable(vmlinux: Uint8Array, name: string): SymbolTable {
   return new SymbolTable(syms.filter((s) => /^[tTwW]$/.test(s.type)).map((s) => ({ addr: s.addr, name: s.name })));
 }
 
+/**
+ * Where a bzImage's own decompressor runs when the guest runs it (`boot`, `--no-host-decompress`):
+ * from its load address (code32_start) up to the end of the buffer it decompresses into, which it
+ * moves itself to the top of (LOAD_PHYSICAL_ADDR + init_size; boot.rst). It has no symbols in the
+ * bzImage; kernel code there (head_32.S before paging) is still named from the kernel's symbols.
+ */
+function decompressorRegion(bytes: Uint8Array, path: string): { lo: number; hi: number; name: string } {
+  const img = parseBzImage(bytes, path);
+  return { lo: Math.min(img.code32Start, img.prefAddress), hi: img.prefAddress + img.initSize, name: '[kernel decompressor]' };
+}
+
 /** Names from a kernel or ELF file's bytes: ELF symbol table if it has one, else kallsyms. */
 function fromImage(bytes: Uint8Array, path: string, unpacked?: Uint8Array): GuestSymbols {
   const name = basename(path);
@@ -87,6 +99,7 @@ function fromImage(bytes: Uint8Array, path: string, unpacked?: Uint8Array): Gues
       }
     }
     const table = kallsymsTable(vmlinux, path);
+    table.regions.push(decompressorRegion(bytes, path));
     return { table, lines: [`symbols: ${table.size} from the kallsyms of ${name}`], kernelImage: vmlinux };
   }
   if (!isElf(bytes)) throw new SymbolFileError(`${path}: neither a System.map, an ELF file nor a Linux bzImage`);

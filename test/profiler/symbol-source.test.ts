@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { prepareReferenceGuest, type ReferenceGuest } from '../../src/guest/reference.js';
 import { registerProfileCommand } from '../../src/cli/profile.js';
 import { findKernelSlide, kernelTextSegment } from '../../src/profiler/kaslr.js';
+import { parseBzImage } from '../../src/loader/bzimage.js';
+import { functionName } from '../../src/profiler/profile-data.js';
 import { loadGuestSymbols, SymbolFileError } from '../../src/profiler/symbol-source.js';
 import { parseSystemMap, type SymbolTable } from '../../src/profiler/symbols.js';
 
@@ -41,6 +43,15 @@ describe('--symbols', () => {
     expect(bz.lines[0]).toMatch(/^symbols: \d+ from the kallsyms of vmlinuz-/);
     expectSameAsMap(bz.table);
     expect(bz.kernelImage).not.toBeNull();
+    // Code the guest runs from a bzImage without symbols is its decompressor (physical addresses
+    // up to the end of its buffer, LOAD_PHYSICAL_ADDR + init_size); the kernel's own code running
+    // at its physical address (before paging) keeps its name.
+    const img = parseBzImage(new Uint8Array(readFileSync(g.kernel)), g.kernel);
+    const top = img.prefAddress + img.initSize;
+    expect(functionName(bz.table, top - 0x800, false)).toBe('[kernel decompressor]');
+    expect(functionName(bz.table, top, false)).toMatch(/-page$/);
+    expect(functionName(bz.table, img.prefAddress, false)).toBe(`${map.nameOf(img.prefAddress + 0xc0000000)} (physical)`);
+    expect(bz.table.slid(0x4000000).regionOf(top - 0x800)).toBe('[kernel decompressor]');
     const vm = loadGuestSymbols({ symbols: g.vmlinux! });
     expect(vm.lines[0]).toMatch(/from the kallsyms of vmlinux-/);
     expectSameAsMap(vm.table);
