@@ -22,6 +22,7 @@ const WINDOW_MATCH = 0.75;
 /** A slide is accepted when this share of its windows match (random memory matches none). */
 const SLIDE_MATCH = 0.5;
 const PAGE = 0x1000;
+const LOWMEM_TOP = 0x38000000;
 
 /** Guest RAM as the profiler reads it (src/mem/phys.ts `PhysMemory` has both): host bytes, and a
  *  guest-physical address's offset in them (-1 where there is no RAM; nothing else is touched, so
@@ -91,7 +92,9 @@ export function findKernelSlide(vmlinux: Uint8Array, ram: GuestRam, memBytes: nu
   const offsets = windowOffsets(text.data);
   if (offsets.length < 8) return null;
   const need = Math.ceil(offsets.length * SLIDE_MATCH);
-  for (let slide = 0; text.phys + slide + text.data.length / 2 <= memBytes; slide += PAGE) {
+  // The i386 kernel runs in lowmem (below 896 MiB: PAGE_OFFSET + the vmalloc reserve).
+  const top = Math.min(memBytes, LOWMEM_TOP);
+  for (let slide = 0; text.phys + slide + text.data.length / 2 <= top; slide += PAGE) {
     let hit = 0;
     let miss = 0;
     for (const o of offsets) {

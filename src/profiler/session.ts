@@ -68,7 +68,7 @@ export function finishProfile(prof: Profiler, o: ProfileOutputOptions, gs: Guest
   const data = collectProfile(prof, symbols, { top: o.top });
   const files: string[] = [];
   if (o.out) {
-    writeFileSync(o.out, /\.html?$/i.test(o.out) ? flameGraphHtml(prof, symbols, name) : JSON.stringify(toSpeedscope(prof, symbols, name)));
+    writeFileSync(o.out, isHtml(o.out) ? flameGraphHtml(prof, symbols, name) : JSON.stringify(toSpeedscope(prof, symbols, name)));
     files.push(o.out);
   }
   if (o.cpuprofile) {
@@ -78,9 +78,10 @@ export function finishProfile(prof: Profiler, o: ProfileOutputOptions, gs: Guest
   const notes = [...gs.lines, ...(line === null ? [] : [line])];
   let report = formatReport(data, { sourceBlocks: o.sourceBlocks, notes });
   if (files.length > 0) {
-    const html = files.some((f) => /\.html?$/i.test(f));
-    const json = files.some((f) => !/\.html?$/i.test(f));
-    report += `\nwrote ${files.join(', ')}${json ? ' (open at https://www.speedscope.app or in Chrome DevTools)' : ''}${html ? (json ? '; the .html in any browser, offline' : ' (a flame graph: open it in any browser, offline)') : ''}\n`;
+    const hints: string[] = [];
+    if (files.some(isHtml)) hints.push('a flame graph: open the .html in any browser, offline');
+    if (!files.every(isHtml)) hints.push('open the profiles at https://www.speedscope.app or in Chrome DevTools');
+    report += `\nwrote ${files.join(', ')} (${hints.join('; ')})\n`;
   }
   return { data, report, files, symbols, slide };
 }
@@ -101,6 +102,8 @@ function placeSymbols(prof: Profiler, gs: GuestSymbols, mayBeSlid: boolean): { t
   if (slide === 0) return { table: gs.table, slide, line: 'kernel found in guest memory at its link address (no KASLR slide)' };
   return { table: gs.table.slid(slide), slide, line: `KASLR: the kernel runs 0x${slide.toString(16)} bytes above its link address (found in guest memory); names moved by as much` };
 }
+
+const isHtml = (file: string) => /\.html?$/i.test(file);
 
 function textRange(symbols: SymbolTable): [number, number] | null {
   if (symbols.size === 0) return null;
