@@ -34,7 +34,7 @@ export interface ProfileOutputOptions {
   /** JIT: exact per-block counts (default true). */
   exactBlocks?: boolean;
   /** The kernel may have moved itself (its own decompressor ran, and `nokaslr` was not given): the
-   *  stack walker then accepts return addresses above the symbols' text range too. */
+   *  stack walker then accepts return addresses up to a RAM size above the symbols' text range. */
   mayBeSlid?: boolean;
 }
 
@@ -45,7 +45,8 @@ export function startProfile(machine: ProfiledMachine, o: ProfileOutputOptions, 
     period: o.period,
     maxDepth: o.depth,
     textLow: text?.[0],
-    textHigh: o.mayBeSlid ? undefined : text?.[1],
+    // A slid kernel lies at most the guest's RAM size higher (kaslr.ts).
+    textHigh: text === null ? undefined : o.mayBeSlid ? Math.min(0x100000000, text[1] + machine.phys.u8.length) : text[1],
     exactBlocks: o.exactBlocks,
   });
 }

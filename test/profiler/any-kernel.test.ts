@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerProfileCommand } from '../../src/cli/profile.js';
+import { beginBootProfile, registerProfileCommand } from '../../src/cli/profile.js';
+import { loadMachine } from '../../src/cli/profile-run.js';
 import { prepareReferenceGuest } from '../../src/guest/reference.js';
 import { oracle } from '../support/oracle.js';
 import { readPng } from '../support/png.js';
@@ -74,4 +75,23 @@ describe('profile --kernel (no --symbols)', () => {
     for (let i = 0; i < img.data.length; i += img.channels) if (img.data[i] > 180 && img.data[i + 2] < 100) flame++;
     expect(flame / (img.width * img.height)).toBeGreaterThan(0.05);
   }, 240_000);
+});
+
+describe('boot --profile --kernel', () => {
+  it("runs the kernel's own decompressor: named as such, and the kernel not yet found says addresses are unslid", async () => {
+    const g = prepareReferenceGuest();
+    // 3e6 instructions: well inside the in-guest xz decompressor (~2.2e9), as `boot` runs it.
+    const { machine } = await loadMachine({ kernel: g.kernel, initrd: g.initrd, append: 'console=ttyS0', hostDecompress: false, mode: 'interp', maxInstructions: 3_000_000 });
+    const p = beginBootProfile(machine, { profile: join(dir, 'early.html'), kernel: g.kernel, append: 'console=ttyS0', profilePeriod: 1009 })!;
+    await machine.run();
+    let text = '';
+    p.finish((s) => (text += s));
+    expect(text).toMatch(/^symbols: \d{5,} from the kallsyms of vmlinuz-/m);
+    expect(text).toMatch(/^addresses unslid: the kernel's text was not found in guest memory/m);
+    // Every sample is in it (from code32_start, and where it moved itself), none in an unnamed page.
+    const row = /^\s+[\d.]+%\s+([\d.]+)%\s+[\d.]+%\s+\[kernel decompressor\]$/m.exec(text);
+    expect(row).not.toBeNull();
+    expect(Number(row![1])).toBeGreaterThan(99);
+    expect(readFileSync(join(dir, 'early.html'), 'utf8')).toContain('<title>[kernel decompressor] (');
+  }, 120_000);
 });
