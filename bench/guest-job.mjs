@@ -32,7 +32,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeCpio } from '../dist/loader/cpio.js';
 import { prepareReferenceGuest, referenceGuestLabel } from '../dist/guest/reference.js';
-import { loadMachine, startProfile } from '../dist/profiler/profile-command.js';
+import { loadMachine } from '../dist/cli/profile-run.js';
+import { startProfile } from '../dist/profiler/session.js';
 
 /** Deterministic text-like bytes: same (bytes, seed) -> same content on every host. */
 export function jobData(bytes, seed = 0x2545f491) {

@@ -8,7 +8,7 @@
  *   npm run build && node bench/jit-boot-lockstep.mjs [--insns 200000000] [--check 20000000]
  *       [--threshold 50] [--region-threshold N] [--verify]
  */
-import { loadMachine } from '../dist/profiler/profile-command.js';
+import { loadMachine } from '../dist/cli/profile-run.js';
 import { getEflags } from '../dist/cpu/flags.js';
 import { EF } from '../dist/cpu/state.js';
 import { referenceGuestLabel } from '../dist/guest/reference.js';

@@ -7,7 +7,7 @@
  *   npm run build && node bench/jit-boot.mjs [--mode jit|interp] [--threshold 50]
  *   node --cpu-prof bench/jit-boot.mjs --mode jit     # profile: generated blocks show as x86jit/block_*.js
  */
-import { loadMachine } from '../dist/profiler/profile-command.js';
+import { loadMachine } from '../dist/cli/profile-run.js';
 import { MachineStop } from '../dist/hv/exit.js';
 import { referenceGuestLabel } from '../dist/guest/reference.js';
 

@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareReferenceGuest, referenceGuestLabel } from '../dist/guest/reference.js';
-import { loadMachine } from '../dist/profiler/profile-command.js';
+import { loadMachine } from '../dist/cli/profile-run.js';
 import { MachineStop } from '../dist/hv/exit.js';
 import { compileGenerated } from '../dist/jit/compile.js';
 import { loadSymbolFile } from '../dist/profiler/symbols.js';

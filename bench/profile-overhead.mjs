@@ -32,7 +32,7 @@ import { MmioBus } from '../dist/hv/mmio-bus.js';
 import { Jit } from '../dist/jit/engine.js';
 import { PhysMemory } from '../dist/mem/phys.js';
 import { Profiler } from '../dist/profiler/profiler.js';
-import { loadMachine, runProfile } from '../dist/profiler/profile-command.js';
+import { loadMachine, runProfile } from '../dist/cli/profile-run.js';
 import { referenceGuestLabel } from '../dist/guest/reference.js';
 import { arithLoop, crc32, crc32Loop } from './jit-programs.mjs';
 

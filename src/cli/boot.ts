@@ -11,12 +11,12 @@ import { readInputFile } from '../loader/files.js';
 import { readModuleArg } from '../loader/boot-image.js';
 import { initramfsFromDirectory } from '../loader/initrd-dir.js';
 import { Machine, type MachineOptions } from '../machine/machine.js';
-import { resolveSymbols } from '../profiler/profile-command.js';
+import { resolveSymbols } from './profile.js';
 import type { EngineMode } from '../machine/engine.js';
 import type { ClockMode } from '../machine/clock.js';
 import { attachConsole } from './console.js';
 import { prepareReferenceGuest } from '../guest/reference.js';
-import { beginBootProfile, type BootProfile, type BootProfileOptions } from '../profiler/cli.js';
+import { beginBootProfile, type BootProfile, type BootProfileOptions } from './profile.js';
 
 export interface BootOptions extends BootProfileOptions {
   kernel?: string;

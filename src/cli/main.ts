@@ -11,7 +11,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { bootCommand, type BootOptions } from './boot.js';
 import { prepareGuestCommand } from './prepare-guest.js';
-import { addBootProfileOptions, registerProfileCommand } from '../profiler/cli.js';
+import { addBootProfileOptions, registerProfileCommand } from './profile.js';
 import { parseSize } from '../hv/reserved.js';
 
 /** QEMU-style single-dash options mapped to ours. */

@@ -11,6 +11,9 @@
  * instructions the run retired. Self-loop blocks and loop regions run several passes per entry;
  * `retired` counts them all, on the block the dispatcher entered.
  *
+ * Each block's bytes are copied when it is translated (`code`), so a listing shows what was
+ * translated even after the guest rewrote that memory (self-modifying code, a page reused).
+ *
  * For a JIT without those counters, each new block's function is replaced by a counting wrapper
  * (one closure per compiled block, none per execution) that reads `cpu.icount` before and after.
  *
@@ -48,6 +51,9 @@ export interface ProfiledJit {
   blocks(): IterableIterator<ProfiledBlock>;
 }
 
+/** A copy of `len` guest-physical bytes from `phys` (one page at most: a block never crosses one). */
+export type CodeReader = (phys: number, len: number) => Uint8Array;
+
 export function isProfiledJit(e: unknown): e is ProfiledJit {
   const j = e as ProfiledJit;
   return typeof e === 'object' && e !== null && 'onCompile' in j && typeof j.blocks === 'function' && typeof j.stats === 'object';
@@ -56,6 +62,8 @@ export function isProfiledJit(e: unknown): e is ProfiledJit {
 export class BlockCounter {
   /** Every block compiled while profiling, invalidated ones included, by id. */
   readonly blocks: ProfiledBlock[] = [];
+  /** Per block id: its guest bytes as they were when it was translated (empty if unreadable). */
+  readonly code: Uint8Array[] = [];
   entries = new Float64Array(1024);
   retired = new Float64Array(1024);
   /** Host milliseconds spent in compile() (measured here when the JIT does not report it). */
@@ -67,12 +75,13 @@ export class BlockCounter {
   private readonly undo: (() => void)[] = [];
   private detached = false;
 
-  private constructor(readonly jit: ProfiledJit) {}
+  private constructor(readonly jit: ProfiledJit, private readonly readCode: CodeReader | null) {}
 
-  /** Attach to `engine` if it is the JIT (else null). Blocks compiled before this are not counted. */
-  static attach(engine: unknown): BlockCounter | null {
+  /** Attach to `engine` if it is the JIT (else null). Blocks compiled before this are not counted.
+   *  `readCode` copies a block's bytes at translation (none kept without it). */
+  static attach(engine: unknown, readCode: CodeReader | null = null): BlockCounter | null {
     if (!isProfiledJit(engine)) return null;
-    const c = new BlockCounter(engine);
+    const c = new BlockCounter(engine, readCode);
     const jit = engine as { onCompile: ((b: ProfiledBlock) => void) | null };
     const previous = jit.onCompile;
     const listener = (b: ProfiledBlock) => {
@@ -132,6 +141,7 @@ export class BlockCounter {
     if (inner === null || this.detached) return;
     const id = this.blocks.length;
     this.blocks.push(b);
+    this.code.push(this.readCode !== null ? this.readCode(b.phys, b.bytes) : new Uint8Array(0));
     if (id === this.entries.length) {
       this.entries = grow(this.entries);
       this.retired = grow(this.retired);

@@ -109,14 +109,15 @@ export function functionName(symbols: SymbolTable, addr: number, user: boolean):
     const early = symbols.nameOf((addr + KERNEL_PAGE_OFFSET) >>> 0);
     if (early !== null) return `${early} (physical)`;
   }
-  return hex32(addr & ~0xfff) + '-page';
+  return symbols.regionOf(addr) ?? hex32(addr & ~0xfff) + '-page';
 }
 
 /** `symbol+0xoff` of a kernel address, also for kernel code running at its physical address. */
 export function formatAddress(symbols: SymbolTable, addr: number): string {
   if (symbols.indexOf(addr) >= 0 || (addr >>> 0) >= 0x40000000) return symbols.format(addr);
   const early = (addr + KERNEL_PAGE_OFFSET) >>> 0;
-  return symbols.indexOf(early) >= 0 ? `${symbols.format(early)} (physical)` : symbols.format(addr);
+  if (symbols.indexOf(early) >= 0) return `${symbols.format(early)} (physical)`;
+  return symbols.regionOf(addr) ?? symbols.format(addr);
 }
 
 export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectOptions = {}): ProfileData {
@@ -163,7 +164,7 @@ export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectO
     for (let i = 0; i < bc.blocks.length; i++) if (bc.entries[i] > 0) ids.push(i);
     ids.sort((a, b) => bc.retired[b] - bc.retired[a]);
     hotTotal = ids.length;
-    hot = ids.slice(0, top).map((i) => blockSpot(bc.blocks[i], bc.entries[i], bc.retired[i], retired, hist, symbols, p));
+    hot = ids.slice(0, top).map((i) => blockSpot(bc.blocks[i], bc.code[i], bc.entries[i], bc.retired[i], retired, hist, symbols));
     for (const r of rows.values()) r.jitRetired = 0;
     for (let i = 0; i < bc.blocks.length; i++) {
       if (bc.retired[i] === 0) continue;
@@ -212,19 +213,20 @@ export function collectProfile(p: Profiler, symbols: SymbolTable, opts: CollectO
 /** Function row of the JIT's interpreted instructions. */
 export const INTERPRETED = '(interpreted by the JIT: cold code)';
 
-function blockSpot(b: ProfiledBlock, entries: number, retired: number, total: number, hist: Map<number, number>, symbols: SymbolTable, p: Profiler): HotSpot {
+/** A translated block's row; `code` holds its bytes as translated (the decoded `insns` are of those
+ *  bytes too, so the listing stays true after the guest rewrote the memory). */
+function blockSpot(b: ProfiledBlock, code: Uint8Array, entries: number, retired: number, total: number, hist: Map<number, number>, symbols: SymbolTable): HotSpot {
   let samples = 0;
   const lo = b.lin >>> 0;
   for (let k = 0; k < b.length; k++) samples += hist.get((lo + (b.eips[k] - b.eip)) >>> 0) ?? 0;
   const code32 = (b.mode & 1) !== 0;
-  const u8 = p.machine.phys.u8;
   const disasm: DisasmLine[] = [];
   for (let k = 0; k < b.length; k++) {
     const addr = (b.lin + (b.eips[k] - b.eip)) >>> 0;
     const insn = b.insns[k];
-    const host = p.machine.phys.hostOffset((b.phys + (b.eips[k] - b.eip)) >>> 0);
+    const off = b.eips[k] - b.eip;
     const bytes: string[] = [];
-    for (let j = 0; j < insn.len && host >= 0; j++) bytes.push(u8[host + j].toString(16).padStart(2, '0'));
+    for (let j = 0; j < insn.len && off + j < code.length; j++) bytes.push(code[off + j].toString(16).padStart(2, '0'));
     disasm.push({ addr, hex: bytes.join(' '), text: formatInsn(insn, addr, code32) });
   }
   const user = (b.mode & 0xc) === 0xc;

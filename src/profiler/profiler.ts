@@ -9,16 +9,15 @@
  * Nothing is installed unless attach is called, so a run without profiling pays nothing.
  */
 import type { Cpu } from '../cpu/cpu.js';
-import type { Engine } from '../machine/engine.js';
 import type { PhysMemory } from '../mem/phys.js';
 import { BlockCounter, isProfiledJit } from './block-counter.js';
-import { Sampler, SamplingEngine } from './sampler.js';
+import { Sampler, SamplingEngine, type ProfiledEngine } from './sampler.js';
 
 /** What the profiler needs of a machine (src/machine/machine.ts `Machine` has all of it). */
 export interface ProfiledMachine {
   readonly cpu: Cpu;
   readonly phys: PhysMemory;
-  engine: Engine;
+  engine: ProfiledEngine;
   readonly hv: { statsLines(): string[] };
 }
 
@@ -52,7 +51,7 @@ export class Profiler {
       textLow: opts.textLow,
       textHigh: opts.textHigh,
     });
-    this.blocks = opts.exactBlocks === false ? null : BlockCounter.attach(machine.engine);
+    this.blocks = opts.exactBlocks === false ? null : BlockCounter.attach(machine.engine, (phys, len) => copyGuestBytes(machine.phys, phys, len));
     this.engineName = isProfiledJit(machine.engine) ? 'jit' : 'interp';
     this.samplingEngine = new SamplingEngine(machine.engine, machine.cpu, this.sampler);
     machine.engine = this.samplingEngine;
@@ -81,4 +80,11 @@ export class Profiler {
     if (this.blocks !== null) this.blocks.detach();
     this.endTime = performance.now();
   }
+}
+
+/** Guest RAM bytes without touching devices (empty where there is no RAM). */
+function copyGuestBytes(ram: PhysMemory, phys: number, len: number): Uint8Array {
+  const h = ram.hostOffset(phys);
+  if (h < 0 || ram.hostOffset(phys + len - 1) !== h + len - 1) return new Uint8Array(0);
+  return ram.u8.slice(h, h + len);
 }

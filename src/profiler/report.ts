@@ -14,6 +14,8 @@ export interface ReportOptions {
   maxSourceLines?: number;
   /** Rows of the function table (default 25). */
   functions?: number;
+  /** Lines printed under the headline (where the symbols came from, KASLR). */
+  notes?: string[];
 }
 
 const pct = (x: number) => (100 * x).toFixed(2).padStart(6) + '%';
@@ -26,6 +28,7 @@ export function formatReport(d: ProfileData, o: ReportOptions = {}): string {
   const mips = d.wallMs > 0 ? d.retired / d.wallMs / 1000 : 0;
   out.push(`x86jit profile (${d.engine}): ${num(d.retired)} guest instructions in ${(d.wallMs / 1000).toFixed(1)} s (${mips.toFixed(1)} M/s); ` +
     `${num(d.samples)} samples, one every ${num(d.period)} instructions`);
+  out.push(...(o.notes ?? []));
   out.push('');
 
   if (d.jit !== null) {

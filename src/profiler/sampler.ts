@@ -22,8 +22,14 @@
 import type { Cpu } from '../cpu/cpu.js';
 import { Seg } from '../frontend/insn.js';
 import type { PhysMemory } from '../mem/phys.js';
-import type { Engine } from '../machine/engine.js';
 import { GuestPeek } from '../cpu/guest-peek.js';
+
+/** What the profiler runs and wraps: a machine's execution engine (src/machine/engine.ts `Engine`,
+ *  the interpreter or the JIT), declared here so that the profiler imports nothing of machine/. */
+export interface ProfiledEngine {
+  run(budget: number): number;
+  statsLines?(): string[];
+}
 
 export interface SamplerOptions {
   /** Guest instructions per sample (>= 1). */
@@ -225,9 +231,9 @@ export class Sampler {
  * contract as Cpu.run: returns the instructions retired (faults counted as the inner engine counts
  * them), never more than `budget`, early on HLT.
  */
-export class SamplingEngine implements Engine {
+export class SamplingEngine implements ProfiledEngine {
   constructor(
-    readonly inner: Engine,
+    readonly inner: ProfiledEngine,
     private readonly cpu: Cpu,
     readonly sampler: Sampler,
   ) {}

@@ -40,8 +40,9 @@ export interface SpeedscopeFile {
   exporter: string;
 }
 
-/** Stacks of every sample as frame-index arrays (root first), with the frame table. */
-function stacks(p: Profiler, symbols: SymbolTable): { frames: SpeedscopeFrame[]; stacks: number[][] } {
+/** Stacks of every sample as frame-index arrays (root first), with the frame table (also for
+ *  flamegraph.ts). */
+export function sampleStacks(p: Profiler, symbols: SymbolTable): { frames: SpeedscopeFrame[]; stacks: number[][] } {
   const frames: SpeedscopeFrame[] = [];
   const index = new Map<string, number>();
   const out: number[][] = [];
@@ -65,7 +66,7 @@ function stacks(p: Profiler, symbols: SymbolTable): { frames: SpeedscopeFrame[];
 }
 
 export function toSpeedscope(p: Profiler, symbols: SymbolTable, name = 'x86jit guest profile'): SpeedscopeFile {
-  const { frames, stacks: st } = stacks(p, symbols);
+  const { frames, stacks: st } = sampleStacks(p, symbols);
   const s = p.sampler;
   const n = st.length;
   const instrWeights = new Array<number>(n).fill(s.period);
@@ -105,7 +106,7 @@ export interface CpuProfile {
 
 /** Chrome `.cpuprofile` (DevTools protocol Profiler.Profile): times in microseconds. */
 export function toCpuProfile(p: Profiler, symbols: SymbolTable): CpuProfile {
-  const { frames, stacks: st } = stacks(p, symbols);
+  const { frames, stacks: st } = sampleStacks(p, symbols);
   const mk = (id: number, functionName: string): CpuProfileNode => ({
     id,
     callFrame: { functionName, scriptId: '0', url: 'guest', lineNumber: -1, columnNumber: -1 },

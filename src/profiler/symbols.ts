@@ -22,6 +22,9 @@ export class SymbolTable {
   /** End (exclusive) of each symbol: its size when known, else the next symbol's start. */
   readonly ends: Float64Array;
   readonly names: string[];
+  /** Code without symbols but of known origin, named after the symbols failed (e.g. a bzImage's
+   *  decompressor: symbol-source.ts): [lo, hi) and a label. */
+  readonly regions: { lo: number; hi: number; name: string }[] = [];
 
   constructor(entries: { addr: number; name: string; size?: number }[]) {
     const sorted = entries
@@ -54,6 +57,21 @@ export class SymbolTable {
 
   get size(): number {
     return this.names.length;
+  }
+
+  /** The same symbols `delta` bytes higher (a kernel the decompressor moved, KASLR: kaslr.ts). */
+  slid(delta: number): SymbolTable {
+    if (delta === 0) return this;
+    const t = new SymbolTable(this.names.map((name, i) => ({ addr: this.starts[i] + delta, name, size: this.ends[i] - this.starts[i] })));
+    t.regions.push(...this.regions); // the decompressor does not move with the kernel
+    return t;
+  }
+
+  /** Label of the region containing `addr`, or null. */
+  regionOf(addr: number): string | null {
+    const a = addr >>> 0;
+    for (const r of this.regions) if (a >= r.lo && a < r.hi) return r.name;
+    return null;
   }
 
   /** Index of the symbol containing `addr`, or -1. */

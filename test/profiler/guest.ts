@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, CODE, STACK_TOP, type TestMachine } from '../cpu-int/harness.js';
-import type { Engine } from '../../src/machine/engine.js';
+import type { ProfiledEngine } from '../../src/profiler/sampler.js';
 import type { ProfiledMachine } from '../../src/profiler/profiler.js';
 
 export const GUEST_ASM = `
@@ -69,7 +69,7 @@ export function buildGuest(): BuiltGuest {
 }
 
 /** The guest loaded at CODE on a fresh harness machine, as a ProfiledMachine with `engine`. */
-export function guestMachine(makeEngine: (t: TestMachine) => Engine): ProfiledMachine & { t: TestMachine } {
+export function guestMachine(makeEngine: (t: TestMachine) => ProfiledEngine): ProfiledMachine & { t: TestMachine } {
   const g = buildGuest();
   const t = machine();
   t.phys.u8.set(g.text, CODE);

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareReferenceGuest, type ReferenceGuest } from '../../src/guest/reference.js';
-import { runProfile, type ProfileRun } from '../../src/profiler/profile-command.js';
+import { runProfile, type ProfileRun } from '../../src/cli/profile-run.js';
 import { INTERPRETED } from '../../src/profiler/profile-data.js';
 import { validateSpeedscope } from './speedscope-schema.js';
 
