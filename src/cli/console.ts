@@ -83,7 +83,7 @@ export class GuestConsole {
         this.target?.requestStop(new MachineStop(EXIT_STATUS.quit, 'quit from the console (Ctrl-A X)', 'quit'));
         continue;
       }
-      if (b === 0x68 || b === 0x48 || b === 0x3f) this.line(`x86jit console keys:${this.eol()}  ${CONSOLE_KEYS.join(`${this.eol()}  `)}`);
+      if (b === 0x68 || b === 0x48 || b === 0x3f) this.line(`x86jit console keys:\n  ${CONSOLE_KEYS.join('\n  ')}`);
       else if (b === CTRL_A) out.push(CTRL_A);
       // Any other key after Ctrl-A is dropped, as QEMU does.
     }
@@ -96,12 +96,8 @@ export class GuestConsole {
     else this.held.push(...bytes);
   }
 
-  /** A raw-mode terminal needs CR LF. */
-  private eol(): string {
-    return this.tty ? '\r\n' : '\n';
-  }
-
+  /** Node's raw mode keeps the terminal's output processing (libuv leaves ONLCR on): \n is enough. */
   private line(text: string): void {
-    this.say(`${this.eol()}${text}${this.eol()}`);
+    this.say(`\n${text}\n`);
   }
 }
