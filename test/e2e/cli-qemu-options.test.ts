@@ -3,6 +3,8 @@
  * QEMU's single-dash options, an exact --max-instructions, --stats' engine figures, the console's
  * Ctrl-A keys on a pipe. Tiny flat guests only: no kernel boot.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ECHO_GUEST, LOOP_GUEST, RESET_GUEST, flatArgs, writeFlatGuest } from './flat-guests.js';
 import { GuestSession, runCli } from './session.js';
@@ -116,4 +118,12 @@ describe('the console on a pipe', () => {
       s.kill();
     }
   });
+});
+
+test('`npx x86jit` runs the CLI from the repository, as the README says', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  expect(readme).toMatch(/`npx x86jit boot`/);
+  // --no: never ask the registry; the package's own bin (package.json "bin") must be found.
+  const out = execFileSync('npm', ['exec', '--no', '--', 'x86jit', '--version'], { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+  expect(out.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
 });
