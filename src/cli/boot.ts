@@ -5,14 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { MachineStop } from '../hv/exit.js';
-import { DEFAULT_RESERVE, parseReserve } from '../hv/reserved.js';
+import { DEFAULT_RESERVE, parseReserve, type ReservedRegion } from '../hv/reserved.js';
 import { LoaderError } from '../loader/errors.js';
 import { readInputFile } from '../loader/files.js';
-import { readModuleArg } from '../loader/boot-image.js';
+import { readModuleArg, type BootImageOptions } from '../loader/boot-image.js';
 import { initramfsFromDirectory } from '../loader/initrd-dir.js';
 import { Machine, type MachineOptions, type RunResult } from '../machine/machine.js';
-import type { BootImageOptions } from '../loader/boot-image.js';
-import type { ReservedRegion } from '../hv/reserved.js';
 import { resolveSymbols } from '../profiler/profile-command.js';
 import type { EngineMode } from '../machine/engine.js';
 import type { ClockMode } from '../machine/clock.js';
