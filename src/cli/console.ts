@@ -101,3 +101,10 @@ export class GuestConsole {
     this.say(`\n${text}\n`);
   }
 }
+
+/** One machine, one console: attach, and get the function that gives the terminal back. */
+export function attachConsole(machine: ConsoleTarget, stdin: NodeJS.ReadStream): () => void {
+  const con = new GuestConsole(stdin, (s) => process.stderr.write(s));
+  con.attach(machine);
+  return () => con.close();
+}

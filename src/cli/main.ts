@@ -36,6 +36,9 @@ const CONSOLE_HELP = `Console: the guest's serial port (COM1) is this terminal (
 the guest). Ctrl-A X quits, Ctrl-A H lists the keys, Ctrl-A Ctrl-A sends Ctrl-A. Input typed or
 piped before the guest reads it waits on the host side.`;
 
+/** The commands that take QEMU's spellings (the others' arguments are passed on as they are). */
+const QEMU_STYLE_COMMANDS = new Set(['boot', 'profile']);
+
 /** The long options of every command that take a value (their next argument is never rewritten). */
 function valueOptions(program: Command): Set<string> {
   const out = new Set<string>();
@@ -101,7 +104,8 @@ export function buildProgram(): Command {
 async function main(): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(normaliseArgv(process.argv.slice(2), valueOptions(program)), { from: 'user' });
+    const args = process.argv.slice(2);
+    await program.parseAsync(QEMU_STYLE_COMMANDS.has(args[0]) ? normaliseArgv(args, valueOptions(program)) : args, { from: 'user' });
   } catch (e) {
     if (e instanceof ArgvError) {
       process.stderr.write(`x86jit: ${e.message}\n`);
