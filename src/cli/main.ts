@@ -3,41 +3,51 @@
  * x86jit command line (commander). Wiring only: parse options, build a Machine, connect the
  * terminal to the guest's serial console, report how the guest stopped.
  *
- *   x86jit boot [--kernel F] [--initrd F | --initrd-dir D] [--append S] [--mem 128M] [--mode jit|interp]
+ *   x86jit boot [--kernel F] [--initrd F | --initrd-dir D] [--append S] [-m 128] [--mode jit|interp]
  *   x86jit prepare-guest
  *
- * QEMU's spellings are accepted as aliases: -kernel, -initrd, -append, -m.
+ * QEMU's spellings are accepted too (qemu-argv.ts): -kernel, -initrd, -append, -m, -nographic,
+ * -no-reboot, -serial stdio, -smp 1.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { bootCommand, type BootOptions } from './boot.js';
 import { prepareGuestCommand } from './prepare-guest.js';
 import { addBootProfileOptions, registerProfileCommand } from './profile.js';
-import { parseSize } from '../hv/reserved.js';
+import { EXIT_STATUS_HELP } from '../hv/exit-status.js';
+import { CLOCK_MODES, type ClockMode } from '../machine/clock.js';
+import { intArg, memArg, serialArg, smpArg } from './option-args.js';
+import { ArgvError, normaliseArgv } from './qemu-argv.js';
 
-/** QEMU-style single-dash options mapped to ours. */
-const QEMU_ALIASES: Record<string, string> = {
-  '-kernel': '--kernel',
-  '-initrd': '--initrd',
-  '-append': '--append',
-  '-m': '--mem',
-};
+export { normaliseArgv };
 
-export function normaliseArgv(argv: string[]): string[] {
-  return argv.map((a) => QEMU_ALIASES[a] ?? a);
-}
+/**
+ * The default clock: fast. A boot spends tens of seconds of guest time halted in delays and
+ * timeouts that realtime sits out (the reference boot to BOOT-OK, 2 loaded cores: 62-77 s fast,
+ * 97 s realtime), and the benchmarks (../shared/peers) and CI's boot tests run without --clock.
+ */
+export const DEFAULT_CLOCK: ClockMode = 'fast';
 
-function sizeArg(v: string): number {
-  try {
-    return parseSize(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
+const CLOCK_HELP = `Clocks (--clock):
+  realtime       guest time is host time: a halted guest waits in real time (guest sleep 10
+                 takes 10 s) and its date follows the host's
+  fast           the default: idle time is skipped, a halted guest jumps to its next timer at
+                 once, so delays and timeouts cost no wall time and guest time runs ahead of
+                 the host's (by all the idle time skipped)
+  deterministic  time counts guest instructions (10 ns each), idle time is skipped: the same
+                 boot prints the same bytes`;
 
-function intArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
-  return n;
+const CONSOLE_HELP = `Console: the guest's serial port (COM1) is this terminal (raw mode on a TTY: Ctrl-C goes to
+the guest). Ctrl-A X quits, Ctrl-A H lists the keys, Ctrl-A Ctrl-A sends Ctrl-A. Input typed or
+piped before the guest reads it waits on the host side.`;
+
+/** The commands that take QEMU's spellings (the others' arguments are passed on as they are). */
+const QEMU_STYLE_COMMANDS = new Set(['boot', 'profile']);
+
+/** The long options of every command that take a value (their next argument is never rewritten). */
+function valueOptions(program: Command): Set<string> {
+  const out = new Set<string>();
+  for (const c of [program, ...program.commands]) for (const o of c.options) if (o.required && o.long) out.add(o.long);
+  return out;
 }
 
 export function buildProgram(): Command {
@@ -56,9 +66,13 @@ export function buildProgram(): Command {
     .option('--initrd <file>', 'initial ramdisk file')
     .option('--initrd-dir <dir>', 'build the initramfs from this directory (newc cpio)')
     .option('--append <cmdline>', 'kernel command line')
-    .option('--mem <size>', 'guest RAM, e.g. 128M', sizeArg, 128 * 1024 * 1024)
+    .option('-m, --mem <size>', 'guest RAM: MiB as in QEMU (128), or with a unit (512K, 128M, 1G)', memArg, 128 * 1024 * 1024)
     .addOption(new Option('--mode <mode>', 'execution engine').choices(['jit', 'interp']).default('jit'))
-    .addOption(new Option('--clock <clock>', 'virtual clock source').choices(['realtime', 'deterministic']).default('realtime'))
+    .addOption(new Option('--clock <clock>', 'guest time (see Clocks below)').choices(CLOCK_MODES).default(DEFAULT_CLOCK))
+    .option('--no-reboot', `exit (status 6) when the guest resets, instead of booting it again (QEMU's -no-reboot)`)
+    .option('--nographic', 'accepted for QEMU users: x86jit never opens a window (the console is this terminal)')
+    .option('--serial <dev>', 'QEMU\'s -serial: only "stdio" or "mon:stdio" (COM1 is always this terminal)', serialArg)
+    .option('--smp <n>', "QEMU's -smp: only 1 (x86jit emulates one CPU)", smpArg)
     .option('--reserve <spec>', 'hypervisor-reserved RAM, SIZE[@ADDR] (0 for none)', '8M')
     .option('--test-devices', "QEMU's isa-debug-exit (port 0xf4) and pc-testdev")
     .option('--flat <addr>', 'load --kernel as a raw binary at this address and start there in real mode')
@@ -72,9 +86,10 @@ export function buildProgram(): Command {
     .option('--jit-verify', 'parse every generated block with acorn and check what it references')
     .option('--jit-source-maps [dir]', 'source maps from generated code to guest instructions (DevTools, node --cpu-prof); with DIR also write one .map per function there, for `profile --symbolize --source-maps DIR`')
     .option('--dump-reserved <file>', "write the hypervisor's reserved region (its host bytes) to this file when the guest stops")
-    .option('--max-instructions <n>', 'stop (exit 124) after this many guest instructions', intArg)
-    .action(async (opts: BootOptions) => {
-      process.exitCode = await bootCommand(opts);
+    .option('--max-instructions <n>', 'stop (exit 124) after exactly this many guest instructions', intArg)
+    .addHelpText('after', `\n${CLOCK_HELP}\n\n${CONSOLE_HELP}\n\n${EXIT_STATUS_HELP}\n`)
+    .action(async (opts: BootOptions, cmd: Command) => {
+      process.exitCode = await bootCommand({ ...opts, reserveIsDefault: cmd.getOptionValueSource('reserve') === 'default' });
     });
 
   addBootProfileOptions(program.commands.find((c) => c.name() === 'boot')!);
@@ -93,8 +108,14 @@ export function buildProgram(): Command {
 async function main(): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(normaliseArgv(process.argv.slice(2)), { from: 'user' });
+    const args = process.argv.slice(2);
+    await program.parseAsync(QEMU_STYLE_COMMANDS.has(args[0]) ? normaliseArgv(args, valueOptions(program)) : args, { from: 'user' });
   } catch (e) {
+    if (e instanceof ArgvError) {
+      process.stderr.write(`x86jit: ${e.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode;
       return;

@@ -14,7 +14,13 @@
  *
  * Transmission is instantaneous (the byte goes to the Console at once, THRE and TEMT stay set).
  * Received bytes wait in an unbounded host-side queue and enter the 16-byte receive FIFO as it has
- * room, so pasted input is never lost to overrun. A byte that waits in the FIFO below the trigger
+ * room, so pasted input is never lost to overrun; and only while the guest listens, so input typed
+ * before its driver is ready is not lost to the FIFO resets and discarding RBR reads of driver
+ * start-up (Linux 8250: autoconfig, serial8250_do_startup) either. The guest listens when it has
+ * enabled the received-data interrupt (IER bit 0), has never written IER (a guest that does not
+ * set the UART up), or polls: POLL_READS LSR reads in a row with no other register touched (Linux
+ * reads LSR at most twice in a row while its receive interrupt is off). A FIFO reset puts the
+ * bytes the guest never read back at the head of the queue: to the guest they arrive later. A byte that waits in the FIFO below the trigger
  * level raises the character-timeout interrupt at once (the 4-character-time delay is not modelled).
  * Loopback (MCR bit 4): THR feeds the receiver, and MSR reads CTS=RTS, DSR=DTR, RI=OUT1, DCD=OUT2;
  * Linux's autoconfig relies on it. On the PC, the IRQ pin is gated by OUT2 and is inactive in
@@ -27,6 +33,8 @@ export const COM1 = { base: 0x3f8, irq: 4 } as const;
 export const COM2 = { base: 0x2f8, irq: 3 } as const;
 
 const FIFO_SIZE = 16;
+/** LSR reads in a row, nothing else touched, that make a guest with IER bit 0 clear a polling reader. */
+const POLL_READS = 8;
 const Ier = { RDA: 1, THRE: 2, RLS: 4, MS: 8 } as const;
 const Lsr = { DR: 0x01, OE: 0x02, BI: 0x10, THRE: 0x20, TEMT: 0x40, FIFO_ERR: 0x80 } as const;
 const Mcr = { DTR: 1, RTS: 2, OUT1: 4, OUT2: 8, LOOP: 16 } as const;
@@ -46,10 +54,15 @@ export class Uart16550 extends ByteIoDevice {
   /** THRE interrupt pending (set when THR empties or ETBEI is enabled; cleared by IIR read/THR write). */
   threPending = true;
   private readonly rx = new Uint8Array(FIFO_SIZE);
+  /** Per FIFO slot: 1 when the byte came from the host (not from loopback). */
+  private readonly rxFromHost = new Uint8Array(FIFO_SIZE);
   private rxHead = 0;
   private rxCount = 0;
   /** Host input not yet in the FIFO. */
-  private readonly pendingInput: number[] = [];
+  private pendingInput: number[] = [];
+  /** The guest has written IER (it sets the UART up), and LSR reads in a row since another access. */
+  private ierWritten = false;
+  private lsrReadsInARow = 0;
   private irqLevel = false;
   transmitted = 0;
 
@@ -69,20 +82,56 @@ export class Uart16550 extends ByteIoDevice {
     this.update();
   }
 
+  /** Host input the guest has not read: the FIFO's bytes, then the queue's (emptied). */
+  takeUnread(): number[] {
+    const out: number[] = [];
+    while (this.rxCount > 0) {
+      const host = this.rxFromHost[this.rxHead] === 1;
+      const b = this.popRx();
+      if (host) out.push(b);
+    }
+    out.push(...this.pendingInput);
+    this.pendingInput = [];
+    this.update();
+    return out;
+  }
+
+  private listening(): boolean {
+    return (this.ier & Ier.RDA) !== 0 || !this.ierWritten || this.lsrReadsInARow >= POLL_READS;
+  }
+
   private refill(): void {
+    if (this.pendingInput.length === 0 || !this.listening()) return;
     const room = this.fifoEnabled ? FIFO_SIZE : 1;
     while (this.rxCount < room && this.pendingInput.length > 0 && (this.mcr & Mcr.LOOP) === 0) {
-      this.pushRx(this.pendingInput.shift()!);
+      this.pushRx(this.pendingInput.shift()!, 1);
     }
   }
 
-  private pushRx(b: number): void {
+  /** Reset the receive FIFO: bytes the guest never read go back to the head of the host queue. */
+  private resetRx(): void {
+    const unread: number[] = [];
+    while (this.rxCount > 0) {
+      const host = this.rxFromHost[this.rxHead] === 1;
+      const b = this.popRx();
+      if (host) unread.push(b);
+    }
+    if (unread.length > 0) this.pendingInput.unshift(...unread);
+    this.rxHead = 0;
+  }
+
+  private pushRx(b: number, fromHost: number): void {
     if (this.rxCount >= (this.fifoEnabled ? FIFO_SIZE : 1)) {
       this.lsrErrors |= Lsr.OE; // overrun: the new character is lost (FIFO mode) / overwrites
-      if (!this.fifoEnabled) this.rx[this.rxHead] = b;
+      if (!this.fifoEnabled) {
+        this.rx[this.rxHead] = b;
+        this.rxFromHost[this.rxHead] = fromHost;
+      }
       return;
     }
-    this.rx[(this.rxHead + this.rxCount) % FIFO_SIZE] = b;
+    const at = (this.rxHead + this.rxCount) % FIFO_SIZE;
+    this.rx[at] = b;
+    this.rxFromHost[at] = fromHost;
     this.rxCount++;
   }
 
@@ -129,6 +178,10 @@ export class Uart16550 extends ByteIoDevice {
   read8(port: number): number {
     const off = (port - this.base) & 7;
     const dlab = (this.lcr & 0x80) !== 0;
+    if (off === 5) {
+      this.lsrReadsInARow++;
+      if (this.lsrReadsInARow === POLL_READS) this.refill();
+    } else this.lsrReadsInARow = 0;
     let v: number;
     switch (off) {
       case 0:
@@ -166,6 +219,7 @@ export class Uart16550 extends ByteIoDevice {
   write8(port: number, value: number): void {
     const off = (port - this.base) & 7;
     const dlab = (this.lcr & 0x80) !== 0;
+    this.lsrReadsInARow = 0;
     switch (off) {
       case 0:
         if (dlab) {
@@ -181,16 +235,16 @@ export class Uart16550 extends ByteIoDevice {
         }
         const old = this.ier;
         this.ier = value & 0x0f;
+        this.ierWritten = true;
+        this.refill();
         // Enabling ETBEI with an empty THR raises THRE at once (datasheet; Linux's THRE test).
         if ((value & Ier.THRE) !== 0 && (old & Ier.THRE) === 0) this.threPending = true;
         break;
       }
       case 2: // FCR
-        if ((value & 1) !== (this.fifoEnabled ? 1 : 0)) {
-          this.rxHead = this.rxCount = 0; // changing the FIFO enable resets both FIFOs
-        }
+        if ((value & 1) !== (this.fifoEnabled ? 1 : 0)) this.resetRx(); // changing the FIFO enable resets both FIFOs
         this.fifoEnabled = (value & 1) !== 0;
-        if ((value & 2) !== 0) this.rxHead = this.rxCount = 0;
+        if ((value & 2) !== 0) this.resetRx();
         this.rxTrigger = [1, 4, 8, 14][value >> 6];
         this.refill();
         break;
@@ -226,7 +280,7 @@ export class Uart16550 extends ByteIoDevice {
 
   private transmit(b: number): void {
     this.transmitted++;
-    if ((this.mcr & Mcr.LOOP) !== 0) this.pushRx(b);
+    if ((this.mcr & Mcr.LOOP) !== 0) this.pushRx(b, 0);
     else this.console.write(b);
     // The shift register empties at once: THR is empty again.
     this.threPending = true;

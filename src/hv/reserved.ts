@@ -28,6 +28,7 @@ export function parseReserve(spec: string, ramBytes: number): ReservedRegion | n
   if (size === 0) return null;
   const addr = m[2] !== undefined ? parseSize(m[2]) : ramBytes - size;
   if (size % PAGE_SIZE !== 0 || addr % PAGE_SIZE !== 0) throw new Error('--reserve: size and address must be multiples of 4 KiB');
+  if (addr < 0) throw new Error(`--reserve: ${spec.trim()} does not fit in ${ramBytes / 2 ** 20} MiB of guest RAM (-m/--mem)`);
   if (addr < 0x100000 || addr + size > ramBytes) {
     throw new Error(`--reserve: region 0x${addr.toString(16)}+0x${size.toString(16)} must lie inside RAM above 1 MiB`);
   }

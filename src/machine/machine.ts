@@ -9,6 +9,7 @@ import { EF } from '../cpu/state.js';
 import { createPcPlatform, type PcPlatform } from '../devices/platform.js';
 import { CpuidPolicy } from '../hv/cpuid.js';
 import { MachineStop, type StopKind } from '../hv/exit.js';
+import { EXIT_STATUS } from '../hv/exit-status.js';
 import { Hypervisor } from '../hv/hypervisor.js';
 import { IoBus } from '../hv/io-bus.js';
 import { MmioBus } from '../hv/mmio-bus.js';
@@ -20,6 +21,7 @@ import { PhysMemory } from '../mem/phys.js';
 import { VirtualClock, type ClockMode } from './clock.js';
 import { formatCrashReport } from './crash-report.js';
 import { disassembleAt } from './disasm-at.js';
+import { PanicWatch } from './panic-watch.js';
 import { createEngine, type Engine, type EngineMode, type JitOptions } from './engine.js';
 
 export interface MachineOptions {
@@ -38,7 +40,7 @@ export interface MachineOptions {
   jitCounting?: boolean;
   /** Source maps for generated code (`--jit-source-maps`): see engine.ts JitOptions.sourceMaps. */
   jitSourceMaps?: JitOptions['sourceMaps'];
-  /** Stop with exit status 124 after this many guest instructions (like timeout(1)). */
+  /** Stop with exit status 124 after exactly this many guest instructions (like timeout(1)). */
   maxInstructions?: number;
   /** Print every VM exit to stderr. */
   trace?: boolean;
@@ -61,6 +63,8 @@ export class GuestError extends MachineStop {}
 
 const SLICE = 20_000;
 const YIELD_MS = 15;
+/** Longest real-time wait of a halted guest before the loop looks again (console, stop requests). */
+const IDLE_WAIT_MAX_MS = 50;
 
 export class Machine {
   readonly mmio = new MmioBus();
@@ -75,6 +79,9 @@ export class Machine {
   readonly e820: E820Entry[];
   private stop: MachineStop | null = null;
   private consoleBuf: number[] = [];
+  private readonly panicWatch = new PanicWatch();
+  /** Ends a real-time idle wait early (console input, a stop request). */
+  private wakeIdle: (() => void) | null = null;
 
   constructor(readonly opts: MachineOptions) {
     if (!(opts.memBytes >= MIN_MEM) || opts.memBytes > MAX_MEM || opts.memBytes % 4096 !== 0) {
@@ -98,7 +105,10 @@ export class Machine {
       ramBytes: opts.memBytes,
       console: { write: (b) => this.consoleOut(b) },
       testDevices: opts.testDevices,
-      onReset: () => this.requestStop(new MachineStop(0, 'guest requested a reset (i8042 0xFE); stopping', 'reset')),
+      // The CPU stops at once, mid-instruction (the machine is thrown away, as a reset would).
+      onReset: () => {
+        throw this.panicWatch.panicLine !== null ? this.panicStop() : new MachineStop(EXIT_STATUS.reset, 'guest reset the machine (i8042 reset line)', 'reset');
+      },
       onPowerOff: () => this.requestStop(new MachineStop(0, 'guest powered off')),
       onDebugExit: (code: number) => this.requestStop(new MachineStop((code << 1) | 1, `guest wrote ${code} to isa-debug-exit`, 'debug-exit')),
     });
@@ -144,17 +154,48 @@ export class Machine {
   }
 
   /** Send bytes to the guest console (UART receive). */
-  input(bytes: Uint8Array): void {
+  input(bytes: Uint8Array | readonly number[]): void {
     for (const b of bytes) this.platform.uart.receive(b);
+    this.wakeIdle?.();
+  }
+
+  /** Console input the guest has not read yet (to carry over into a fresh machine on reboot). */
+  takeUnreadInput(): number[] {
+    return this.platform.uart.takeUnread();
   }
 
   requestStop(s: MachineStop): void {
     if (!this.stop) this.stop = s;
+    this.wakeIdle?.();
+  }
+
+  private panicStop(): MachineStop {
+    return new MachineStop(EXIT_STATUS.panic, `guest kernel panic: ${this.panicWatch.panicLine}`, 'panic');
   }
 
   private consoleOut(b: Uint8Array | number): void {
-    if (typeof b === 'number') this.consoleBuf.push(b & 0xff);
-    else for (const x of b) this.consoleBuf.push(x);
+    if (typeof b === 'number') this.consoleByte(b & 0xff);
+    else for (const x of b) this.consoleByte(x);
+  }
+
+  private consoleByte(x: number): void {
+    this.consoleBuf.push(x);
+    if (this.panicWatch.feed(x)) this.requestStop(this.panicStop());
+  }
+
+  /** Wait in real time (a halted guest under `--clock realtime`) until `ns` pass or input arrives. */
+  private idleWait(ns: number): Promise<void> {
+    const ms = Math.min(IDLE_WAIT_MAX_MS, ns / 1e6);
+    if (ms < 1) return new Promise<void>((r) => setImmediate(r));
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.wakeIdle = null;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wakeIdle = done;
+    });
   }
 
   private flushConsole(): void {
@@ -164,10 +205,11 @@ export class Machine {
     this.opts.console(out);
   }
 
-  /** Run until the guest stops (power-off, debug exit, triple fault) or an emulator error. */
+  /** Run until the guest stops (power-off, reset, panic, debug exit, triple fault, limit) or an emulator error. */
   async run(): Promise<RunResult> {
     const { cpu, clock } = this;
     const timed = this.platform.timed;
+    const limit = this.opts.maxInstructions ?? Infinity;
     let lastYield = Date.now();
     try {
       for (;;) {
@@ -183,7 +225,12 @@ export class Machine {
           if ((cpu.eflags & EF.IF) === 0) {
             throw new GuestError(1, 'guest halted with interrupts disabled: nothing can wake it (machine stopped)', 'halt');
           }
-          if (next !== Infinity) clock.skipTo(next);
+          if (!clock.skipsIdle) {
+            // --clock realtime: a halted CPU waits for its next timer in host time, as hardware does.
+            this.flushConsole();
+            await this.idleWait(next - clock.now());
+            lastYield = Date.now();
+          } else if (next !== Infinity) clock.skipTo(next);
           else {
             // Nothing scheduled: wait for console input.
             this.flushConsole();
@@ -192,11 +239,12 @@ export class Machine {
           }
           continue;
         }
-        if (this.opts.maxInstructions !== undefined && cpu.icount >= this.opts.maxInstructions) {
-          this.requestStop(new MachineStop(124, `stopped after ${cpu.icount} guest instructions (--max-instructions)`, 'limit'));
+        if (cpu.icount >= limit) {
+          this.requestStop(new MachineStop(EXIT_STATUS.limit, `stopped after ${cpu.icount} guest instructions (--max-instructions)`, 'limit'));
           continue;
         }
-        const budget = Math.min(SLICE, clock.insnsUntil(next));
+        // The engine never retires more than its budget (engine.ts): the limit is exact.
+        const budget = Math.min(SLICE, clock.insnsUntil(next), limit - cpu.icount);
         cpu.intrDirty = true; // devices may have raised lines in advance()
         this.engine.run(budget);
         if (Date.now() - lastYield >= YIELD_MS) {
@@ -208,7 +256,7 @@ export class Machine {
     } catch (e) {
       this.flushConsole();
       if (e instanceof MachineStop) {
-        if (e.exitCode === 0 || e.kind === 'debug-exit' || e.kind === 'poweroff') return { exitCode: e.exitCode, why: e.why, kind: e.kind };
+        if (e.exitCode === 0 || e.kind === 'debug-exit' || e.kind === 'poweroff' || e.kind === 'reset' || e.kind === 'panic') return { exitCode: e.exitCode, why: e.why, kind: e.kind };
         return { exitCode: e.exitCode || 1, why: formatCrashReport(cpu, e.why, disassembleAt), kind: e.kind };
       }
       const err = e as Error;
