@@ -22,7 +22,7 @@ export interface WaitMatch {
 
 /** waitFor's options. */
 export interface WaitOptions {
-  /** Milliseconds before it rejects with WaitTimeoutError. Default 300000 (a boot on a busy host). */
+  /** Milliseconds before it rejects with WaitTimeoutError (Infinity: never). Default 300000 (a boot on a busy host). */
   timeout?: number;
 }
 
@@ -30,13 +30,14 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 300_000;
 /** Unconsumed text kept for waitFor when nothing waits: the last 1 MiB characters. */
 const MAX_PENDING = 1 << 20;
 const TAIL = 2000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Waiter {
   pattern: string | RegExp;
   test: (s: string) => WaitMatch | null;
   resolve: (m: WaitMatch) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class ConsoleText {
@@ -67,7 +68,8 @@ export class ConsoleText {
     const timeout = options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
     if (!(timeout >= 0)) return Promise.reject(new UsageError(`waitFor: timeout must be a number of milliseconds >= 0, got ${timeout}`));
     return new Promise<WaitMatch>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(w, new WaitTimeoutError(pattern, timeout, this.tail())), timeout);
+      // Infinity (or more than setTimeout can count, ~24.8 days) waits without a timer.
+      const timer = timeout <= MAX_TIMER_MS ? setTimeout(() => this.settle(w, new WaitTimeoutError(pattern, timeout, this.tail())), timeout) : undefined;
       const w: Waiter = { pattern, test: matcher(pattern), resolve, reject, timer };
       this.waiter = w;
       if (this.check()) return;
