@@ -1,0 +1,84 @@
+/**
+ * `x86jit run -- COMMAND` (issue 14 item 2), spawning dist/cli/main.js: the command's output alone
+ * on stdout (no echo, no prompt, several lines intact) and its exit status as x86jit's. Two
+ * reference-guest boots (uname -a; a multi-line printf then false); the failure paths use a bad
+ * file and a tiny guest that powers off before any prompt.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { commandLine, commandOutput, endPattern, shellQuote } from '../../src/cli/run-script.js';
+import { prepareReferenceGuest } from '../../src/guest/reference.js';
+import { tinyGuest } from '../api/tiny-guest.js';
+import { CLI } from './session.js';
+
+// ~30 s on an idle core; 140 s was seen with four sessions sharing two cores.
+const BOOT_TIMEOUT_MS = 300_000;
+
+/** Run the CLI with stdin closed; stdout exactly as written. */
+function x86jit(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+describe('x86jit run on the reference guest', () => {
+  test('-- uname -a prints the uname line alone and exits 0', async () => {
+    const g = prepareReferenceGuest();
+    const r = await x86jit(['run', '--', 'uname', '-a'], BOOT_TIMEOUT_MS);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^Linux \\S+ ${g.release.replace(/\./g, '\\.')} .* i686 GNU/Linux\\n$`));
+  }, BOOT_TIMEOUT_MS + 30_000);
+
+  test('several lines come out intact and the status of the last command (false) is the exit status', async () => {
+    const r = await x86jit(['run', '--', `printf '%s\\n' one '' "two  three" "it's"; false`], BOOT_TIMEOUT_MS);
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toBe("one\n\ntwo  three\nit's\n");
+  }, BOOT_TIMEOUT_MS + 30_000);
+});
+
+describe('x86jit run failures (no reference boot)', () => {
+  test('a missing kernel: the loader\'s line, status 125', async () => {
+    const r = await x86jit(['run', '--kernel', '/nonexistent/bzImage', '--', 'true'], 60_000);
+    expect(r.code).toBe(125);
+    expect(r.err).toBe('x86jit run: /nonexistent/bzImage: no such kernel file\n');
+    expect(r.out).toBe('');
+  });
+
+  test('a guest that stops before its prompt: one clear line, then the console tail, status 125', async () => {
+    const kernel = join(mkdtempSync(join(tmpdir(), 'x86jit-run-')), 'off.bin');
+    writeFileSync(kernel, tinyGuest('no shell here\n', { powerOff: 3 }));
+    const r = await x86jit(['run', '--kernel', kernel, '--mem', '16M', '--', 'true'], 60_000);
+    expect(r.code).toBe(125);
+    expect(r.err.split('\n')[0]).toBe('x86jit run: the guest stopped (poweroff, exit status 3) before its shell prompt');
+    expect(r.err).toContain('no shell here');
+    expect(r.err).not.toMatch(/\n\s+at /); // no JS stack trace
+  });
+
+  test('no command: a usage error', async () => {
+    const r = await x86jit(['run'], 60_000);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/missing required argument 'command'/);
+  });
+});
+
+describe('the line x86jit run types', () => {
+  test('the echoed line cannot contain the end marker; quotes survive', () => {
+    const line = commandLine(['echo', "it's"], 'abc123');
+    expect(line).toContain(`eval ${shellQuote("echo it's")} </dev/null`);
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(endPattern('abc123').test(line)).toBe(false);
+    expect(endPattern('abc123').exec('outX86JIT-END-abc123 7\r\n')?.[1]).toBe('7');
+    expect(commandOutput('a\r\nb\r\n')).toBe('a\nb\n');
+  });
+});
