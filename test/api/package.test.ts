@@ -1,12 +1,12 @@
 /**
- * The published package, as a user gets it (issue 14 item 1): `npm pack` of this repository (its
- * prepare script builds dist/), installed into a scratch project outside the repository; the
+ * The published package, as a user gets it (issue 14 item 1): `npm pack` of this repository's
+ * sources (its prepare script builds dist/ from scratch), installed into a scratch project outside the repository; the
  * README's "Library API" example, copied verbatim, must type-check there against the installed
  * .d.ts files (tsc --noEmit) and, compiled, boot the reference guest, print `uname -a` and power
  * off. This is the one reference-guest boot of test/api.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +39,13 @@ describe('npm pack, installed elsewhere', () => {
   test('the README example type-checks and boots the reference guest', () => {
     const g = prepareReferenceGuest(); // cached; fetched here on a fresh machine, before the timed boot
 
-    // Pack (the prepare script builds dist/ first) and look at what a user would get.
-    run('npm', ['pack', '--pack-destination', work], REPO);
+    // Pack from a clean build: a copy of the sources with no dist/, so the prepare script builds
+    // it afresh (and the repository's dist/, which other test files run concurrently, is left alone).
+    const stage = join(work, 'stage');
+    mkdirSync(stage);
+    for (const f of ['package.json', 'README.md', 'tsconfig.json', 'src']) cpSync(join(REPO, f), join(stage, f), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules'), join(stage, 'node_modules'), 'dir');
+    run('npm', ['pack', '--pack-destination', work], stage);
     const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
     expect(tgz, 'npm pack wrote no tarball').toBeDefined();
     const listing = execFileSync('tar', ['tzf', join(work, tgz!)], { encoding: 'utf8' }).split('\n');
