@@ -27,7 +27,7 @@ export interface WaitOptions {
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 300_000;
-/** Unconsumed text kept for waitFor when nothing waits: the last 1 MiB characters. */
+/** Unconsumed text kept while no waitFor waits: the last 1 Mi characters. */
 const MAX_PENDING = 1 << 20;
 const TAIL = 2000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -83,7 +83,8 @@ export class ConsoleText {
     const cut = /\x1b(\[[0-9;?]*)?$/.exec(s);
     this.held = cut ? cut[0] : '';
     this.pending += (cut ? s.slice(0, cut.index) : s).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    if (!this.check() && this.pending.length > MAX_PENDING) this.pending = this.pending.slice(-MAX_PENDING);
+    // A waiter gets all the text before its match, however long; with none, keep only the end.
+    if (!this.check() && !this.waiter && this.pending.length > MAX_PENDING) this.pending = this.pending.slice(-MAX_PENDING);
   }
 
   /** Settle the waiter if its pattern matches the pending text; true if it did. */

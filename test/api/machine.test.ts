@@ -3,12 +3,15 @@
  * expect-style matching and its typed errors, the console stream, stop(), stats, and the typed
  * errors for bad files and options. No reference-guest boot.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { GuestStoppedError, LoaderError, Machine, SetupError, UsageError, WaitTimeoutError, X86jitError } from '../../src/api/index.js';
 import { machineOptions } from '../../src/api/options.js';
+import { parseReserve } from '../../src/hv/reserved.js';
+import { CLI } from '../e2e/session.js';
 import { tinyGuest } from './tiny-guest.js';
 
 const MEM = '16M';
@@ -31,10 +34,23 @@ function thrown(f: () => unknown): Error {
   throw new Error('expected an exception');
 }
 
+/** The defaults `x86jit boot --help` states, by option name (commander's "(default: X)"). */
+function bootHelpDefaults(): Map<string, string> {
+  const help = execFileSync(process.execPath, [CLI, 'boot', '--help'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  const found = new Map<string, string>();
+  for (const m of help.matchAll(/ (--[a-z-]+) <[a-z]+>((?:(?! --)[^])*?)default: "?([^")]*)"?\)/g)) found.set(m[1], m[3]);
+  return found;
+}
+
 describe('Machine options', () => {
   test('the defaults are those of x86jit boot', () => {
     const o = machineOptions({ kernel: '' }, () => {});
-    expect(o).toMatchObject({ memBytes: 128 << 20, mode: 'jit', clock: 'realtime', jitThreshold: 3000, testDevices: false });
+    const cli = bootHelpDefaults();
+    expect(o).toMatchObject({
+      memBytes: Number(cli.get('--mem')), mode: cli.get('--mode'), clock: cli.get('--clock'), jitThreshold: Number(cli.get('--jit-threshold')), testDevices: false,
+    });
+    expect(o.reserve).toEqual(parseReserve(cli.get('--reserve')!, o.memBytes));
+    expect(o).toMatchObject({ memBytes: 128 << 20, mode: 'jit', clock: 'realtime', jitThreshold: 3000 });
     expect(o.reserve).toEqual({ addr: (128 << 20) - (8 << 20), size: 8 << 20 });
     expect(machineOptions({ kernel: '', reserve: '0', memory: '64M' }, () => {})).toMatchObject({ memBytes: 64 << 20, reserve: null });
   });
