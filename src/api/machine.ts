@@ -75,6 +75,7 @@ export class Machine {
 
   /** Ask the guest to stop (kind 'quit'); resolves when it has. */
   async stop(): Promise<StopResult> {
+    if (this.final) return this.final; // stopped already, or never loaded (kind 'setup')
     if (!this.setup) {
       const r: StopResult = { kind: 'quit', exitCode: 0, message: 'stopped before it was started' };
       this.setup = Promise.resolve();

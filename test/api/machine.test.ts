@@ -91,6 +91,7 @@ describe('bad kernel files are LoaderErrors with the loader\'s one line', () => 
     expect(await rejection(m.run())).toBe(e);
     expect(m.result).toMatchObject({ kind: 'setup', exitCode: 1 });
     expect(await rejection(m.waitFor('x'))).toBeInstanceOf(GuestStoppedError);
+    expect(await m.stop()).toBe(m.result);
   });
 });
 
