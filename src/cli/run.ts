@@ -1,7 +1,7 @@
 /**
  * `x86jit run [options] -- COMMAND...`: boot a guest (the reference guest by default) to its shell,
  * run COMMAND there, print what it printed and exit with its exit status. Built on the library
- * API (src/api). Exit status 125: x86jit itself failed (bad file, guest stopped before its prompt);
+ * API (src/api). The output is copied as it comes. Exit status 125: x86jit itself failed (bad file, guest stopped before its prompt);
  * 124: --timeout expired. The guest's stderr and stdout share the serial console: both go to stdout.
  */
 import { randomBytes } from 'node:crypto';
@@ -67,9 +67,7 @@ export async function runCommand(command: string[], opts: RunOptions): Promise<n
   let status: number;
   try {
     await m.waitFor(beginPattern(nonce), { timeout: 60_000 });
-    const end = await m.waitFor(endPattern(nonce), { timeout: opts.timeout > 0 ? opts.timeout * 1000 : Infinity });
-    process.stdout.write(commandOutput(end.before));
-    status = Number(end.captures[0]);
+    status = await streamOutput(m, endPattern(nonce), opts.timeout > 0 ? Date.now() + opts.timeout * 1000 : Infinity, (s) => process.stdout.write(s));
   } catch (e) {
     if (e instanceof WaitTimeoutError && opts.timeout > 0) {
       await m.stop();
@@ -83,6 +81,30 @@ export async function runCommand(command: string[], opts: RunOptions): Promise<n
   if (r.kind !== 'poweroff') process.stderr.write(`x86jit run: the guest did not power off cleanly (${r.kind}): ${r.message}\n`);
   return status;
 }
+
+/**
+ * Copy the command's output to stdout as it comes, up to the end marker; returns the status the
+ * marker carries. The last few characters wait for more text: they may be the marker's start.
+ */
+export async function streamOutput(m: Pick<Machine, 'waitFor'>, end: RegExp, deadline: number, out: (text: string) => void): Promise<number> {
+  let text = '';
+  for (;;) {
+    text += (await m.waitFor(ANY_TEXT, { timeout: Math.max(0, deadline - Date.now()) })).match;
+    const e = end.exec(text);
+    if (e) {
+      out(commandOutput(text.slice(0, e.index)));
+      return Number(e[1]);
+    }
+    let cut = Math.max(0, text.length - END_HOLD);
+    if (text[cut - 1] === '\r') cut--; // a CR LF pair goes out whole, as one LF
+    if (cut > 0) out(commandOutput(text.slice(0, cut)));
+    text = text.slice(cut);
+  }
+}
+
+const ANY_TEXT = /[^]+/;
+/** Longer than the end marker line ("X86JIT-END-" + 12-digit nonce + " 255\r\n"). */
+const END_HOLD = 64;
 
 async function stopWithin(m: Machine, ms: number): Promise<StopResult> {
   let timer: NodeJS.Timeout | undefined;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { commandLine, commandOutput, endPattern, shellQuote } from '../../src/cli/run-script.js';
+import { streamOutput } from '../../src/cli/run.js';
 import { prepareReferenceGuest } from '../../src/guest/reference.js';
 import { tinyGuest } from '../api/tiny-guest.js';
 import { CLI } from './session.js';
@@ -80,5 +81,21 @@ describe('the line x86jit run types', () => {
     expect(endPattern('abc123').test(line)).toBe(false);
     expect(endPattern('abc123').exec('outX86JIT-END-abc123 7\r\n')?.[1]).toBe('7');
     expect(commandOutput('a\r\nb\r\n')).toBe('a\nb\n');
+  });
+});
+
+describe('streaming the output', () => {
+  test('text goes out as it comes; CR LF split between chunks and a marker split anywhere are whole', async () => {
+    const end = endPattern('abc123');
+    const console = 'line one\r\n' + 'x'.repeat(100) + '\r\nlast\r\nX86JIT-END-abc123 42\r\n';
+    for (const size of [1, 7, 64, 65, 66, 1000]) {
+      const chunks: string[] = [];
+      for (let i = 0; i < console.length; i += size) chunks.push(console.slice(i, i + size));
+      const fake = { waitFor: async () => ({ before: '', match: chunks.shift()!, captures: [] }) };
+      const out: string[] = [];
+      expect(await streamOutput(fake, end, Infinity, (s) => out.push(s))).toBe(42);
+      expect(out.join('')).toBe('line one\n' + 'x'.repeat(100) + '\nlast\n');
+      if (size === 1) expect(out.length).toBeGreaterThan(1); // not all at the end
+    }
   });
 });
