@@ -33,6 +33,21 @@ export function endPattern(nonce: string): RegExp {
   return new RegExp(`${END}-${nonce} (\\d+)\\r?\\n`);
 }
 
+/**
+ * Where the part of `text` that may yet become the end marker starts (text.length if none): a
+ * suffix that begins the marker line, or a lone CR whose LF is still to come. Output before it can
+ * be written out now.
+ */
+export function pendingMarkerStart(text: string, nonce: string): number {
+  const prefix = `${END}-${nonce} `;
+  const whole = new RegExp(`^${prefix}\\d{0,3}\\r?$`);
+  for (let i = Math.max(0, text.length - prefix.length - 4); i < text.length; i++) {
+    const s = text.slice(i);
+    if (prefix.startsWith(s) || whole.test(s)) return i;
+  }
+  return text.endsWith('\r') ? text.length - 1 : text.length;
+}
+
 /** Console text to the command's stdout: the tty's CR LF back to LF. */
 export function commandOutput(text: string): string {
   return text.replace(/\r\n/g, '\n');

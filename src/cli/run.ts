@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GuestStoppedError, LoaderError, Machine, WaitTimeoutError, X86jitError, referenceGuest, type MachineConfig, type StopResult } from '../api/index.js';
-import { beginPattern, commandLine, commandOutput, endPattern } from './run-script.js';
+import { beginPattern, commandLine, commandOutput, endPattern, pendingMarkerStart } from './run-script.js';
 
 export interface RunOptions {
   kernel?: string;
@@ -67,7 +67,7 @@ export async function runCommand(command: string[], opts: RunOptions): Promise<n
   let status: number;
   try {
     await m.waitFor(beginPattern(nonce), { timeout: 60_000 });
-    status = await streamOutput(m, endPattern(nonce), opts.timeout > 0 ? Date.now() + opts.timeout * 1000 : Infinity, (s) => process.stdout.write(s));
+    status = await streamOutput(m, nonce, opts.timeout > 0 ? Date.now() + opts.timeout * 1000 : Infinity, (s) => process.stdout.write(s));
   } catch (e) {
     if (e instanceof WaitTimeoutError && opts.timeout > 0) {
       await m.stop();
@@ -84,27 +84,31 @@ export async function runCommand(command: string[], opts: RunOptions): Promise<n
 
 /**
  * Copy the command's output to stdout as it comes, up to the end marker; returns the status the
- * marker carries. The last few characters wait for more text: they may be the marker's start.
+ * marker carries. Only text that may be the marker's start waits for more; if the wait fails
+ * (timeout, guest stopped) what was held goes out before the error.
  */
-export async function streamOutput(m: Pick<Machine, 'waitFor'>, end: RegExp, deadline: number, out: (text: string) => void): Promise<number> {
+export async function streamOutput(m: Pick<Machine, 'waitFor'>, nonce: string, deadline: number, out: (text: string) => void): Promise<number> {
+  const end = endPattern(nonce);
   let text = '';
   for (;;) {
-    text += (await m.waitFor(ANY_TEXT, { timeout: Math.max(0, deadline - Date.now()) })).match;
+    try {
+      text += (await m.waitFor(ANY_TEXT, { timeout: Math.max(0, deadline - Date.now()) })).match;
+    } catch (e) {
+      if (text) out(commandOutput(text));
+      throw e;
+    }
     const e = end.exec(text);
     if (e) {
       out(commandOutput(text.slice(0, e.index)));
       return Number(e[1]);
     }
-    let cut = Math.max(0, text.length - END_HOLD);
-    if (text[cut - 1] === '\r') cut--; // a CR LF pair goes out whole, as one LF
+    const cut = pendingMarkerStart(text, nonce);
     if (cut > 0) out(commandOutput(text.slice(0, cut)));
     text = text.slice(cut);
   }
 }
 
 const ANY_TEXT = /[^]+/;
-/** Longer than the end marker line ("X86JIT-END-" + 12-digit nonce + " 255\r\n"). */
-const END_HOLD = 64;
 
 async function stopWithin(m: Machine, ms: number): Promise<StopResult> {
   let timer: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commandLine, commandOutput, endPattern, shellQuote } from '../../src/cli/run-script.js';
+import { commandLine, commandOutput, endPattern, pendingMarkerStart, shellQuote } from '../../src/cli/run-script.js';
 import { streamOutput } from '../../src/cli/run.js';
 import { prepareReferenceGuest } from '../../src/guest/reference.js';
 import { tinyGuest } from '../api/tiny-guest.js';
@@ -86,16 +86,34 @@ describe('the line x86jit run types', () => {
 
 describe('streaming the output', () => {
   test('text goes out as it comes; CR LF split between chunks and a marker split anywhere are whole', async () => {
-    const end = endPattern('abc123');
-    const console = 'line one\r\n' + 'x'.repeat(100) + '\r\nlast\r\nX86JIT-END-abc123 42\r\n';
-    for (const size of [1, 7, 64, 65, 66, 1000]) {
+    const console = 'line one\r\n' + 'x'.repeat(100) + '\r\nX86JIT-END-abc12 no\r\nlast\r\nX86JIT-END-abc123 42\r\n';
+    for (const size of [1, 2, 3, 7, 20, 64, 1000]) {
       const chunks: string[] = [];
       for (let i = 0; i < console.length; i += size) chunks.push(console.slice(i, i + size));
       const fake = { waitFor: async () => ({ before: '', match: chunks.shift()!, captures: [] }) };
       const out: string[] = [];
-      expect(await streamOutput(fake, end, Infinity, (s) => out.push(s))).toBe(42);
-      expect(out.join('')).toBe('line one\n' + 'x'.repeat(100) + '\nlast\n');
-      if (size === 1) expect(out.length).toBeGreaterThan(1); // not all at the end
+      expect(await streamOutput(fake, 'abc123', Infinity, (s) => out.push(s))).toBe(42);
+      expect(out.join('')).toBe('line one\n' + 'x'.repeat(100) + '\nX86JIT-END-abc12 no\nlast\n');
+      if (size < 100) expect(out.length).toBeGreaterThan(1); // not all at the end
     }
+  });
+
+  test('only a possible marker start is held back; a failed wait flushes it', async () => {
+    expect(pendingMarkerStart('start\r\n', 'n1')).toBe(7);
+    expect(pendingMarkerStart('abc\r', 'n1')).toBe(3);
+    expect(pendingMarkerStart('abcX86JIT-E', 'n1')).toBe(3);
+    expect(pendingMarkerStart('abcX86JIT-END-n1 12\r', 'n1')).toBe(3);
+    expect(pendingMarkerStart('abcX86JIT-END-n2', 'n1')).toBe(16);
+    const chunks = ['start\r\n', 'X86JIT-'];
+    const fake = {
+      waitFor: async () => {
+        const c = chunks.shift();
+        if (c === undefined) throw new Error('timed out');
+        return { before: '', match: c, captures: [] };
+      },
+    };
+    const out: string[] = [];
+    await expect(streamOutput(fake, 'n1', Infinity, (s) => out.push(s))).rejects.toThrow('timed out');
+    expect(out).toEqual(['start\n', 'X86JIT-']);
   });
 });
