@@ -102,6 +102,26 @@ export function buildProgram(): Command {
       process.exitCode = await prepareGuestCommand();
     });
 
+  // `x86jit run` (issue 14 item 2), src/cli/run.ts; imported when used, so this block is the
+  // command's whole registration.
+  program
+    .command('run')
+    .description('boot a guest to its shell, run COMMAND there, print its output and exit with its status')
+    .usage('[options] -- COMMAND...')
+    .argument('<command...>', 'the command line for the guest shell (the words are joined with spaces, as ssh does)')
+    .option('--kernel <file>', 'Linux bzImage (default: the reference guest)')
+    .option('--initrd <file>', 'initial ramdisk file')
+    .option('--append <cmdline>', 'kernel command line')
+    .option('--mem <size>', 'guest RAM, e.g. 128M', '128M')
+    .addOption(new Option('--mode <mode>', 'execution engine').choices(['jit', 'interp']).default('jit'))
+    .option('--boot-timeout <seconds>', 'how long to wait for the shell prompt', intArg, 600)
+    .option('--timeout <seconds>', 'stop (exit 124) if COMMAND runs longer (0: no limit)', intArg, 0)
+    .addHelpText('after', '\nExit status: that of COMMAND; 124 if --timeout expired; 125 if x86jit failed (bad file, guest stopped before its prompt).')
+    .action(async (command: string[], opts) => {
+      const { runCommand } = await import('./run.js');
+      process.exitCode = await runCommand(command, opts);
+    });
+
   return program;
 }
 
