@@ -4,7 +4,8 @@
  */
 import { DEFAULT_RESERVE, parseReserve, parseSize } from '../hv/reserved.js';
 import { readInputFile } from '../loader/files.js';
-import type { ClockMode } from '../machine/clock.js';
+import { CLOCK_MODES, type ClockMode } from '../machine/clock.js';
+import { DEFAULT_CLOCK, DEFAULT_JIT_THRESHOLD, DEFAULT_MEMORY } from '../machine/defaults.js';
 import type { EngineMode } from '../machine/engine.js';
 import { MAX_MEM, MIN_MEM, type MachineOptions } from '../machine/machine.js';
 import { SetupError } from './errors.js';
@@ -20,7 +21,8 @@ export interface MachineConfig {
   memory?: number | string;
   /** Execution engine. Default 'jit'. */
   mode?: EngineMode;
-  /** Virtual clock: 'realtime' (wall clock, the default) or 'deterministic' (from instruction counts). */
+  /** Guest time: 'fast' (the default, as `x86jit boot`: idle time skipped), 'realtime' (host time:
+   *  a halted guest waits) or 'deterministic' (from instruction counts). */
   clock?: ClockMode;
   /** Executions before the JIT translates a block. Default 3000, as `x86jit boot`. */
   jitThreshold?: number;
@@ -36,9 +38,7 @@ export interface MachineConfig {
   rom?: boolean;
 }
 
-// The same value as `x86jit boot --jit-threshold` (src/cli/main.ts, measured in src/jit/README.md).
-export const DEFAULT_JIT_THRESHOLD = 3000;
-export const DEFAULT_MEMORY = 128 * 1024 * 1024;
+export { DEFAULT_CLOCK, DEFAULT_JIT_THRESHOLD, DEFAULT_MEMORY };
 export const DEFAULT_APPEND = 'console=ttyS0';
 
 /** A file or bytes, read now so that a missing file fails in the constructor (LoaderError). */
@@ -58,8 +58,8 @@ export function machineOptions(c: MachineConfig, console: (b: Uint8Array) => voi
   const memBytes = memorySize(c.memory ?? DEFAULT_MEMORY);
   const mode = c.mode ?? 'jit';
   if (mode !== 'jit' && mode !== 'interp') throw new SetupError(`mode: expected 'jit' or 'interp', got ${JSON.stringify(mode)}`);
-  const clock = c.clock ?? 'realtime';
-  if (clock !== 'realtime' && clock !== 'deterministic') throw new SetupError(`clock: expected 'realtime' or 'deterministic', got ${JSON.stringify(clock)}`);
+  const clock = c.clock ?? DEFAULT_CLOCK;
+  if (!CLOCK_MODES.includes(clock)) throw new SetupError(`clock: expected one of ${CLOCK_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(clock)}`);
   const jitThreshold = c.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
   if (!Number.isInteger(jitThreshold) || jitThreshold < 0) throw new SetupError(`jitThreshold: expected a non-negative integer, got ${jitThreshold}`);
   if (c.maxInstructions !== undefined && !(Number.isInteger(c.maxInstructions) && c.maxInstructions >= 0)) {

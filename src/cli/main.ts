@@ -15,17 +15,13 @@ import { prepareGuestCommand } from './prepare-guest.js';
 import { addBootProfileOptions, registerProfileCommand } from './profile.js';
 import { EXIT_STATUS_HELP } from '../hv/exit-status.js';
 import { CLOCK_MODES, type ClockMode } from '../machine/clock.js';
+import { DEFAULT_CLOCK, DEFAULT_JIT_THRESHOLD, DEFAULT_MEMORY } from '../machine/defaults.js';
 import { intArg, memArg, serialArg, smpArg } from './option-args.js';
 import { ArgvError, normaliseArgv } from './qemu-argv.js';
 
 export { normaliseArgv };
 
-/**
- * The default clock: fast. A boot spends tens of seconds of guest time halted in delays and
- * timeouts that realtime sits out (the reference boot to BOOT-OK, 2 loaded cores: 62-77 s fast,
- * 97 s realtime), and the benchmarks (../shared/peers) and CI's boot tests run without --clock.
- */
-export const DEFAULT_CLOCK: ClockMode = 'fast';
+export { DEFAULT_CLOCK };
 
 const CLOCK_HELP = `Clocks (--clock):
   realtime       guest time is host time: a halted guest waits in real time (guest sleep 10
@@ -66,7 +62,7 @@ export function buildProgram(): Command {
     .option('--initrd <file>', 'initial ramdisk file')
     .option('--initrd-dir <dir>', 'build the initramfs from this directory (newc cpio)')
     .option('--append <cmdline>', 'kernel command line')
-    .option('-m, --mem <size>', 'guest RAM: MiB as in QEMU (128), or with a unit (512K, 128M, 1G)', memArg, 128 * 1024 * 1024)
+    .option('-m, --mem <size>', 'guest RAM: MiB as in QEMU (128), or with a unit (512K, 128M, 1G)', memArg, DEFAULT_MEMORY)
     .addOption(new Option('--mode <mode>', 'execution engine').choices(['jit', 'interp']).default('jit'))
     .addOption(new Option('--clock <clock>', 'guest time (see Clocks below)').choices(CLOCK_MODES).default(DEFAULT_CLOCK))
     .option('--no-reboot', `exit (status 6) when the guest resets, instead of booting it again (QEMU's -no-reboot)`)
@@ -80,9 +76,7 @@ export function buildProgram(): Command {
     .option('--module <file...>', 'multiboot modules (file or "file args")')
     .option('--stats', 'print VM exit and engine statistics when the guest stops')
     .option('--trace', 'print every VM exit as it happens (to stderr)')
-    // 3000: measured best on the reference boot (src/jit/README.md, "Threshold"): kernel init code is
-    // wide and warm, and translating blocks that run a few hundred times costs more than it saves.
-    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, 3000)
+    .option('--jit-threshold <n>', 'executions before a block is translated', intArg, DEFAULT_JIT_THRESHOLD)
     .option('--jit-verify', 'parse every generated block with acorn and check what it references')
     .option('--jit-source-maps [dir]', 'source maps from generated code to guest instructions (DevTools, node --cpu-prof); with DIR also write one .map per function there, for `profile --symbolize --source-maps DIR`')
     .option('--dump-reserved <file>', "write the hypervisor's reserved region (its host bytes) to this file when the guest stops")

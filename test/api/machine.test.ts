@@ -50,7 +50,7 @@ describe('Machine options', () => {
       memBytes: Number(cli.get('--mem')), mode: cli.get('--mode'), clock: cli.get('--clock'), jitThreshold: Number(cli.get('--jit-threshold')), testDevices: false,
     });
     expect(o.reserve).toEqual(parseReserve(cli.get('--reserve')!, o.memBytes));
-    expect(o).toMatchObject({ memBytes: 128 << 20, mode: 'jit', clock: 'realtime', jitThreshold: 3000 });
+    expect(o).toMatchObject({ memBytes: 128 << 20, mode: 'jit', clock: 'fast', jitThreshold: 3000 });
     expect(o.reserve).toEqual({ addr: (128 << 20) - (8 << 20), size: 8 << 20 });
     expect(machineOptions({ kernel: '', reserve: '0', memory: '64M' }, () => {})).toMatchObject({ memBytes: 64 << 20, reserve: null });
   });
