@@ -39,6 +39,8 @@ export interface BootOptions extends BootProfileOptions {
   rom?: boolean;
   module?: string[];
   dumpReserved?: string;
+  /** `--no-host-decompress`: false runs a bzImage's own decompressor in the guest. */
+  hostDecompress?: boolean;
 }
 
 /** `--jit-source-maps [dir]`: names from --symbols, else the reference guest's System.map. */
@@ -99,6 +101,8 @@ export async function bootCommand(opts: BootOptions): Promise<number> {
       modules: (opts.module ?? []).map(readModuleArg),
       flatAddr,
       rom: !!opts.rom,
+      hostDecompress: opts.hostDecompress !== false,
+      notice: (line) => process.stderr.write(`x86jit: ${line}\n`),
     });
     if (opts.stats) process.stderr.write(`x86jit: loaded ${what}\n`);
   } catch (e) {

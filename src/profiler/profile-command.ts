@@ -161,7 +161,7 @@ export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Mach
     });
     loadLinux(machine.phys, machine.cpu, plan);
   } else {
-    machine.load({ kernel, kernelName: kernelPath, initrd, initrdName: initrdPath, cmdline: cmdline ?? 'console=ttyS0' });
+    machine.load({ kernel, kernelName: kernelPath, initrd, initrdName: initrdPath, cmdline: cmdline ?? 'console=ttyS0', hostDecompress: o.hostDecompress !== false });
   }
   return { machine, symbols, kernelPath };
 }
