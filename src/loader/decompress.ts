@@ -1,7 +1,7 @@
 /**
  * Unpack the compressed kernel inside a bzImage (boot.rst fields payload_offset/payload_length,
  * protocol 2.08+) into the vmlinux ELF the kernel's own decompressor would produce, on the host:
- * gzip, bzip2, lzma, xz, lz4 and zstd (unpack/formats.ts); lzo has no host decoder.
+ * gzip, bzip2, lzma, xz, lzo, lz4 and zstd, every format the kernel build offers (unpack/formats.ts).
  *
  *   const r = hostUnpackKernel(file, name);  // { vmlinux, format } or { skipped: "why" }
  *   decompressKernel(file, name);            // the vmlinux, or a LoaderError
@@ -33,7 +33,6 @@ export function hostUnpackKernel(file: Uint8Array, name = 'kernel'): HostUnpack 
     return { skipped: `kernel payload is in a format x86jit does not know (first bytes ${magic})` };
   }
   const decode = DECODERS[format];
-  if (!decode) return { skipped: `kernel payload is ${format}-compressed, which x86jit does not unpack on the host` };
   // The payload's last 4 bytes are the unpacked size (formats.ts).
   const size = new DataView(payload.buffer, payload.byteOffset + payload.length - 4, 4).getUint32(0, true);
   let vmlinux: Uint8Array;

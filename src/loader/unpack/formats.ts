@@ -11,6 +11,7 @@ import { decompress as unzstd } from 'fzstd';
 import Bunzip from 'seek-bzip';
 import { unlz4Legacy } from './lz4-legacy.js';
 import { unlzma } from './lzma-alone.js';
+import { unlzop } from './lzo.js';
 import { unxz } from './xz.js';
 
 export type PayloadFormat = 'gzip' | 'bzip2' | 'lzma' | 'xz' | 'lzo' | 'lz4' | 'zstd';
@@ -31,25 +32,24 @@ export function detectPayloadFormat(payload: Uint8Array): PayloadFormat | null {
   return null;
 }
 
-/** Unpack `stream` (the payload less its size trailer, but all of it for gzip) to `size` bytes; null: no host decoder. */
+/** Unpack `stream` (the payload less its size trailer, but all of it for gzip); `size` is what it should unpack to. */
 export type Decoder = (stream: Uint8Array, size: number) => Uint8Array;
 
-/**
- * Host decoders by format. lzo has none: no maintained pure-JS lzop decoder is on npm (`lzo` is a
- * native binding), so an lzo kernel runs its own decompressor (decompress.ts says so on stderr).
- */
-export const DECODERS: Partial<Record<PayloadFormat, Decoder>> = {
+/** Host decoders by format: node:zlib, two pure-JS npm decoders, and the ones in this folder. */
+export const DECODERS: Record<PayloadFormat, Decoder> = {
   gzip: (s) => gunzipSync(s),
   // seek-bzip: pure JS, synchronous; CommonJS without types (seek-bzip.d.ts).
   bzip2: (s, size) => Bunzip.decode(s, size),
   lzma: unlzma,
   xz: unxz,
   lz4: unlz4Legacy,
+  // No pure-JS lzop decoder is on npm (`lzo` is a native binding): lzo.ts.
+  lzo: unlzop,
   // fzstd: pure JS, synchronous; decodes into the buffer we size from the trailer.
   zstd: (s, size) => unzstd(s, new Uint8Array(size)),
 };
 
-/** Whether the stream a decoder gets keeps the 4-byte size trailer (gzip: it is ISIZE). */
+/** What a decoder gets: the payload less its 4-byte size trailer, or all of it for gzip (the trailer is its ISIZE). */
 export function streamOf(format: PayloadFormat, payload: Uint8Array): Uint8Array {
   return format === 'gzip' ? payload : payload.subarray(0, payload.length - 4);
 }
