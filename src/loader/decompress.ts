@@ -11,9 +11,12 @@
  * decode is a LoaderError naming the format and the file.
  */
 import { SetupHeader, parseBzImage } from './bzimage.js';
-import { LoaderError, hex } from './errors.js';
+import { LoaderError, formatSize, hex } from './errors.js';
 import { getField, viewOf } from './fields.js';
 import { DECODERS, detectPayloadFormat, streamOf, type PayloadFormat } from './unpack/formats.js';
+
+/** Larger than any i386 vmlinux (the kernel's image must fit in its lowmem mapping, under 1 GiB); before protocol 2.10. */
+const MAX_VMLINUX = 512 << 20;
 
 export type HostUnpack = { vmlinux: Uint8Array; format: PayloadFormat } | { skipped: string };
 
@@ -35,6 +38,10 @@ export function hostUnpackKernel(file: Uint8Array, name = 'kernel'): HostUnpack 
   const decode = DECODERS[format];
   // The payload's last 4 bytes are the unpacked size (formats.ts).
   const size = new DataView(payload.buffer, payload.byteOffset + payload.length - 4, 4).getUint32(0, true);
+  // Decoders allocate the output from this field, so it is checked first. vmlinux (stripped ELF +
+  // relocations) is about the kernel's memory image, which init_size covers (boot.rst, 2.10+).
+  const limit = img.initSize > 0 ? 2 * img.initSize : MAX_VMLINUX;
+  if (size > limit) throw new LoaderError(`${name}: corrupt ${format}-compressed kernel payload (its size field says ${formatSize(size)}, over ${img.initSize > 0 ? "twice the kernel's init_size" : 'any 32-bit kernel'})`);
   let vmlinux: Uint8Array;
   try {
     vmlinux = decode(streamOf(format, payload), size);

@@ -119,4 +119,33 @@ describe('host decompression of a bzImage payload', () => {
     const data = new Uint8Array(4096).fill(0x41);
     expect(errorOf(() => hostUnpackKernel(makeBzImage({ payload: gzipSync(data) }), 'k')).message).toBe('k: the gzip-compressed kernel payload does not unpack to an ELF file (starts 0x41414141)');
   });
+
+  it('gives a LoaderError or the right vmlinux for mutated payloads of every format, nothing else', () => {
+    const small = makeVmlinux(48 * 1024);
+    const payloads: Uint8Array[] = [gzipSync(small)];
+    for (const [, , cmd, args] of TOOLS) if (hasCommand(cmd)) payloads.push(encode(cmd, [...args], small));
+    let x = 7;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) % 0xffffff;
+    let rejected = 0;
+    for (const base of payloads) {
+      for (let i = 0; i < 100; i++) {
+        const p = rnd() % 5 === 0 ? base.slice(0, rnd() % base.length) : base.slice();
+        for (let n = 1 + (rnd() % 4); n > 0; n--) p[rnd() % p.length] = rnd() & 0xff;
+        try {
+          const r = hostUnpackKernel(makeBzImage({ payload: p }), 'k');
+          if ('vmlinux' in r) expect(r.vmlinux.length).toBe(new DataView(p.buffer).getUint32(p.length - 4, true));
+        } catch (e) {
+          if (!(e instanceof LoaderError)) throw e;
+          expect(e.message).not.toContain('\n');
+          rejected++;
+        }
+      }
+    }
+    expect(rejected).toBeGreaterThan(payloads.length * 30);
+  });
+
+  it("refuses a size field over twice the kernel's init_size before allocating it", () => {
+    const payload = withSize(new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 1]), 0x1000001);
+    expect(errorOf(() => hostUnpackKernel(makeBzImage({ payload, initSize: 0x800000 }), 'k')).message).toBe("k: corrupt xz-compressed kernel payload (its size field says 16 MiB, over twice the kernel's init_size)");
+  });
 });
