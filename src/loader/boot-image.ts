@@ -51,7 +51,7 @@ export interface BootImageOptions {
    * Default true.
    */
   hostDecompress?: boolean;
-  /** One-line notices, e.g. that a payload's format has no host decoder (default: dropped). */
+  /** One-line notices, e.g. that a payload is in no format x86jit unpacks (default: dropped). */
   notice?: (line: string) => void;
 }
 

@@ -147,13 +147,13 @@ export class LzmaDecoder {
           this.rep1 = this.rep0;
           this.rep0 = dist;
         }
-        len = this.length_(REP_LEN, posState);
+        len = this.matchLength(REP_LEN, posState);
         state = state < 7 ? 8 : 11;
       } else {
         this.rep3 = this.rep2;
         this.rep2 = this.rep1;
         this.rep1 = this.rep0;
-        len = this.length_(LEN, posState);
+        len = this.matchLength(LEN, posState);
         state = state < 7 ? 7 : 10;
         this.rep0 = this.distance(len);
         if (this.rep0 === END_MARKER) {
@@ -243,7 +243,7 @@ export class LzmaDecoder {
     return sym;
   }
 
-  private length_(base: number, posState: number): number {
+  private matchLength(base: number, posState: number): number {
     if (this.bit(base) === 0) return this.tree(base + LEN_LOW + (posState << 3), 3);
     if (this.bit(base + 1) === 0) return 8 + this.tree(base + LEN_MID + (posState << 3), 3);
     return 16 + this.tree(base + LEN_HIGH, 8);
