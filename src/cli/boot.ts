@@ -46,6 +46,8 @@ export interface BootOptions extends BootProfileOptions {
   nographic?: boolean;
   serial?: string;
   smp?: number;
+  /** `--no-host-decompress`: false runs a bzImage's own decompressor in the guest. */
+  hostDecompress?: boolean;
 }
 
 /** `--jit-source-maps [dir]`: names from --symbols, else the reference guest's System.map. */
@@ -92,6 +94,8 @@ function readGuest(opts: BootOptions): GuestFiles {
     modules: (opts.module ?? []).map(readModuleArg),
     flatAddr,
     rom: !!opts.rom,
+    hostDecompress: opts.hostDecompress !== false,
+    notice: (line) => process.stderr.write(`x86jit: ${line}\n`),
   };
   return { load, systemMap };
 }

@@ -74,6 +74,7 @@ export function buildProgram(): Command {
     .option('--flat <addr>', 'load --kernel as a raw binary at this address and start there in real mode')
     .option('--rom', 'load --kernel as a BIOS-style ROM just below 4 GiB and start at the reset vector')
     .option('--module <file...>', 'multiboot modules (file or "file args")')
+    .option('--no-host-decompress', "bzImage: run the kernel's own decompressor in the guest (default: unpack it on the host and enter vmlinux at its link address, no KASLR)")
     .option('--stats', 'print VM exit and engine statistics when the guest stops')
     .option('--trace', 'print every VM exit as it happens (to stderr)')
     .option('--jit-threshold <n>', 'executions before a block is translated', intArg, DEFAULT_JIT_THRESHOLD)

@@ -113,7 +113,8 @@ export async function loadMachine(o: RunProfileOptions): Promise<{ machine: Mach
     });
     loadLinux(machine.phys, machine.cpu, plan);
   } else {
-    machine.load({ kernel, kernelName: kernelPath, initrd, initrdName: initrdPath, cmdline });
+    // Here a bzImage runs its own decompressor (--no-host-decompress, or no vmlinux to be had).
+    machine.load({ kernel, kernelName: kernelPath, initrd, initrdName: initrdPath, cmdline, hostDecompress: false });
   }
   const mayBeSlid = vmlinux === null && isBzImage(kernel) && !/(^|\s)nokaslr(\s|$)/.test(cmdline);
   return { machine, symbols, kernelPath, mayBeSlid };

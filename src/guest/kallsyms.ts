@@ -9,7 +9,7 @@
  *   kallsyms_names (per symbol: length byte(s) + token indices), kallsyms_markers[ceil(N/256)] (u32,
  *   offset into names of every 256th symbol), kallsyms_token_table (256 NUL-terminated strings),
  *   kallsyms_token_index[256] (u16).
- * We unpack the payload (xz via the `xz` command, gzip via node:zlib), find the token table by the
+ * We unpack the payload on the host (loader/decompress.ts), find the token table by the
  * run of single-digit tokens "0".."9" it always contains, and walk back from it, checking every
  * structure against the next (markers must equal the parsed name offsets), so a wrong guess fails
  * instead of producing a wrong map. Only the symbols kallsyms keeps are listed (text symbols, no

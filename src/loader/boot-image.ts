@@ -5,7 +5,8 @@
  *
  *   rom: true       BIOS-style ROM below 1 MiB and 4 GiB (flat.ts); CPU left at its reset state
  *   flatAddr: N     raw binary at N, started there in real mode (CS = N >> 4)
- *   bzImage         Linux 32-bit boot protocol (linux.ts), with the initrd
+ *   bzImage         Linux 32-bit boot protocol (linux.ts), with the initrd; the kernel is unpacked on
+ *                   the host and entered as its decompressor would (hostDecompress, default on)
  *   multiboot       multiboot v1 (multiboot.ts), with the modules
  * Mixing options that do not fit the image (an initrd for a multiboot kernel...) is a LoaderError.
  */
@@ -13,6 +14,7 @@ import type { CpuState } from '../cpu/state.js';
 import type { PhysMemory } from '../mem/phys.js';
 import { HDRS_MAGIC } from './bzimage.js';
 import type { E820Entry } from './e820.js';
+import { hostUnpackKernel, type HostUnpack } from './decompress.js';
 import { LoaderError, formatSize, hex } from './errors.js';
 import { loadFlat, loadRom } from './flat.js';
 import { readInputFile } from './files.js';
@@ -43,6 +45,14 @@ export interface BootImageOptions {
   flatAddr?: number;
   /** Load as a BIOS-style ROM (reset-vector start). */
   rom?: boolean;
+  /**
+   * bzImage: unpack the payload on the host and enter vmlinux as the kernel's own decompressor would,
+   * at its link address (so not randomized by KASLR); false runs the decompressor in the guest.
+   * Default true.
+   */
+  hostDecompress?: boolean;
+  /** One-line notices, e.g. that a payload is in no format x86jit unpacks (default: dropped). */
+  notice?: (line: string) => void;
 }
 
 /** Load the image; returns one line saying what was loaded (for --stats / verbose output). */
@@ -64,7 +74,20 @@ export function loadBootImage(phys: PhysMemory, cpu: CpuState, machine: MachineV
   switch (detectKernelFormat(o.kernel)) {
     case 'bzimage': {
       if (o.modules?.length) throw new LoaderError(`--module is for multiboot kernels; ${o.kernelName} is a Linux bzImage (use --initrd)`);
-      const plan = planLinux({ kernel: o.kernel, kernelName: o.kernelName, initrd: o.initrd, initrdName: o.initrdName, cmdline: o.cmdline, e820: machine.e820, acpiRsdp: machine.acpiRsdp });
+      const unpacked = o.hostDecompress === false ? undefined : hostUnpackFor32BitEntry(o.kernel, o.kernelName);
+      if (unpacked && 'skipped' in unpacked) o.notice?.(`${unpacked.skipped}; running the kernel's own decompressor`);
+      const host = unpacked && 'vmlinux' in unpacked ? unpacked : undefined;
+      const plan = planLinux({
+        kernel: o.kernel,
+        kernelName: o.kernelName,
+        vmlinux: host?.vmlinux,
+        unpackedFormat: host?.format,
+        initrd: o.initrd,
+        initrdName: o.initrdName,
+        cmdline: o.cmdline,
+        e820: machine.e820,
+        acpiRsdp: machine.acpiRsdp,
+      });
       loadLinux(phys, cpu, plan);
       return describeLinuxPlan(plan);
     }
@@ -82,6 +105,13 @@ export function loadBootImage(phys: PhysMemory, cpu: CpuState, machine: MachineV
       planLinux({ kernel: o.kernel, kernelName: o.kernelName, cmdline: o.cmdline, e820: machine.e820 });
       throw new LoaderError(`${o.kernelName}: neither a Linux bzImage nor a multiboot kernel`);
   }
+}
+
+/** hostUnpackKernel, but a 64-bit vmlinux (ELF64) is skipped: only its decompressor enters it from 32-bit mode. */
+function hostUnpackFor32BitEntry(kernel: Uint8Array, name: string): HostUnpack {
+  const r = hostUnpackKernel(kernel, name);
+  if ('vmlinux' in r && r.vmlinux[4] !== 1) return { skipped: `${name} is a 64-bit kernel (ELF64 vmlinux)` };
+  return r;
 }
 
 /**

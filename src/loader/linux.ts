@@ -43,6 +43,8 @@ export interface LinuxConfig {
    * bzImage.
    */
   vmlinux?: Uint8Array;
+  /** The payload format `vmlinux` was unpacked from on the host (decompress.ts), for describeLinuxPlan. */
+  unpackedFormat?: string;
 }
 
 export interface LinuxPlan {
@@ -57,6 +59,8 @@ export interface LinuxPlan {
   readonly initrd?: { addr: number; size: number; data: Uint8Array };
   /** Segments of a pre-decompressed kernel (LinuxConfig.vmlinux); undefined: the bzImage's own code. */
   readonly segments?: LoadSegment[];
+  /** Where the segments came from: the payload format and vmlinux size (LinuxConfig.unpackedFormat). */
+  readonly unpacked?: { format: string; size: number };
   readonly acpiRsdp?: number;
   /** 32-bit entry point (EIP). */
   readonly entry: number;
@@ -126,6 +130,7 @@ export function planLinux(cfg: LinuxConfig): LinuxPlan {
     acpiRsdp: cfg.acpiRsdp,
     entry,
     segments,
+    unpacked: cfg.vmlinux && cfg.unpackedFormat ? { format: cfg.unpackedFormat, size: cfg.vmlinux.length } : undefined,
   };
 }
 
@@ -175,7 +180,9 @@ export function describeLinuxPlan(plan: LinuxPlan): string {
   const parts = [
     `Linux boot protocol ${protocolString(i.version)}`,
     i.kernelVersion ? `kernel ${i.kernelVersion.split(' ')[0]}` : '',
-    plan.segments
+    plan.unpacked
+      ? `unpacked on the host (${plan.unpacked.format}, ${formatSize(plan.unpacked.size)}), loaded at its link address ${hex(plan.footprint.start)} (not randomized), entered at ${hex(plan.entry)}`
+      : plan.segments
       ? `pre-decompressed, entered at ${hex(plan.entry)}`
       : `${formatSize(i.kernel.length)} at ${hex(plan.kernelAddr)} (runs at ${hex(plan.footprint.runAddr)})`,
     plan.initrd ? `initrd ${formatSize(plan.initrd.size)} at ${hex(plan.initrd.addr)}` : 'no initrd',

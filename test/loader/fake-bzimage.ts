@@ -15,11 +15,13 @@ export interface FakeKernel {
   initrdAddrMax?: number;
   magic?: number;
   bootFlag?: number;
+  /** The compressed kernel (payload_offset 0x100); kernelSize grows to hold it. */
+  payload?: Uint8Array;
 }
 
 export function makeBzImage(o: FakeKernel = {}): Uint8Array {
   const setupSects = o.setupSects ?? 4;
-  const kernelSize = o.kernelSize ?? 0x3000;
+  const kernelSize = o.payload ? Math.ceil((0x100 + o.payload.length + 0x100) / 16) * 16 : (o.kernelSize ?? 0x3000);
   const setupSize = ((setupSects || 4) + 1) * 512;
   const f = new Uint8Array(setupSize + kernelSize);
   const v = new DataView(f.buffer);
@@ -41,5 +43,9 @@ export function makeBzImage(o: FakeKernel = {}): Uint8Array {
   v.setBigUint64(0x258, BigInt(o.prefAddress ?? 0x1000000), true);
   v.setUint32(0x260, o.initSize ?? 0x800000, true);
   for (let i = setupSize; i < f.length; i++) f[i] = (i * 7) & 0xff;
+  if (o.payload) {
+    f.set(o.payload, setupSize + 0x100);
+    v.setUint32(0x24c, o.payload.length, true);
+  }
   return f;
 }
