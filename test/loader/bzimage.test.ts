@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseBzImage, SetupHeader, kernelFootprint, SETUP_HEADER_END } from '../../src/loader/bzimage.js';
-import { LoaderError } from '../../src/loader/errors.js';
+import { errorOf } from './loader-error.js';
 import { checkStruct } from '../../src/loader/fields.js';
 import { makeBzImage } from './fake-bzimage.js';
 
-function errorOf(fn: () => unknown): LoaderError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LoaderError) return e;
-    throw e;
-  }
-  throw new Error('expected a LoaderError');
-}
 
 describe('bzImage setup header', () => {
   it('describes the header in order, ending at 0x26c (protocol 2.15)', () => {

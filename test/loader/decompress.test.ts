@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressKernel, hostUnpackKernel } from '../../src/loader/decompress.js';
 import { LoaderError } from '../../src/loader/errors.js';
+import { errorOf } from './loader-error.js';
 import { oracle } from '../support/oracle.js';
 import { makeBzImage } from './fake-bzimage.js';
 import { makeVmlinux } from './fake-vmlinux.js';
@@ -37,15 +38,6 @@ function encode(cmd: string, args: string[], data: Uint8Array): Uint8Array {
 const vmlinux = makeVmlinux();
 const haveXz = hasCommand('xz');
 
-function errorOf(fn: () => unknown): LoaderError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LoaderError) return e;
-    throw e;
-  }
-  throw new Error('expected a LoaderError');
-}
 
 // [format, package that has the encoder, command, its arguments as the kernel build uses them]
 const TOOLS = [
