@@ -131,7 +131,7 @@ describe('reserved region', () => {
     expect(parseReserve('0', 128 << 20)).toBeNull();
     expect(parseReserve('1M@0x2000000', 128 << 20)).toEqual({ addr: 0x2000000, size: 1 << 20 });
     expect(() => parseReserve('bogus', 128 << 20)).toThrow(/SIZE\[@ADDR\]/);
-    expect(() => parseReserve('256M', 128 << 20)).toThrow(/inside RAM/);
+    expect(() => parseReserve('256M', 128 << 20)).toThrow(/256M does not fit in 128 MiB of guest RAM/);
   });
 
   test('guest reads all-ones, writes are dropped and reported, host data stays', () => {
