@@ -7,7 +7,7 @@ import { readInputFile } from '../loader/files.js';
 import { CLOCK_MODES, type ClockMode } from '../machine/clock.js';
 import { DEFAULT_CLOCK, DEFAULT_JIT_THRESHOLD, DEFAULT_MEMORY } from '../machine/defaults.js';
 import type { EngineMode } from '../machine/engine.js';
-import { MAX_MEM, MIN_MEM, type MachineOptions } from '../machine/machine.js';
+import { isValidMemSize, type MachineOptions } from '../machine/machine.js';
 import { SetupError } from './errors.js';
 
 export interface MachineConfig {
@@ -86,7 +86,7 @@ function memorySize(m: number | string): number {
   } catch (e) {
     throw new SetupError(`memory: ${(e as Error).message}`);
   }
-  if (!(Number.isInteger(n) && n >= MIN_MEM && n <= MAX_MEM && n % 4096 === 0)) {
+  if (!isValidMemSize(n)) {
     throw new SetupError(`memory: must be a multiple of 4 KiB between 1 MiB and 3 GiB (got ${String(m)})`);
   }
   return n;

@@ -3,7 +3,7 @@
  * InvalidArgumentError, so the error names the option the user gave.
  */
 import { InvalidArgumentError } from 'commander';
-import { MAX_MEM, MIN_MEM } from '../machine/machine.js';
+import { isValidMemSize } from '../machine/machine.js';
 
 const UNITS: Record<string, number> = { '': 1 << 20, B: 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 };
 
@@ -16,7 +16,7 @@ export function memArg(v: string): number {
   if (!m) throw new InvalidArgumentError(`bad size "${v}" (a number of MiB as in QEMU, or e.g. 512K, 128M, 1G)`);
   const n = m[1].toLowerCase().startsWith('0x') ? parseInt(m[1], 16) : parseInt(m[1], 10);
   const bytes = n * UNITS[m[2].toUpperCase()];
-  if (!(bytes >= MIN_MEM) || bytes > MAX_MEM || bytes % 4096 !== 0) {
+  if (!isValidMemSize(bytes)) {
     throw new InvalidArgumentError(`guest RAM must be a multiple of 4K between 1M and 3G (a plain number is MiB, as in QEMU), got "${v}" = ${+(bytes / 2 ** 20).toFixed(3)} MiB`);
   }
   return bytes;

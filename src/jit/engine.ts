@@ -380,14 +380,16 @@ export class Jit {
     // Cold code below the translation threshold: count it and interpret.
     const cs = ((lin ^ (lin >>> 14)) & COLD_MASK) * COLD_STRIDE;
     const cold = this.cold;
+    // The slot's count when it holds this start (at its limit if we go on), else -1.
+    let counted = -1;
     if (cold[cs + 1] === phys && cold[cs] === lin && cold[cs + 2] === cpu.eip && cold[cs + 3] === mode) {
-      const h = cold[cs + 4] + 1;
-      if (h <= cold[cs + 5]) {
-        cold[cs + 4] = h;
+      counted = cold[cs + 4];
+      if (counted < cold[cs + 5]) {
+        cold[cs + 4] = counted + 1;
         return null;
       }
     }
-    const b = this.lookupSlow(lin, phys, mode, cs);
+    const b = this.lookupSlow(lin, phys, mode, cs, counted);
     if (b !== null) this.targets[slot] = b;
     return b;
   }
@@ -402,8 +404,9 @@ export class Jit {
     if (page !== undefined) page.heat.set(((phys & 0xfff) << 10) | cold[cs + 3], cold[cs + 4]);
   }
 
-  /** lookup() through the page maps, translating a block once it is hot; `cs` is its cold slot. */
-  private lookupSlow(lin: number, phys: number, mode: number, cs: number): Block | null {
+  /** lookup() through the page maps, translating a block once it is hot; `cs` is its cold slot
+   *  and `counted` the slot's count of this start (-1: the slot holds another). */
+  private lookupSlow(lin: number, phys: number, mode: number, cs: number, counted: number): Block | null {
     const cpu = this.cpu;
     const pn = phys >>> 12;
     const host = this.phys.npt[pn];
@@ -419,7 +422,7 @@ export class Jit {
     }
     const cold = this.cold;
     let heat: number;
-    if (cold[cs + 1] === phys && cold[cs] === lin && cold[cs + 2] === cpu.eip && cold[cs + 3] === mode) heat = cold[cs + 4] + 1;
+    if (counted >= 0) heat = counted + 1;
     else {
       // The slot goes to this start: its count moves from the page's map into the slot.
       this.evictCold(cs);

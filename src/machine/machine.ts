@@ -51,6 +51,12 @@ export const MAX_MEM = 3 * 1024 * 1024 * 1024;
 /** Smallest guest RAM we accept at all (a Linux guest needs far more; the loader says how much). */
 export const MIN_MEM = 1024 * 1024;
 
+/** Guest RAM sizes the machine takes: whole 4 KiB pages from MIN_MEM to MAX_MEM (the CLI's and the
+ *  API's checks use this too, each with a message naming its own option). */
+export function isValidMemSize(bytes: number): boolean {
+  return Number.isInteger(bytes) && bytes >= MIN_MEM && bytes <= MAX_MEM && bytes % 4096 === 0;
+}
+
 /** How the run ended. */
 export interface RunResult {
   exitCode: number;
@@ -84,7 +90,7 @@ export class Machine {
   private wakeIdle: (() => void) | null = null;
 
   constructor(readonly opts: MachineOptions) {
-    if (!(opts.memBytes >= MIN_MEM) || opts.memBytes > MAX_MEM || opts.memBytes % 4096 !== 0) {
+    if (!isValidMemSize(opts.memBytes)) {
       throw new MachineStop(1, `--mem must be a multiple of 4K between 1M and 3G (got ${opts.memBytes} bytes)`, 'setup');
     }
     try {
